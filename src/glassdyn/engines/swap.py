@@ -1,0 +1,316 @@
+"""Swap Monte Carlo with a local-energy kernel (numba), alternating with LAMMPS MD.
+
+A swap move picks a particle i uniformly, then a partner j uniformly among the particles of a
+species allowed to swap with species(i), and exchanges their species with the Metropolis
+probability min(1, exp(-dE/T)).  dE involves only the neighbourhoods of i and j: the i-j pair
+itself is symmetric under the exchange and drops out.  Positions do not move during a phase, so
+one exact neighbour list (no skin) serves every attempt of the phase.
+
+The unordered pair {i, j} of species {a, b} is proposed with probability
+(1/N_e)(1/N_p(a) + 1/N_p(b)), unchanged by the swap (compositions are conserved), so the proposal
+is symmetric and detailed balance holds.
+
+LAMMPS's ``fix atom/swap`` recomputes the full energy at every attempt and swaps only two types per
+fix; the seed protocol (2100 attempts every 10 MD steps, KA2D) needs this kernel instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from ..systems.potentials import LennardJonesMixture
+
+__all__ = ["SwapMC", "SwapResult", "run_swap_md", "neighbor_list"]
+
+
+# ----------------------------------------------------------------------------- kernels
+@numba.njit(cache=True)
+def _cell_index(x, box, nc):
+    c = np.empty(3, np.int64)
+    for d in range(3):
+        k = int(x[d] / box[d] * nc[d])
+        c[d] = min(max(k, 0), nc[d] - 1)
+    return c
+
+
+@numba.njit(cache=True)
+def _neighbor_list(pos, box, rc, dim):
+    """Full neighbour list within rc (CSR: start (N+1,), index (P,), r2 (P,)); pos (N, 3), box (3,)."""
+    n = pos.shape[0]
+    rc2 = rc * rc
+    nc = np.ones(3, np.int64)
+    brute = False
+    for d in range(dim):
+        nc[d] = int(box[d] // rc)
+        if nc[d] < 3:
+            brute = True
+    counts = np.zeros(n, np.int64)
+    head = -np.ones(nc[0] * nc[1] * nc[2], np.int64)
+    nxt = -np.ones(n, np.int64)
+    if not brute:
+        for i in range(n):
+            c = _cell_index(pos[i], box, nc)
+            ci = (c[0] * nc[1] + c[1]) * nc[2] + c[2]
+            nxt[i] = head[ci]
+            head[ci] = i
+    # two passes: count, then fill
+    start = np.zeros(n + 1, np.int64)
+    index = np.empty(0, np.int64)
+    r2s = np.empty(0, np.float64)
+    fill = np.zeros(n, np.int64)
+    for npass in range(2):
+        if npass == 1:
+            for i in range(n):
+                start[i + 1] = start[i] + counts[i]
+            index = np.empty(start[n], np.int64)
+            r2s = np.empty(start[n], np.float64)
+            fill = start[:n].copy()
+        for i in range(n):
+            if brute:
+                for j in range(n):
+                    if j == i:
+                        continue
+                    r2 = 0.0
+                    for d in range(dim):
+                        dx = pos[j, d] - pos[i, d]
+                        dx -= box[d] * np.rint(dx / box[d])
+                        r2 += dx * dx
+                    if r2 < rc2:
+                        if npass == 0:
+                            counts[i] += 1
+                        else:
+                            index[fill[i]] = j
+                            r2s[fill[i]] = r2
+                            fill[i] += 1
+                continue
+            c = _cell_index(pos[i], box, nc)
+            zr = 1 if dim == 3 else 0
+            for ox in range(-1, 2):
+                for oy in range(-1, 2):
+                    for oz in range(-zr, zr + 1):
+                        cx = (c[0] + ox) % nc[0]
+                        cy = (c[1] + oy) % nc[1]
+                        cz = (c[2] + oz) % nc[2]
+                        j = head[(cx * nc[1] + cy) * nc[2] + cz]
+                        while j >= 0:
+                            if j != i:
+                                r2 = 0.0
+                                for d in range(dim):
+                                    dx = pos[j, d] - pos[i, d]
+                                    dx -= box[d] * np.rint(dx / box[d])
+                                    r2 += dx * dx
+                                if r2 < rc2:
+                                    if npass == 0:
+                                        counts[i] += 1
+                                    else:
+                                        index[fill[i]] = j
+                                        r2s[fill[i]] = r2
+                                        fill[i] += 1
+                            j = nxt[j]
+    return start, index, r2s
+
+
+@numba.njit(cache=True, inline="always")
+def _pair(r2, ir6, a, b, coef, rc2):
+    """V_ab from r^2 and r^-6; coef[:, a, b] = (4e s^12, 4e s^6, 4e C0 - shift, 4e C2/s^2, 4e C4/s^4)."""
+    if r2 >= rc2[a, b]:
+        return 0.0
+    return (coef[0, a, b] * ir6 - coef[1, a, b]) * ir6 + coef[2, a, b] + (
+        coef[3, a, b] + coef[4, a, b] * r2) * r2
+
+
+@numba.njit(cache=True)
+def _local_change(p, a, b, skip, types, start, index, r2s, ir6s, coef, rc2):
+    """Energy change of particle p's bonds (all but the one to ``skip``) when its species a -> b."""
+    e = 0.0
+    for k in range(start[p], start[p + 1]):
+        q = index[k]
+        if q != skip:
+            t = types[q]
+            e += _pair(r2s[k], ir6s[k], b, t, coef, rc2) - _pair(r2s[k], ir6s[k], a, t, coef, rc2)
+    return e
+
+
+@numba.njit(cache=True)
+def _swap_kernel(types, start, index, r2s, coef, rc2, beta, partners, u_i, u_j, u_acc, rec_i, rec_j, rec_de, rec_acc, record):
+    """Run len(u_i) swap attempts in place on ``types``; returns the number accepted."""
+    n = types.shape[0]
+    m = partners.shape[0]
+    ir6s = np.empty_like(r2s)
+    for k in range(r2s.shape[0]):
+        ir6s[k] = 1.0 / (r2s[k] * r2s[k] * r2s[k])
+    # particles grouped by species: members[offset[t]:offset[t]+count[t]], where[p] = slot of p
+    count = np.zeros(m, np.int64)
+    for p in range(n):
+        count[types[p]] += 1
+    offset = np.zeros(m, np.int64)
+    for t in range(1, m):
+        offset[t] = offset[t - 1] + count[t - 1]
+    members = np.empty(n, np.int64)
+    where = np.empty(n, np.int64)
+    fill = offset.copy()
+    for p in range(n):
+        members[fill[types[p]]] = p
+        where[p] = fill[types[p]]
+        fill[types[p]] += 1
+    # eligible first particles: species with at least one partner particle
+    n_partner = np.zeros(m, np.int64)
+    for a in range(m):
+        for b in range(m):
+            if partners[a, b]:
+                n_partner[a] += count[b]
+    n_elig = 0
+    for a in range(m):
+        if n_partner[a] > 0:
+            n_elig += count[a]
+    accepted = 0
+    if n_elig == 0:
+        return 0
+    for att in range(u_i.shape[0]):
+        # i: the k-th eligible particle
+        k = int(u_i[att] * n_elig)
+        i = -1
+        for a in range(m):
+            if n_partner[a] > 0:
+                if k < count[a]:
+                    i = members[offset[a] + k]
+                    break
+                k -= count[a]
+        a = types[i]
+        # j: uniform among partner species of a
+        k = int(u_j[att] * n_partner[a])
+        j = -1
+        for b in range(m):
+            if partners[a, b]:
+                if k < count[b]:
+                    j = members[offset[b] + k]
+                    break
+                k -= count[b]
+        b = types[j]
+        de = (_local_change(i, a, b, j, types, start, index, r2s, ir6s, coef, rc2)
+              + _local_change(j, b, a, i, types, start, index, r2s, ir6s, coef, rc2))
+        acc = de <= 0.0 or u_acc[att] < np.exp(-beta * de)
+        if acc:
+            types[i] = b
+            types[j] = a
+            pi = where[i]
+            pj = where[j]
+            members[pi] = j
+            members[pj] = i
+            where[i] = pj
+            where[j] = pi
+            accepted += 1
+        if record:
+            rec_i[att] = i
+            rec_j[att] = j
+            rec_de[att] = de
+            rec_acc[att] = acc
+    return accepted
+
+
+def neighbor_list(positions: np.ndarray, box: np.ndarray, cutoff: float):
+    """Exact full neighbour list (start (N+1,), index (P,), r2 (P,)) within ``cutoff`` (numba cells)."""
+    n, d = positions.shape
+    pos = np.zeros((n, 3))
+    pos[:, :d] = np.mod(positions, box)
+    box3 = np.ones(3)
+    box3[:d] = box
+    return _neighbor_list(pos, box3, float(cutoff), d)
+
+
+# ----------------------------------------------------------------------------- public API
+@dataclass
+class SwapResult:
+    """Outcome of a swap phase: new types (N,), attempts, accepted; per-attempt records if asked."""
+
+    types: np.ndarray
+    attempts: int
+    accepted: int
+    i: np.ndarray | None = None
+    j: np.ndarray | None = None
+    delta_energy: np.ndarray | None = None
+    accepted_mask: np.ndarray | None = None
+
+    @property
+    def acceptance(self) -> float:
+        return self.accepted / self.attempts if self.attempts else 0.0
+
+
+class SwapMC:
+    """Local-energy swap Monte Carlo for a :class:`LennardJonesMixture` at temperature T.
+
+    Parameters
+    ----------
+    potential : the pair potential.
+    temperature : Metropolis temperature.
+    pairs : species pairs allowed to swap, e.g. ``[(0, 2)]``; default every pair of different species.
+    """
+
+    def __init__(self, potential: LennardJonesMixture, temperature: float, pairs=None):
+        if not np.isfinite(temperature) or temperature <= 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
+        m = potential.n_species
+        allowed = np.zeros((m, m), dtype=np.bool_)
+        if pairs is None:
+            allowed[:] = True
+            np.fill_diagonal(allowed, False)
+        else:
+            for a, b in pairs:
+                if not (0 <= a < m and 0 <= b < m) or a == b:
+                    raise ValueError(f"invalid swap pair ({a}, {b}) for {m} species")
+                allowed[a, b] = allowed[b, a] = True
+        self.potential = potential
+        self.temperature = float(temperature)
+        self.partners = allowed
+        p = potential
+        e4, s2 = 4.0 * p.epsilon, p.sigma**2
+        coef = np.stack([e4 * s2**6, e4 * s2**3, e4 * p.c0 - p.energy_shift, e4 * p.c2 / s2,
+                         e4 * p.c4 / s2**2])
+        self._params = (np.ascontiguousarray(coef), np.ascontiguousarray(p.cutoff**2))
+
+    def sweep(self, positions, types, box, attempts: int, rng, record: bool = False) -> SwapResult:
+        """Run ``attempts`` swap attempts on fixed positions (N, d); returns the new types."""
+        positions = np.asarray(positions, dtype=float)
+        types = np.array(types, dtype=np.int64)
+        box = np.asarray(box, dtype=float)
+        if positions.ndim != 2 or positions.shape[0] != types.shape[0]:
+            raise ValueError("positions (N, d) and types (N,) do not match")
+        if types.min() < 0 or types.max() >= self.potential.n_species:
+            raise ValueError("types contain species unknown to the potential")
+        rng = np.random.default_rng(rng)
+        u = rng.random((3, int(attempts)))
+        start, index, r2s = neighbor_list(positions, box, self.potential.max_cutoff)
+        n_rec = int(attempts) if record else 0
+        rec_i = np.empty(n_rec, np.int64)
+        rec_j = np.empty(n_rec, np.int64)
+        rec_de = np.empty(n_rec)
+        rec_acc = np.empty(n_rec, np.bool_)
+        accepted = _swap_kernel(types, start, index, r2s, *self._params, 1.0 / self.temperature,
+                                self.partners, u[0], u[1], u[2], rec_i, rec_j, rec_de, rec_acc,
+                                record)
+        if record:
+            return SwapResult(types, int(attempts), int(accepted), rec_i, rec_j, rec_de, rec_acc)
+        return SwapResult(types, int(attempts), int(accepted))
+
+
+def run_swap_md(simulation, swap: SwapMC, cycles: int, md_steps: int = 10, attempts: int = 2100,
+                rng=None) -> dict:
+    """Alternate ``md_steps`` LAMMPS MD steps with ``attempts`` swap attempts, ``cycles`` times.
+
+    The simulation's integrator (e.g. ``nvt(T)``) must be set.  Returns counts of attempts and
+    accepted swaps.  Seed protocol for KA2D: md_steps=10, attempts=2100.
+    """
+    rng = np.random.default_rng(rng)
+    types = simulation.types
+    total = accepted = 0
+    for _ in range(int(cycles)):
+        simulation.run(md_steps)
+        res = swap.sweep(simulation.positions, types, simulation.box, attempts, rng)
+        if res.accepted:
+            types = res.types
+            simulation.types = types
+        total += res.attempts
+        accepted += res.accepted
+    return dict(attempts=total, accepted=accepted)
