@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from glassdyn.theory import (OneComponentMCT, SchematicF12, critical_point, exponents_from_lambda,
+from glassdyn.theory import (OneComponentMCT, SchematicF12, critical_point, exponent_parameter,
+                             exponents_from_lambda,
                              f12_critical_line, midpoint_grid, nonergodicity_parameter,
                              py_structure_factor, solve_memory_equation)
 
@@ -100,3 +101,24 @@ def test_kernel_input_validation():
         OneComponentMCT(np.linspace(0, 40, 100), np.ones(100), 1.0)
     with pytest.raises(ValueError, match="finite and positive"):
         OneComponentMCT(K, -np.ones(100), 1.0)
+
+
+@pytest.mark.parametrize("lam", [0.6, 0.75, 0.9])
+def test_exponent_parameter_of_f12(lam):
+    v1, v2 = f12_critical_line(lam)
+    kern = SchematicF12(v1 * (1 + 1e-12), v2 * (1 + 1e-12))
+    f, _ = nonergodicity_parameter(kern, np.array([1.0]), np.array([1.0]), tol=1e-14)
+    assert exponent_parameter(kern, f) == pytest.approx(lam, abs=5e-4)
+
+
+def test_py_hard_sphere_exponent_parameter():
+    """lambda -> 0.735 at phi_c; approached as sqrt(phi - phi_c), so extrapolate from two points."""
+    phi_c = 0.5159121
+    lams = []
+    for d in (1e-5, 1e-6):
+        kern = _pyhs(phi_c + d)
+        f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma)
+        lams.append(exponent_parameter(kern, f))
+    x = np.sqrt([1e-5, 1e-6])
+    lam_c = lams[1] - (lams[0] - lams[1]) / (x[0] - x[1]) * x[1]
+    assert lam_c == pytest.approx(0.735, abs=3e-3)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["OneComponentMCT", "nonergodicity_parameter", "critical_point"]
+__all__ = ["OneComponentMCT", "nonergodicity_parameter", "critical_point", "exponent_parameter"]
 
 
 @numba.njit(cache=True)
@@ -139,3 +139,43 @@ def critical_point(make_kernel, lo: float, hi: float, tol: float = 1e-7, thresho
         else:
             lo = mid
     return 0.5 * (lo + hi)
+
+
+def exponent_parameter(kernel, F_inf) -> float:
+    """MCT exponent parameter lambda at (or just above) a critical point.
+
+    With f = F_inf / S, the normalised memory m[f] = M[S f] / gamma (quadratic in f) and the
+    stability matrix C = (1 - f)^2 dm/df (m linear plus quadratic, as MCT kernels are), e and e_hat are the right and left eigenvectors of C's
+    largest eigenvalue (-> 1 at the transition), normalised by e_hat.e = 1 and
+    e_hat.(e^2 / (1 - f)) = 1; then lambda = e_hat.((1 - f)^2 Q(e, e)), Q the quadratic part of m.  For the F12 model this
+    gives lambda = v2 (1 - f_c)^3.
+    """
+    S = np.asarray(kernel.S, dtype=float)
+    gamma = np.asarray(kernel.gamma, dtype=float)
+    f = np.asarray(F_inf, dtype=float) / S
+    if np.max(f) <= 0:
+        raise ValueError("F_inf vanishes: not at or above the critical point")
+
+    def m(x):
+        return kernel(S * x) / gamma
+
+    def quad(x):  # the quadratic part Q(x, x) of m = L x + Q(x, x)
+        return 0.5 * (m(2 * x) - 2 * m(x))
+
+    m_f = m(f)
+    n = f.size
+    C = np.empty((n, n))
+    for q in range(n):
+        v = np.zeros(n)
+        v[q] = 1.0
+        C[:, q] = (1 - f) ** 2 * (m(f + v) - m_f - quad(v))  # exact: L v + 2 Q(f, v)
+    w, vr = np.linalg.eig(C)
+    top = np.argmax(w.real)
+    e = np.abs(vr[:, top].real)
+    wl, vl = np.linalg.eig(C.T)
+    e_hat = np.abs(vl[:, np.argmax(wl.real)].real)
+    # scale e -> a e, e_hat -> b e_hat: a b (e_hat.e) = 1 and a^2 b (e_hat.(e^2/(1-f))) = 1
+    a = (e_hat @ e) / (e_hat @ (e**2 / (1 - f)))
+    e = a * e
+    e_hat = e_hat / (e_hat @ e)
+    return float(e_hat @ ((1 - f) ** 2 * quad(e)))
