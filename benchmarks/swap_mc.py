@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import ka2d_liquids  # noqa: E402
+from support.liquids import ka2d_liquids  # noqa: E402
 
 from glassdyn.engines import LammpsSimulation, SwapMC  # noqa: E402
 

@@ -40,21 +40,21 @@ def _neighbor_list(pos, box, rc, dim):
     """Full neighbour list within rc (CSR: start (N+1,), index (P,), r2 (P,)); pos (N, 3), box (3,)."""
     n = pos.shape[0]
     rc2 = rc * rc
+    # cells of side >= rc; an axis too short for 3 cells gets a single cell and no stencil offsets
     nc = np.ones(3, np.int64)
-    brute = False
+    w = np.zeros(3, np.int64)
     for d in range(dim):
-        nc[d] = int(box[d] // rc)
-        if nc[d] < 3:
-            brute = True
+        if box[d] // rc >= 3:
+            nc[d] = int(box[d] // rc)
+            w[d] = 1
     counts = np.zeros(n, np.int64)
     head = -np.ones(nc[0] * nc[1] * nc[2], np.int64)
     nxt = -np.ones(n, np.int64)
-    if not brute:
-        for i in range(n):
-            c = _cell_index(pos[i], box, nc)
-            ci = (c[0] * nc[1] + c[1]) * nc[2] + c[2]
-            nxt[i] = head[ci]
-            head[ci] = i
+    for i in range(n):
+        c = _cell_index(pos[i], box, nc)
+        ci = (c[0] * nc[1] + c[1]) * nc[2] + c[2]
+        nxt[i] = head[ci]
+        head[ci] = i
     # two passes: count, then fill
     start = np.zeros(n + 1, np.int64)
     index = np.empty(0, np.int64)
@@ -68,28 +68,10 @@ def _neighbor_list(pos, box, rc, dim):
             r2s = np.empty(start[n], np.float64)
             fill = start[:n].copy()
         for i in range(n):
-            if brute:
-                for j in range(n):
-                    if j == i:
-                        continue
-                    r2 = 0.0
-                    for d in range(dim):
-                        dx = pos[j, d] - pos[i, d]
-                        dx -= box[d] * np.rint(dx / box[d])
-                        r2 += dx * dx
-                    if r2 < rc2:
-                        if npass == 0:
-                            counts[i] += 1
-                        else:
-                            index[fill[i]] = j
-                            r2s[fill[i]] = r2
-                            fill[i] += 1
-                continue
             c = _cell_index(pos[i], box, nc)
-            zr = 1 if dim == 3 else 0
-            for ox in range(-1, 2):
-                for oy in range(-1, 2):
-                    for oz in range(-zr, zr + 1):
+            for ox in range(-w[0], w[0] + 1):
+                for oy in range(-w[1], w[1] + 1):
+                    for oz in range(-w[2], w[2] + 1):
                         cx = (c[0] + ox) % nc[0]
                         cy = (c[1] + oy) % nc[1]
                         cz = (c[2] + oz) % nc[2]
