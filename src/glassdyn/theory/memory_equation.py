@@ -70,6 +70,9 @@ def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: floa
         raise ValueError("F0 contains NaN or inf")
     half = n // 2
     h = float(h0)
+    if uniform and (n - 1) * h < t_max:
+        raise ValueError(f"the uniform solver reaches only t = {(n - 1) * h:.3g} < t_max = {t_max:.3g}: "
+                         f"raise n or h0, or lower t_max")
     shape = (n,) + F0.shape
     F = np.empty(shape)
     M = np.empty(shape)
@@ -120,8 +123,6 @@ def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: floa
         Ms.append(M[start:].copy())
         if ts[-1][-1] >= t_max:
             break
-        if uniform:
-            raise ValueError("uniform solver covers only one block: raise n or lower t_max")
         # decimation: keep every other point, average the interval moments
         F[:half] = F[0:n:2]
         M[:half] = M[0:n:2]
