@@ -122,3 +122,126 @@ def test_py_hard_sphere_exponent_parameter():
     x = np.sqrt([1e-5, 1e-6])
     lam_c = lams[1] - (lams[0] - lams[1]) / (x[0] - x[1]) * x[1]
     assert lam_c == pytest.approx(0.735, abs=3e-3)
+
+
+# ----------------------------------------------------------------------------- mixtures, tagged
+from glassdyn.theory import MixtureMCT, TaggedMCT, identical_mixture, solve_given_memory  # noqa: E402
+
+
+def _brute_mixture_kernel(k, S, rho, x, F, D):
+    """The Nauroth-Kob vertex sum evaluated literally, O(N_k^3 s^6) (small grids only)."""
+    n, s = k.size, x.size
+    dk = k[1] - k[0]
+    c = (np.diag(1 / x)[None] - np.linalg.inv(S)) / rho
+    eye = np.eye(s)
+    M = np.zeros((n, s, s))
+    for i in range(n):
+        for j in range(n):
+            for l in range(abs(i - j), min(i + j, n - 1) + 1):
+                kk, q, p = k[i], k[j], k[l]
+                kq = (kk**2 + q**2 - p**2) / (2 * kk)
+                kp = (kk**2 + p**2 - q**2) / (2 * kk)
+                V = kq * np.einsum("am,an->amn", c[j], eye) + kp * np.einsum("an,am->amn", c[l], eye)
+                M[i] += q * p * dk**2 * np.einsum("amn,bMN,mM,nN->ab", V, V, F[j], F[l])
+        M[i] *= np.outer(D, rho / (2 * x)) / (4 * np.pi**2 * k[i])
+    return M
+
+
+def test_mixture_kernel_equals_literal_vertex_sum():
+    k = midpoint_grid(24, 24.0)
+    x = np.array([0.8, 0.2])
+    rng = np.random.default_rng(0)
+    # a genuinely binary S(k): identical-particle PY plus a smooth symmetric perturbation
+    S = identical_mixture(py_structure_factor(k, 0.45), x)
+    S[:, 0, 1] += 0.02 * np.sin(k)
+    S[:, 1, 0] = S[:, 0, 1]
+    F = S * np.exp(-0.01 * k**2)[:, None, None] + 0.01 * rng.normal(size=S.shape)
+    F = 0.5 * (F + np.swapaxes(F, 1, 2))
+    D = np.array([1.0, 1.3])
+    mix = MixtureMCT(k, S, 6 * 0.45 / np.pi, x, D=D)
+    np.testing.assert_allclose(mix(F), _brute_mixture_kernel(k, S, mix.rho, x, F, D), rtol=1e-9,
+                               atol=1e-9 * np.abs(mix(F)).max())
+
+
+def test_identical_species_mixture_reproduces_one_component():
+    phi = 0.52
+    S = py_structure_factor(K, phi)
+    rho = 6 * phi / np.pi
+    x = np.array([0.3, 0.7])
+    one = OneComponentMCT(K, S, rho)
+    mix = MixtureMCT(K, identical_mixture(S, x), rho, x)
+    # the kernel maps x to x M_one for any F of the identical-particle form
+    Fs = np.exp(-0.01 * K**2)
+    F = 0.7 * S
+    Fab = np.einsum("a,ab,k->kab", x, np.eye(2), Fs) + np.einsum("a,b,k->kab", x, x, F - Fs)
+    np.testing.assert_allclose(np.einsum("kab,b->ka", mix(Fab), x), x * one(F)[:, None], rtol=1e-8)
+    sol_m = mix.solve(t_max=1e10, h0=1e-10 / 32, n=64, tol=1e-9)
+    sol_o = one.solve(t_max=1e10, h0=1e-10 / 32, n=64, tol=1e-9)
+    np.testing.assert_allclose(sol_m.F.sum(axis=(2, 3)), sol_o.F, atol=1e-7)
+
+
+def test_identical_species_mixture_has_the_same_critical_point():
+    x = np.array([0.5, 0.5])
+
+    def make(phi):
+        return MixtureMCT(K, identical_mixture(py_structure_factor(K, phi), x), 6 * phi / np.pi, x)
+
+    for phi, glassy in ((0.5155, False), (0.5163, True)):
+        kern = make(phi)
+        f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma)
+        assert (np.abs(f).max() > 0) == glassy
+
+
+def test_tagged_particles():
+    """Identical tracer: F_s decays in the liquid, arrests in the glass; the same through the mixture."""
+    x = np.array([0.4, 0.6])
+    for phi, arrested in ((0.51, False), (0.52, True)):
+        S = py_structure_factor(K, phi)
+        rho = 6 * phi / np.pi
+        sol = TaggedMCT(OneComponentMCT(K, S, rho)).solve(t_max=1e10, h0=1e-10 / 32, n=64, tol=1e-9)
+        fs = sol.F[-1, 100:]
+        assert sol.F[0, 100:] == pytest.approx(1.0)
+        assert (fs[np.argmax(S)] > 0.5) == arrested and (fs.max() < 1e-6) == (not arrested)
+        if arrested:
+            mix = TaggedMCT(MixtureMCT(K, identical_mixture(S, x), rho, x))
+            solm = mix.solve(t_max=1e10, h0=1e-10 / 32, n=64, tol=1e-9)
+            for a in range(2):
+                np.testing.assert_allclose(solm.F[:, 100:, a, a], sol.F[:, 100:], atol=1e-7)
+
+
+def test_given_memory_solver_matches_iterative_solver_and_analytic():
+    g, m0, tau = 1.0, 5.0, 10.0
+    fast = solve_given_memory(1.0, g, lambda t: m0 * np.exp(-t / tau), t_max=1e4, h0=1e-6, n=256)
+    slow = solve_memory_equation(1.0, g, lambda F, t: m0 * np.exp(-t / tau), t_max=1e4, h0=1e-6, n=256)
+    np.testing.assert_allclose(fast.t, slow.t)
+    np.testing.assert_allclose(fast.F, slow.F, atol=1e-10)
+    assert np.abs(fast.F - _exponential_memory_exact(fast.t, g, m0, tau)).max() < 1e-4
+    # matrix of decoupled species = two scalar problems
+    memory = lambda t: np.einsum("t,ab->tab", np.exp(-t / tau), np.diag([5.0, 1.0]))  # noqa: E731
+    mat = solve_given_memory(np.eye(2), np.diag([1.0, 2.0]), memory, t_max=1e4, h0=1e-6, n=256)
+    second = solve_given_memory(1.0, 2.0, lambda t: np.exp(-t / tau), t_max=1e4, h0=1e-6, n=256)
+    np.testing.assert_allclose(mat.F[:, 0, 0], fast.F, atol=1e-12)
+    np.testing.assert_allclose(mat.F[:, 1, 1], second.F, atol=1e-12)
+    np.testing.assert_array_equal(mat.F[:, 0, 1], 0.0)
+
+
+def test_py_mixture_limits():
+    from glassdyn.theory import py_mixture_structure_factor
+
+    x = np.array([0.3, 0.7])
+    # equal diameters: the one-component PY S(k) split into species
+    same = py_mixture_structure_factor(K, np.array([1.0, 1.0]), x, 0.45)
+    np.testing.assert_allclose(same, identical_mixture(py_structure_factor(K, 0.45), x), atol=1e-12)
+    # low density: c_ab(k) -> Fourier transform of the Mayer function of contact distance R_ab
+    sigma, phi = np.array([1.0, 0.6]), 1e-7
+    S = py_mixture_structure_factor(K, sigma, x, phi)
+    rho = phi / (np.pi / 6 * np.sum(x * sigma**3))
+    c = (np.diag(1 / x)[None] - np.linalg.inv(S)) / rho
+    for a in range(2):
+        for b in range(2):
+            R = 0.5 * (sigma[a] + sigma[b])
+            mayer = -4 * np.pi * (np.sin(K * R) - K * R * np.cos(K * R)) / K**3
+            np.testing.assert_allclose(c[:, a, b], mayer, atol=1e-5 * np.abs(mayer).max())
+    # large k: S_ab -> x_a delta_ab
+    big = py_mixture_structure_factor(np.array([400.0]), np.array([1.0, 1.2]), x, 0.5)
+    np.testing.assert_allclose(big[0], np.diag(x), atol=5e-3)

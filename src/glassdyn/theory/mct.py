@@ -8,34 +8,52 @@ One-component kernel in the form used by :func:`~glassdyn.theory.memory_equation
 
 with rho c(k) = 1 - 1/S(k), in bipolar coordinates on the midpoint grid k_i = (i - 1/2) dk and the
 triangle rule |i - j| <= l <= i + j (0-based indices) of Franosch et al. (PRE 55, 7153, 1997).
-Expanding the square in powers of p^2 and using prefix sums over p makes one kernel evaluation
-O(N_k^2) instead of O(N_k^3).
+Expanding the square in powers of p^2, folding the two mirror-image terms (the domain is symmetric
+under q <-> p) and using prefix sums over p makes one kernel evaluation O(N_k^2) instead of O(N_k^3).
 """
 from __future__ import annotations
 
 import numba
 import numpy as np
 
-__all__ = ["OneComponentMCT", "nonergodicity_parameter", "critical_point", "exponent_parameter"]
+__all__ = ["OneComponentMCT", "TaggedMCT", "nonergodicity_parameter", "critical_point",
+           "exponent_parameter"]
+
+
+_NARROW = 8  # ranges up to this many points are summed directly, not as prefix differences
+
+
+@numba.njit(cache=True, inline="always")
+def _rsum(terms, pre, lo, hi):
+    """sum(terms[lo:hi+1]); prefix differences only for wide ranges, where they lose no precision
+    (for narrow ranges at small k a difference of two large prefix sums would lose ~6 digits)."""
+    if hi - lo < _NARROW:
+        acc = 0.0
+        for l in range(lo, hi + 1):
+            acc += terms[l]
+        return acc
+    return pre[hi + 1] - pre[lo]
 
 
 @numba.njit(cache=True)
 def _one_component_kernel(F, k, c, dk, pref, out):
+    """M(k) with the square expanded and mirrored (q <-> p) as in the module docstring:
+    2 sum_q sum_p q p F(q) [(k^2+q^2-p^2)^2 c(q)^2 F(p) + (k^4-(q^2-p^2)^2) c(q) c(p) F(p)]."""
     n = k.shape[0]
-    # prefix sums over p of p F(p) p^(2m) c(p)^l, l = 0, 1, 2 and m = 0, 1, 2
-    pre = np.zeros((9, n + 1))
+    # p X(p) p^(2m), X = F (rows 0..2) and c F (rows 3..5)
+    terms = np.empty((6, n))
+    pre = np.zeros((6, n + 1))
     for i in range(n):
         p = k[i]
         P = p * p
-        base = p * F[i]
-        cl = 1.0
-        for l in range(3):
-            pm = 1.0
-            for m in range(3):
-                pre[3 * l + m, i + 1] = pre[3 * l + m, i] + base * cl * pm
-                pm *= P
-            cl *= c[i]
-    s = np.empty(9)
+        pm = 1.0
+        for m in range(3):
+            terms[m, i] = p * F[i] * pm
+            terms[3 + m, i] = p * c[i] * F[i] * pm
+            pm *= P
+        for x in range(6):
+            pre[x, i + 1] = pre[x, i] + terms[x, i]
+    s = np.empty(6)
     for i in range(n):
         K = k[i] * k[i]
         total = 0.0
@@ -44,15 +62,41 @@ def _one_component_kernel(F, k, c, dk, pref, out):
             Q = q * q
             lo = abs(i - j)
             hi = min(i + j, n - 1)
-            if lo > hi:
-                continue
-            for x in range(9):
-                s[x] = pre[x, hi + 1] - pre[x, lo]
+            for x in range(6):
+                s[x] = _rsum(terms[x], pre[x], lo, hi)
             cq = c[j]
             a2 = (K + Q) ** 2 * s[0] - 2 * (K + Q) * s[1] + s[2]
             ab = (K * K - Q * Q) * s[3] + 2 * Q * s[4] - s[5]
-            b2 = (K - Q) ** 2 * s[6] + 2 * (K - Q) * s[7] + s[8]
-            total += q * F[j] * (cq * cq * a2 + 2 * cq * ab + b2)
+            total += q * F[j] * cq * (cq * a2 + ab)
+        out[i] = 2.0 * pref[i] * total * dk * dk
+    return out
+
+
+@numba.njit(cache=True)
+def _self_kernel(Fs, cFc, k, dk, pref, out):
+    """Tagged-particle memory (Nk,): pref_i sum_q sum_p q p (k^2+q^2-p^2)^2 cFc(q) Fs(p) dk^2."""
+    n = k.shape[0]
+    terms = np.empty((3, n))
+    pre = np.zeros((3, n + 1))
+    for i in range(n):
+        p = k[i]
+        P = p * p
+        terms[0, i] = p * Fs[i]
+        terms[1, i] = terms[0, i] * P
+        terms[2, i] = terms[1, i] * P
+        for m in range(3):
+            pre[m, i + 1] = pre[m, i] + terms[m, i]
+    for i in range(n):
+        K = k[i] * k[i]
+        total = 0.0
+        for j in range(n):
+            lo = abs(i - j)
+            hi = min(i + j, n - 1)
+            Q = k[j] * k[j]
+            s0 = _rsum(terms[0], pre[0], lo, hi)
+            s1 = _rsum(terms[1], pre[1], lo, hi)
+            s2 = _rsum(terms[2], pre[2], lo, hi)
+            total += k[j] * cFc[j] * ((K + Q) ** 2 * s0 - 2 * (K + Q) * s1 + s2)
         out[i] = pref[i] * total * dk * dk
     return out
 
@@ -100,21 +144,70 @@ class OneComponentMCT:
         return solve_memory_equation(self.S, self.gamma, self, alpha=self.alpha, beta=self.beta,
                                      t_max=t_max, **kw)
 
+    def self_memory(self, F, Fs) -> np.ndarray:
+        """Tagged-particle memory M_s(k) (N_k,) of an identical tracer: D rho/(16 pi^2 k^3)
+        sum_q sum_p dk^2 q p (k^2+q^2-p^2)^2 c(q)^2 F(q) F_s(p)."""
+        pref = self.D * self.rho / (16 * np.pi**2 * self.k**3)
+        return _self_kernel(np.ascontiguousarray(Fs, dtype=float), self.c**2 * F, self.k, self.dk,
+                            pref, np.empty_like(self.k))
+
+
+class TaggedMCT:
+    """Collective and tagged (self) MCT solved together: state (2 N_k,) = [F(k), F_s(k)].
+
+    ``collective`` is a :class:`OneComponentMCT` (identical tracer, D_s = D) or a
+    :class:`~glassdyn.theory.mct_mixture.MixtureMCT` (then the state is (2 N_k, s, s) with the
+    tagged correlators F_s^a on the diagonal of the second half).
+    """
+
+    def __init__(self, collective):
+        self.collective = collective
+        n = collective.k.size
+        self.n_k = n
+        self.matrix = getattr(collective, "matrix", False)
+        if self.matrix:
+            s = collective.n_species
+            tagged0 = np.broadcast_to(np.eye(s), (n, s, s))
+            tagged_gamma = np.einsum("k,a,ab->kab", collective.k**2, collective.D, np.eye(s))
+        else:
+            tagged0 = np.ones(n)
+            tagged_gamma = collective.D * collective.k**2
+        self.S = np.concatenate([collective.S, tagged0])
+        self.gamma = np.concatenate([collective.gamma, tagged_gamma])
+        self.alpha = collective.alpha
+        self.beta = collective.beta
+
+    def __call__(self, F, t=None):
+        n = self.n_k
+        F_coll, F_self = F[:n], F[n:]
+        return np.concatenate([self.collective(F_coll), self.collective.self_memory(F_coll, F_self)])
+
+    def solve(self, t_max: float = 1e10, **kw):
+        """Returns a MemorySolution whose F[:, :N_k] is collective and F[:, N_k:] tagged."""
+        from .memory_equation import solve_memory_equation
+
+        return solve_memory_equation(self.S, self.gamma, self, alpha=self.alpha, beta=self.beta,
+                                     t_max=t_max, matrix=self.matrix, **kw)
+
 
 def nonergodicity_parameter(kernel, F0, gamma, tol: float = 1e-12, max_iterations: int = 100000):
     """Long-time limit F_inf = M[F_inf] F0 / (gamma + M[F_inf]), iterated from F_inf = F0.
 
     The iteration converges to the largest solution (Goetze).  Returns (F_inf, iterations);
-    F_inf = 0 in the liquid.
+    F_inf = 0 in the liquid.  For matrix kernels (``kernel.matrix``): F_inf = (gamma + M)^-1 M F0.
     """
-    f = np.array(F0, dtype=float)
+    F0 = np.asarray(F0, dtype=float)
+    f = F0.copy()
+    matrix = getattr(kernel, "matrix", False)
+    diag0 = np.diagonal(F0, axis1=-2, axis2=-1) if matrix else F0
     for it in range(1, max_iterations + 1):
         m = kernel(f)
-        new = m * F0 / (gamma + m)
+        new = np.linalg.solve(gamma + m, m @ F0) if matrix else m * F0 / (gamma + m)
         if np.max(np.abs(new - f)) < tol:
             return new, it
         f = new
-        if np.max(f / F0) < 1e-8:
+        diag = np.diagonal(f, axis1=-2, axis2=-1) if matrix else f
+        if np.max(diag / diag0) < 1e-8:
             return np.zeros_like(f), it
     return f, max_iterations
 
@@ -128,6 +221,8 @@ def critical_point(make_kernel, lo: float, hi: float, tol: float = 1e-7, thresho
     def glassy(x):
         kern = make_kernel(x)
         f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma)
+        if getattr(kern, "matrix", False):
+            return np.max(np.diagonal(f, axis1=-2, axis2=-1) / np.diagonal(kern.S, axis1=-2, axis2=-1)) > threshold
         return np.max(f / kern.S) > threshold
 
     if glassy(lo) or not glassy(hi):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["py_direct_correlation", "py_structure_factor", "midpoint_grid"]
+__all__ = ["py_direct_correlation", "py_structure_factor", "py_mixture_structure_factor", "midpoint_grid"]
 
 
 def midpoint_grid(n_k: int = 100, k_max: float = 40.0) -> np.ndarray:
@@ -34,3 +34,45 @@ def py_structure_factor(k, phi: float) -> np.ndarray:
     """S(k) = 1 / (1 - rho c(k)) with rho = 6 phi / pi."""
     rho = 6 * phi / np.pi
     return 1.0 / (1.0 - rho * py_direct_correlation(k, phi))
+
+
+def py_mixture_structure_factor(k, sigma, x, phi: float):
+    """Partial S_ab(k) (N_k, s, s) of an additive hard-sphere mixture in the PY approximation.
+
+    Baxter's factorisation: with rho_a = x_a rho, xi_n = (pi/6) sum_a rho_a sigma_a^n,
+    R_ab = (sigma_a + sigma_b)/2, L_ab = (sigma_a - sigma_b)/2,
+    Q_ab(r) = a_a (r^2 - R_ab^2)/2 + b_a (r - R_ab) on L_ab < r < R_ab,
+    a_a = (1 - xi_3 + 3 sigma_a xi_2)/(1 - xi_3)^2, b_a = -1.5 sigma_a^2 xi_2/(1 - xi_3)^2, and
+    Qhat_ab(k) = delta_ab - 2 pi sqrt(rho_a rho_b) int e^{ikr} Q_ab(r) dr,
+    1 - sqrt(rho_a rho_b) c_ab(k) = [Qhat^H Qhat]_ab;  S = sqrt(x) (1 - sqrt(rho) c sqrt(rho))^-1 sqrt(x).
+    Convention: S_ab -> x_a delta_ab at large k.  phi is the total packing fraction.
+    """
+    k = np.asarray(k, dtype=float)
+    sigma = np.asarray(sigma, dtype=float)
+    x = np.asarray(x, dtype=float)
+    if sigma.shape != x.shape or np.any(sigma <= 0) or np.any(x <= 0) or not np.isclose(x.sum(), 1):
+        raise ValueError("sigma and x must be positive arrays of equal length, x summing to 1")
+    if not 0 < phi < 1:
+        raise ValueError(f"packing fraction must be in (0, 1), got {phi}")
+    rho = phi / (np.pi / 6 * np.sum(x * sigma**3))
+    rho_a = x * rho
+    xi2 = np.pi / 6 * np.sum(rho_a * sigma**2)
+    xi3 = phi
+    a = (1 - xi3 + 3 * sigma * xi2) / (1 - xi3) ** 2
+    b = -1.5 * sigma**2 * xi2 / (1 - xi3) ** 2
+    s = x.size
+    # Gauss-Legendre, resolving every oscillation of e^{ikr} over the widest interval
+    gx, gw = np.polynomial.legendre.leggauss(int(48 + k.max() * sigma.max()))
+    Q = np.zeros((k.size, s, s), dtype=complex)
+    for i in range(s):
+        for j in range(s):
+            R = 0.5 * (sigma[i] + sigma[j])
+            L = 0.5 * (sigma[i] - sigma[j])
+            r = L + (R - L) * 0.5 * (gx + 1)
+            w = 0.5 * (R - L) * gw
+            q = 0.5 * a[i] * (r**2 - R**2) + b[i] * (r - R)
+            integral = np.exp(1j * np.multiply.outer(k, r)) @ (w * q)
+            Q[:, i, j] = (i == j) - 2 * np.pi * np.sqrt(rho_a[i] * rho_a[j]) * integral
+    A = np.real(np.einsum("kli,klj->kij", Q.conj(), Q))  # 1 - sqrt(rho) c sqrt(rho)
+    sx = np.sqrt(x)
+    return np.einsum("a,kab,b->kab", sx, np.linalg.inv(A), sx)

@@ -1,0 +1,160 @@
+"""Mode-coupling theory of multicomponent mixtures (Goetze; Nauroth and Kob, PRE 55, 657, 1997).
+
+Convention for partial structure factors: S_ab(k) = N^-1 <rho_a(k) rho_b(-k)> -> x_a delta_ab at large
+k, with S^-1_ab = delta_ab / x_a - rho c_ab (seed 003, Methods C).  Brownian dynamics with species
+diffusivities D_a (Newtonian: D_a = kT / m_a):
+
+    F' + Omega^2 F + int_0^t M(t - s) F'(s) ds = 0,     Omega^2_ab = D_a k^2 x_a S^-1_ab
+    M_ab(k) = D_a rho / (2 x_b) int d^3q/(2 pi)^3 sum V_a,mn V_b,m'n' F_mm'(q) F_nn'(p)
+    V_a,bc(k, q, p) = (k.q/k) c_ab(q) delta_ac + (k.p/k) c_ac(p) delta_ab
+
+The vertex sum reduces to Hadamard products: using the q <-> p symmetry of the bipolar domain,
+
+    M_ab(k) = D_a rho / (16 pi^2 x_b k^3) sum_q sum_p dk^2 q p { (k^2+q^2-p^2)^2 [cFc]_ab(q) F_ab(p)
+                                                             + (k^4-(q^2-p^2)^2) [cF]_ab(q) [Fc]_ab(p) }
+
+which prefix sums over p again make O(N_k^2 s^2).  (The 1/x_b of the column species is what makes
+identical species split into a mixture reproduce the one-component theory: M x = x M_one.)  A one-component fluid written as a mixture of
+identical species reproduces :class:`~glassdyn.theory.mct.OneComponentMCT` (tested).  The tagged
+memory of species a is D_a rho/(16 pi^2 k^3) sum sum q p (k^2+q^2-p^2)^2 [cFc]_aa(q) F_s^a(p).
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .mct import _NARROW, _self_kernel
+
+__all__ = ["MixtureMCT", "identical_mixture"]
+
+
+@numba.njit(cache=True, inline="always")
+def _rsum_ab(terms, pre, x, a, b, lo, hi):
+    """sum over p indices lo..hi of terms[x, a, b, :], as in mct._rsum."""
+    if hi - lo < _NARROW:
+        acc = 0.0
+        for l in range(lo, hi + 1):
+            acc += terms[x, a, b, l]
+        return acc
+    return pre[x, a, b, hi + 1] - pre[x, a, b, lo]
+
+
+@numba.njit(cache=True)
+def _mixture_kernel(F, k, c, dk, pref, out):
+    """F, c: (Nk, s, s); pref: (Nk, s, s) prefactors; out: (Nk, s, s)."""
+    n = k.shape[0]
+    s = F.shape[1]
+    Fc = np.empty_like(F)
+    cF = np.empty_like(F)
+    cFc = np.empty_like(F)
+    for i in range(n):
+        Fc[i] = F[i] @ c[i]
+        cF[i] = c[i] @ F[i]
+        cFc[i] = cF[i] @ c[i]
+    # prefix sums over p of p X(p) P^m, X = F (0..2) and F c (3..5)
+    terms = np.empty((6, s, s, n))
+    pre = np.zeros((6, s, s, n + 1))
+    for i in range(n):
+        p = k[i]
+        P = p * p
+        pm = 1.0
+        for m in range(3):
+            for a in range(s):
+                for b in range(s):
+                    terms[m, a, b, i] = p * pm * F[i, a, b]
+                    terms[3 + m, a, b, i] = p * pm * Fc[i, a, b]
+                    pre[m, a, b, i + 1] = pre[m, a, b, i] + terms[m, a, b, i]
+                    pre[3 + m, a, b, i + 1] = pre[3 + m, a, b, i] + terms[3 + m, a, b, i]
+            pm *= P
+    r = np.empty(6)
+    for i in range(n):
+        K = k[i] * k[i]
+        for a in range(s):
+            for b in range(s):
+                total = 0.0
+                for j in range(n):
+                    lo = abs(i - j)
+                    hi = min(i + j, n - 1)
+                    Q = k[j] * k[j]
+                    for x in range(6):
+                        r[x] = _rsum_ab(terms, pre, x, a, b, lo, hi)
+                    A = (K + Q) ** 2 * r[0] - 2 * (K + Q) * r[1] + r[2]
+                    B = (K * K - Q * Q) * r[3] + 2 * Q * r[4] - r[5]
+                    total += k[j] * (cFc[j, a, b] * A + cF[j, a, b] * B)
+                out[i, a, b] = pref[i, a, b] * total * dk * dk
+    return out
+
+
+class MixtureMCT:
+    """MCT memory kernel of an s-component mixture from its partial S_ab(k) (midpoint grid).
+
+    Parameters
+    ----------
+    k : (N_k,) midpoint grid.
+    S : (N_k, s, s) partial structure factors, S_ab -> x_a delta_ab at large k.
+    rho : total number density.
+    x : (s,) number fractions (sum 1).
+    D : (s,) or scalar species diffusivities (Brownian) or kT/m_a (Newtonian).
+    """
+
+    matrix = True
+
+    def __init__(self, k, S, rho: float, x, D=1.0, dynamics: str = "brownian"):
+        k = np.asarray(k, dtype=float)
+        S = np.asarray(S, dtype=float)
+        x = np.asarray(x, dtype=float)
+        s = x.size
+        if S.shape != (k.size, s, s):
+            raise ValueError(f"S must have shape (N_k, s, s) = {(k.size, s, s)}, got {S.shape}")
+        if not np.allclose(S, np.swapaxes(S, 1, 2)):
+            raise ValueError("partial structure factors must be symmetric in the species")
+        if np.any(x <= 0) or not np.isclose(x.sum(), 1.0):
+            raise ValueError("number fractions must be positive and sum to 1")
+        dk = k[1] - k[0]
+        if not np.allclose(np.diff(k), dk) or not np.isclose(k[0], dk / 2):
+            raise ValueError("k must be the midpoint grid k_i = (i - 1/2) dk")
+        if not np.all(np.isfinite(S)) or np.any(np.linalg.eigvalsh(S) <= 0):
+            raise ValueError("S(k) must be finite and positive definite at every k")
+        if dynamics not in ("brownian", "newtonian"):
+            raise ValueError("dynamics must be 'brownian' or 'newtonian'")
+        self.k, self.S, self.rho, self.x, self.dk = k, S, float(rho), x, float(dk)
+        self.n_species = s
+        self.D = np.broadcast_to(np.asarray(D, dtype=float), (s,)).copy()
+        S_inv = np.linalg.inv(S)
+        self.c = (np.diag(1.0 / x)[None] - S_inv) / rho
+        self.gamma = np.einsum("k,a,a,kab->kab", k**2, self.D, x, S_inv)
+        self.alpha = 1.0 if dynamics == "newtonian" else 0.0
+        self.beta = 0.0 if dynamics == "newtonian" else 1.0
+        self._pref = np.ascontiguousarray(np.einsum("a,b,k->kab", self.D, rho / x,
+                                                    1.0 / (16 * np.pi**2 * k**3)))
+
+    def __call__(self, F, t=None) -> np.ndarray:
+        """M(k) (N_k, s, s) for the current F(k) (N_k, s, s)."""
+        return _mixture_kernel(np.ascontiguousarray(F, dtype=float), self.k, self.c, self.dk,
+                               self._pref, np.empty_like(self.S))
+
+    def self_memory(self, F, Fs) -> np.ndarray:
+        """Tagged memories of every species as diagonal matrices (N_k, s, s); Fs (N_k, s, s) diagonal."""
+        cFc = np.einsum("kab,kbc,kcd->kad", self.c, F, self.c)
+        out = np.zeros_like(self.S)
+        for a in range(self.n_species):
+            pref = self.D[a] * self.rho / (16 * np.pi**2 * self.k**3)
+            out[:, a, a] = _self_kernel(np.ascontiguousarray(Fs[:, a, a]),
+                                        np.ascontiguousarray(cFc[:, a, a]), self.k, self.dk, pref,
+                                        np.empty_like(self.k))
+        return out
+
+    def solve(self, t_max: float = 1e10, **kw):
+        """F_ab(k, t) from F(k, 0) = S(k) with the time-doubling solver (matrix mode)."""
+        from .memory_equation import solve_memory_equation
+
+        return solve_memory_equation(self.S, self.gamma, self, alpha=self.alpha, beta=self.beta,
+                                     t_max=t_max, matrix=True, **kw)
+
+
+def identical_mixture(S, x):
+    """Partial S_ab(k) (N_k, s, s) of identical particles split into species with fractions x:
+    S_ab = x_a delta_ab + x_a x_b (S - 1)."""
+    S = np.asarray(S, dtype=float)
+    x = np.asarray(x, dtype=float)
+    return np.diag(x)[None] + np.einsum("a,b,k->kab", x, x, S - 1.0)
