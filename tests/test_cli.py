@@ -33,7 +33,50 @@ def test_mct_solve_rejects_bad_sk_file(tmp_path):
 
     bad = tmp_path / "sk.txt"
     bad.write_text("1 2 3\n4 5 6\n")
-    with pytest.raises(SystemExit, match="two columns"):
+    with pytest.raises(SystemExit, match=r"2 partial columns is not s\(s\+1\)/2"):
+        main(["mct", "solve", "--sk", str(bad), "--rho", "1.0"])
+    bad.write_text("1\n2\n")
+    with pytest.raises(SystemExit, match="must hold finite columns"):
         main(["mct", "solve", "--sk", str(bad), "--rho", "1.0"])
     with pytest.raises(SystemExit, match="cannot read"):
         main(["mct", "solve", "--sk", str(tmp_path / "missing.txt"), "--rho", "1.0"])
+
+
+def test_mct_fit_memory_cli(tmp_path, capsys):
+    import numpy as np
+
+    from glassdyn.theory.memory_fit import StretchedMemory, solve_with_memory
+
+    true = StretchedMemory(1, np.array([0.0]), np.array([[5.0]]), np.array([[0.1]]),
+                           np.array([[2.0]]), np.array([[0.7]]))
+    t = np.geomspace(1e-2, 1e3, 30)
+    target = tmp_path / "F.txt"
+    np.savetxt(target, np.c_[t, solve_with_memory(true, 1.0, 1.0, t)])
+    assert main(["mct", "fit-memory", "--target", str(target), "--omega2", "1", "--n-exp", "1",
+                 "--max-evaluations", "2500", "--out", str(tmp_path)]) == 0
+    assert "N_exp=1: R^2 = 1.0000" in capsys.readouterr().out
+    assert json.loads((tmp_path / "memory_fit.json").read_text())["fits"]["1"]["r2"] > 0.9999
+    assert (tmp_path / "memory_fit.png").exists()
+
+
+def test_mct_solve_mixture_file(tmp_path, capsys):
+    import numpy as np
+    import pytest
+
+    from glassdyn.theory import midpoint_grid, py_mixture_structure_factor
+
+    k = midpoint_grid()
+    x = np.array([0.5, 0.5])
+    S = py_mixture_structure_factor(k, np.array([1.0, 1.2]), x, 0.53)
+    path = tmp_path / "sk.txt"
+    np.savetxt(path, np.c_[k, S[:, 0, 0], S[:, 0, 1], S[:, 1, 1]])
+    rho = 0.53 / (np.pi / 6 * np.sum(x * np.array([1.0, 1.2]) ** 3))
+    assert main(["mct", "solve", "--sk", str(path), "--rho", str(rho), "--x", "0.5", "0.5",
+                 "--tmax", "1e3"]) == 0
+    out = capsys.readouterr().out
+    import re
+
+    f = [float(v) for v in re.findall(r"f\(k_p\) = ([0-9.]+)", out)]
+    assert len(f) == 2 and all(0.8 < v < 1.0 for v in f)  # glassy at phi = 0.53
+    with pytest.raises(SystemExit, match="--x needs 2 number fractions"):
+        main(["mct", "solve", "--sk", str(path), "--rho", str(rho)])

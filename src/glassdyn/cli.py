@@ -88,21 +88,82 @@ def _info(args) -> int:
     return 0
 
 
-def _read_sk(path: str):
-    """Two-column text file (k, S(k)) on the midpoint grid; '#' comments allowed."""
+def _read_columns(path: str, what: str) -> np.ndarray:
+    """A whitespace-separated numeric table ('#' comments) with at least two columns."""
     try:
         data = np.loadtxt(path, comments="#", ndmin=2)
     except (OSError, ValueError) as exc:
-        raise SystemExit(f"glassdyn: error: cannot read S(k) from {path}: {exc}")
-    if data.shape[1] != 2:
-        raise SystemExit(f"glassdyn: error: {path} must have two columns k, S(k); got {data.shape[1]}")
-    return data[:, 0], data[:, 1]
+        raise SystemExit(f"glassdyn: error: cannot read {what} from {path}: {exc}")
+    if data.shape[1] < 2 or not np.all(np.isfinite(data)):
+        raise SystemExit(f"glassdyn: error: {path} must hold finite columns {what}")
+    return data
+
+
+def _read_sk(path: str):
+    """k, S(k) (N_k,) or partial S_ab(k) (N_k, s, s) from columns k, S_11, S_12, ..., S_ss (upper
+    triangle, row by row), on the midpoint grid."""
+    data = _read_columns(path, "k, S(k) [or k, S_11, S_12, ..., S_ss]")
+    k, cols = data[:, 0], data[:, 1:]
+    if cols.shape[1] == 1:
+        return k, cols[:, 0]
+    s = int(round((np.sqrt(8 * cols.shape[1] + 1) - 1) / 2))
+    if s * (s + 1) // 2 != cols.shape[1]:
+        raise SystemExit(f"glassdyn: error: {path}: {cols.shape[1]} partial columns is not s(s+1)/2")
+    S = np.empty((k.size, s, s))
+    iu = np.triu_indices(s)
+    S[:, iu[0], iu[1]] = cols
+    S[:, iu[1], iu[0]] = cols
+    return k, S
+
+
+def _fit_memory(args) -> int:
+    from .theory import fit_memory
+
+    data = _read_columns(args.target, "t, F(t)")
+    t, F = data[:, 0], data[:, 1]
+    keep = t > 0
+    try:
+        results = {}
+        for n_exp in args.n_exp:
+            res = fit_memory(t[keep], F[keep], args.omega2, F0=args.f0, n_exp=n_exp, seed=args.seed,
+                             max_evaluations=args.max_evaluations)
+            results[n_exp] = res
+            print(f"N_exp={n_exp}: R^2 = {res.r2:.6f}, loss = {res.loss:.3e}, "
+                  f"{res.evaluations} evaluations; memory {res.memory.to_dict()}")
+    except ValueError as exc:
+        raise SystemExit(f"glassdyn: error: {exc}")
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        summary = dict(version=__version__, target=str(args.target), omega2=args.omega2, F0=args.f0,
+                       seed=args.seed, fits={str(n): dict(r2=r.r2, loss=r.loss, memory=r.memory.to_dict())
+                                             for n, r in results.items()})
+        (out / "memory_fit.json").write_text(json.dumps(summary, indent=2))
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+        for n_exp, res in results.items():
+            axes[0].semilogx(res.t, res.F_fit, label=f"N_exp={n_exp} (R²={res.r2:.4f})")
+            axes[1].loglog(res.t, np.abs(res.memory(res.t)), label=f"N_exp={n_exp}")
+        axes[0].semilogx(t[keep], F[keep], "k.", ms=3, label="target")
+        axes[0].set(xlabel="t", ylabel="F(t)")
+        axes[1].set(xlabel="t", ylabel="M(t)")
+        axes[0].legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(out / "memory_fit.png", dpi=120)
+        print(f"  wrote {out / 'memory_fit.json'} and memory_fit.png")
+    return 0
 
 
 def _mct(args) -> int:
-    from .theory import (OneComponentMCT, critical_point, midpoint_grid, nonergodicity_parameter,
-                         py_structure_factor)
+    from .theory import (MixtureMCT, OneComponentMCT, critical_point, midpoint_grid,
+                         nonergodicity_parameter, py_structure_factor)
 
+    if args.mct_command == "fit-memory":
+        return _fit_memory(args)
     if args.mct_command == "critical":
         k = midpoint_grid(args.nk, args.kmax)
         phi_c = critical_point(lambda p: OneComponentMCT(k, py_structure_factor(k, p), 6 * p / np.pi),
@@ -119,28 +180,42 @@ def _mct(args) -> int:
         S = py_structure_factor(k, args.phi)
         rho, label = 6 * args.phi / np.pi, f"PY hard spheres phi={args.phi}"
     try:
-        kern = OneComponentMCT(k, S, rho)
+        if S.ndim == 3:
+            if args.x is None or len(args.x) != S.shape[1]:
+                raise ValueError(f"--x needs {S.shape[1]} number fractions for {S.shape[1]} species")
+            kern = MixtureMCT(k, S, rho, np.asarray(args.x))
+        else:
+            kern = OneComponentMCT(k, S, rho)
     except ValueError as exc:
         raise SystemExit(f"glassdyn: error: {exc}")
     sol = kern.solve(t_max=args.tmax, h0=1e-10 / 32, n=64, tol=1e-9)
     f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma)
-    peak = int(np.argmax(S))
-    print(f"{label}: k_p = {k[peak]:.3f}, F(k_p, t_max)/S(k_p) = {sol.F[-1, peak] / S[peak]:.5f}, "
-          f"f(k_p) = {f[peak] / S[peak]:.5f}")
+    # normalised diagonal correlators at the main peak of S_11 (or S)
+    diag_S = S[:, None] if S.ndim == 1 else np.diagonal(S, axis1=1, axis2=2)
+    diag_F = sol.F[:, :, None] if S.ndim == 1 else np.diagonal(sol.F, axis1=2, axis2=3)
+    diag_f = f[:, None] if S.ndim == 1 else np.diagonal(f, axis1=1, axis2=2)
+    diag_M = sol.M[:, :, None] if S.ndim == 1 else np.diagonal(sol.M, axis1=2, axis2=3)
+    peak = int(np.argmax(diag_S[:, 0]))
+    for a in range(diag_S.shape[1]):
+        print(f"{label} species {a}: k_p = {k[peak]:.3f}, "
+              f"F(k_p, t_max)/S(k_p) = {diag_F[-1, peak, a] / diag_S[peak, a]:.5f}, "
+              f"f(k_p) = {diag_f[peak, a] / diag_S[peak, a]:.5f}")
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         np.savez(out / "mct_solution.npz", t=sol.t, k=k, S=S, F=sol.F, M=sol.M, f=f,
-                 provenance=json.dumps(dict(version=__version__, source=label, rho=rho)))
+                 provenance=json.dumps(dict(version=__version__, source=label, rho=rho, x=args.x)))
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
-        ax[0].semilogx(sol.t, sol.F[:, peak] / S[peak])
+        for a in range(diag_S.shape[1]):
+            ax[0].semilogx(sol.t, diag_F[:, peak, a] / diag_S[peak, a], label=f"species {a}")
+            ax[1].loglog(sol.t, np.maximum(diag_M[:, peak, a], 1e-300))
         ax[0].set(xlabel="t", ylabel="F(k_p,t)/S(k_p)", title=label)
-        ax[1].loglog(sol.t, np.maximum(sol.M[:, peak], 1e-300))
+        ax[0].legend(fontsize=8)
         ax[1].set(xlabel="t", ylabel="M(k_p,t)")
         fig.tight_layout()
         fig.savefig(out / "mct_solution.png", dpi=120)
@@ -164,9 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("mct", help="mode-coupling theory: solve F(k,t) or find a critical point")
     msub = m.add_subparsers(dest="mct_command", required=True)
-    ms = msub.add_parser("solve", help="solve one-component MCT (Brownian) from S(k)")
-    ms.add_argument("--sk", help="two-column file k, S(k) on a midpoint grid (default: PY hard spheres)")
+    ms = msub.add_parser("solve", help="solve MCT (Brownian) from S(k) or partial S_ab(k)")
+    ms.add_argument("--sk", help="file with columns k, S(k) or k, S_11, S_12, ..., S_ss (partials, "
+                    "S_ab -> x_a delta_ab) on a midpoint grid (default: PY hard spheres)")
     ms.add_argument("--rho", type=float, help="number density (with --sk)")
+    ms.add_argument("--x", type=float, nargs="+", help="number fractions (with partial S_ab)")
     ms.add_argument("--phi", type=float, default=0.52, help="PY hard-sphere packing fraction")
     ms.add_argument("--nk", type=int, default=100)
     ms.add_argument("--kmax", type=float, default=40.0)
@@ -180,6 +257,15 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--hi", type=float, default=0.54)
     mc.add_argument("--tol", type=float, default=1e-7)
     mc.set_defaults(func=_mct)
+    mf = msub.add_parser("fit-memory", help="CMA-ES fit of a stretched-exponential memory to F(t)")
+    mf.add_argument("--target", required=True, help="two-column file t, F(t)")
+    mf.add_argument("--omega2", type=float, required=True, help="Omega^2 of the memory equation")
+    mf.add_argument("--f0", type=float, default=1.0, help="F(0)")
+    mf.add_argument("--n-exp", type=int, nargs="+", default=[1, 2, 3])
+    mf.add_argument("--seed", type=int, default=0)
+    mf.add_argument("--max-evaluations", type=int, default=20000)
+    mf.add_argument("--out", default=None, help="folder for memory_fit.json and .png")
+    mf.set_defaults(func=_mct)
 
     i = sub.add_parser("info", help="versions and system presets")
     i.set_defaults(func=_info)

@@ -25,7 +25,7 @@ import numpy as np
 
 from .mct import _NARROW, _self_kernel
 
-__all__ = ["MixtureMCT", "identical_mixture"]
+__all__ = ["MixtureMCT", "identical_mixture", "critical_temperature"]
 
 
 @numba.njit(cache=True, inline="always")
@@ -158,3 +158,33 @@ def identical_mixture(S, x):
     S = np.asarray(S, dtype=float)
     x = np.asarray(x, dtype=float)
     return np.diag(x)[None] + np.einsum("a,b,k->kab", x, x, S - 1.0)
+
+
+def critical_temperature(k, temperatures, structure_factors, rho: float, x, t_low=None, t_high=None,
+                         tol: float = 1e-4):
+    """T_mct of a mixture from partial S(k; T) measured at several temperatures.
+
+    S(k; T) is interpolated linearly in 1/T between the given temperatures (N_T, N_k, s, s) and
+    the transition is bracketed by bisection (:func:`~glassdyn.theory.mct.critical_point` in 1/T).
+    The bracket [t_low, t_high] (default: the lowest and highest given T) must hold the transition:
+    glassy at t_low, liquid at t_high.  ``tol`` is relative.  Brownian dynamics; the
+    temperature enters MCT only through S(k; T) (and the time unit).
+    """
+    from .mct import critical_point
+
+    temps = np.asarray(temperatures, dtype=float)
+    Sk = np.asarray(structure_factors, dtype=float)
+    if temps.ndim != 1 or temps.size < 2 or Sk.shape[0] != temps.size:
+        raise ValueError("need at least two temperatures with one S(k) each")
+    order = np.argsort(1.0 / temps)
+    beta_grid, S_sorted = 1.0 / temps[order], Sk[order]
+
+    def make(beta):
+        j = int(np.clip(np.searchsorted(beta_grid, beta) - 1, 0, beta_grid.size - 2))
+        w = (beta - beta_grid[j]) / (beta_grid[j + 1] - beta_grid[j])
+        return MixtureMCT(k, (1 - w) * S_sorted[j] + w * S_sorted[j + 1], rho, x)
+
+    b_liquid = beta_grid[0] if t_high is None else 1.0 / t_high
+    b_glass = beta_grid[-1] if t_low is None else 1.0 / t_low
+    beta_c = critical_point(make, b_liquid, b_glass, tol=tol * beta_grid.mean())
+    return 1.0 / beta_c

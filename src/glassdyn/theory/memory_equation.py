@@ -198,18 +198,32 @@ def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: floa
     return MemorySolution(t[keep], np.concatenate(Fs)[keep], np.concatenate(Ms)[keep])
 
 
+@numba.njit(cache=True, inline="always")
+def _addmul(out, A, B, scale):
+    """out += scale * A @ B for small s x s matrices, without temporaries."""
+    s = out.shape[0]
+    for a in range(s):
+        for b in range(s):
+            acc = 0.0
+            for c in range(s):
+                acc += A[a, c] * B[c, b]
+            out[a, b] += scale * acc
+
+
 @numba.njit(cache=True)
 def _given_memory_loop(F0, gamma, alpha, beta, Mgrid, h0, n):
     """Compiled time doubling for a known memory Mgrid (T, s, s) on time_grid(h0, n, .)."""
     T = Mgrid.shape[0]
     s = F0.shape[0]
     half = n // 2
-    eye = np.eye(s)
     out = np.empty((T, s, s))
     F = np.empty((n, s, s))
     M = np.empty((n, s, s))
     dF = np.empty((n, s, s))
     dM = np.empty((n, s, s))
+    known = np.empty((s, s))
+    diff = np.empty((s, s))
+    denom = np.empty((s, s))
     h = h0
     start = 4
     newtonian = alpha > 0
@@ -234,16 +248,30 @@ def _given_memory_loop(F0, gamma, alpha, beta, Mgrid, h0, n):
                 break
             M[i] = Mgrid[pos]
             ib = i // 2
-            known = (a2 * (-5 * F[i - 1] + 4 * F[i - 2] - F[i - 3])
-                     + b1 * (-4 * F[i - 1] + F[i - 2]) - M[i - ib] @ F[ib]
-                     + M[i] @ (dF[1] - F[0]) + M[i - 1] @ (F[1] - dF[1])
-                     + (M[1] - dM[1]) @ F[i - 1])
+            for a in range(s):
+                for b in range(s):
+                    known[a, b] = (a2 * (-5 * F[i - 1, a, b] + 4 * F[i - 2, a, b] - F[i - 3, a, b])
+                                   + b1 * (-4 * F[i - 1, a, b] + F[i - 2, a, b]))
+            _addmul(known, M[i - ib], F[ib], -1.0)
+            diff[:, :] = dF[1] - F[0]
+            _addmul(known, M[i], diff, 1.0)
+            diff[:, :] = F[1] - dF[1]
+            _addmul(known, M[i - 1], diff, 1.0)
+            diff[:, :] = M[1] - dM[1]
+            _addmul(known, diff, F[i - 1], 1.0)
             for j in range(2, ib + 1):
-                known += dM[i - j + 1] @ (F[j] - F[j - 1])
+                diff[:, :] = F[j] - F[j - 1]
+                _addmul(known, dM[i - j + 1], diff, 1.0)
             for j in range(2, i - ib + 1):
-                known += (M[j] - M[j - 1]) @ dF[i - j + 1]
-            denom = (2 * a2 + 3 * b1) * eye + gamma + dM[1]
-            F[i] = np.linalg.solve(denom, -known)
+                diff[:, :] = M[j] - M[j - 1]
+                _addmul(known, diff, dF[i - j + 1], 1.0)
+            for a in range(s):
+                for b in range(s):
+                    denom[a, b] = gamma[a, b] + dM[1, a, b] + ((2 * a2 + 3 * b1) if a == b else 0.0)
+            if s == 1:
+                F[i, 0, 0] = -known[0, 0] / denom[0, 0]
+            else:
+                F[i] = np.linalg.solve(denom, -known)
             dF[i] = 0.5 * (F[i - 1] + F[i])
             dM[i] = 0.5 * (M[i - 1] + M[i])
             out[pos] = F[i]

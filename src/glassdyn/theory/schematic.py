@@ -10,7 +10,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import gammaln
 
-__all__ = ["SchematicF12", "f12_critical_line", "exponents_from_lambda"]
+__all__ = ["SchematicF12", "DoubleStretchedMemory", "f12_critical_line", "exponents_from_lambda"]
 
 
 class SchematicF12:
@@ -49,3 +49,26 @@ def exponents_from_lambda(lam: float):
     fa = lambda a: np.exp(2 * gammaln(1 - a) - gammaln(1 - 2 * a)) - lam  # noqa: E731
     fb = lambda b: np.exp(2 * gammaln(1 + b) - gammaln(1 + 2 * b)) - lam  # noqa: E731
     return brentq(fa, 1e-9, 0.5 - 1e-12), brentq(fb, 1e-9, 1.0)
+
+
+class DoubleStretchedMemory:
+    """Seed 003 Eq. 8: M(t) = exp(-Omega^2 t^nu) + K exp(-Omega~^2 t^mu), a memory known in time.
+
+    ``solve(F0, omega2_eq)`` integrates F' + Omega_eq^2 F + int M F' = 0 with this memory.
+    """
+
+    def __init__(self, omega2: float, nu: float, K: float, omega2_tilde: float, mu: float):
+        if min(omega2, nu, omega2_tilde, mu) <= 0 or K < 0:
+            raise ValueError("Omega^2, Omega~^2, nu, mu must be positive and K >= 0")
+        self.omega2, self.nu, self.K, self.omega2_tilde, self.mu = omega2, nu, K, omega2_tilde, mu
+
+    def __call__(self, t):
+        t = np.asarray(t, dtype=float)
+        return np.exp(-self.omega2 * t**self.nu) + self.K * np.exp(-self.omega2_tilde * t**self.mu)
+
+    def solve(self, F0: float = 1.0, omega2_eq: float | None = None, t_max: float = 1e8,
+              h0: float = 1e-6, n: int = 128):
+        from .memory_equation import solve_given_memory
+
+        omega2_eq = self.omega2 if omega2_eq is None else omega2_eq
+        return solve_given_memory(F0, omega2_eq, self, t_max=t_max, h0=h0, n=n)
