@@ -1,4 +1,6 @@
 """CMA-ES memory fit (seed 003 Eqs. 6-7): recovers known kernels and the MCT memory."""
+from functools import lru_cache
+
 import numpy as np
 import pytest
 
@@ -38,10 +40,9 @@ def test_fit_recovers_known_kernel():
     assert again.loss == res.loss  # seeded: reproducible
 
 
-def test_fit_recovers_mct_memory_from_mct_dynamics():
-    """Seed 003 SI check: target = tagged MCT F_s(k_p, t) of PY hard spheres (phi = 0.505); the fit,
-    started from a least-squares fit of Eq. 6 to M_mct, reproduces F and recovers M_mct where F
-    decays (median relative error < 5 %, integral within 5 %)."""
+@lru_cache(maxsize=1)
+def _mct_target():
+    """Tagged MCT F_s(k_p, t), M_s(k_p, t) of PY hard spheres at phi = 0.505 on 60 log times."""
     k = midpoint_grid(100, 40.0)
     phi = 0.505
     S = py_structure_factor(k, phi)
@@ -50,8 +51,16 @@ def test_fit_recovers_mct_memory_from_mct_dynamics():
     t = np.geomspace(1e-5, 1e4, 60)
     F = np.interp(np.log(t), np.log(sol.t[1:]), sol.F[1:, 100 + p])
     M = np.interp(np.log(t), np.log(sol.t[1:]), sol.M[1:, 100 + p])
+    return t, F, M, k[p] ** 2
+
+
+def test_fit_recovers_mct_memory_from_mct_dynamics():
+    """Seed 003 SI check: target = tagged MCT F_s(k_p, t) of PY hard spheres (phi = 0.505); the fit,
+    started from a least-squares fit of Eq. 6 to M_mct, reproduces F and recovers M_mct where F
+    decays (median relative error < 5 %, integral within 5 %)."""
+    t, F, M, omega2 = _mct_target()
     start = StretchedMemory.fit_curve(t, M, 2)
-    res = fit_memory(t, F, k[p] ** 2, n_exp=2, initial=start, sigma0=0.05, seed=0, max_evaluations=3000)
+    res = fit_memory(t, F, omega2, n_exp=2, initial=start, sigma0=0.05, seed=0, max_evaluations=3000)
     assert res.r2 > 0.9999
     window = (F > 0.05) & (F < 0.95)
     Mf = res.memory(t)
@@ -62,15 +71,8 @@ def test_fit_recovers_mct_memory_from_mct_dynamics():
 @pytest.mark.slow
 def test_two_stretched_exponentials_are_needed_for_mct_dynamics():
     """Seed Fig. 7 on an MCT target: N_exp = 2 fits clearly better than N_exp = 1."""
-    k = midpoint_grid(100, 40.0)
-    phi = 0.505
-    S = py_structure_factor(k, phi)
-    sol = TaggedMCT(OneComponentMCT(k, S, 6 * phi / np.pi)).solve(t_max=1e4, h0=1e-10 / 32, n=64, tol=1e-9)
-    p = np.argmax(S)
-    t = np.geomspace(1e-5, 1e4, 60)
-    F = np.interp(np.log(t), np.log(sol.t[1:]), sol.F[1:, 100 + p])
-    M = np.interp(np.log(t), np.log(sol.t[1:]), sol.M[1:, 100 + p])
-    losses = {n: fit_memory(t, F, k[p] ** 2, n_exp=n, initial=StretchedMemory.fit_curve(t, M, n),
+    t, F, M, omega2 = _mct_target()
+    losses = {n: fit_memory(t, F, omega2, n_exp=n, initial=StretchedMemory.fit_curve(t, M, n),
                             sigma0=0.05, seed=0, max_evaluations=8000).loss for n in (1, 2)}
     assert losses[2] < 0.3 * losses[1]
 
