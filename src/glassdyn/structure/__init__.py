@@ -1,4 +1,7 @@
-"""Structure: partial structure-factor conventions (descriptors and S(k) come with issue 4)."""
+"""Structure: GlassMLP descriptors, coarse-graining, partial S(k) conventions."""
+from .coarse_grain import DEFAULT_LENGTHS, coarse_grain, truncation_error
 from .conventions import CONVENTIONS, convert_partials, total_structure_factor
+from .descriptors import GlassMLPDescriptors, voronoi_measure
 
-__all__ = ["CONVENTIONS", "convert_partials", "total_structure_factor"]
+__all__ = ["CONVENTIONS", "convert_partials", "total_structure_factor", "coarse_grain",
+           "truncation_error", "DEFAULT_LENGTHS", "GlassMLPDescriptors", "voronoi_measure"]
