@@ -1,0 +1,182 @@
+"""Dynamic heterogeneity from per-particle fields (MD propensities or predictions), seed 000.
+
+    chi4(t)   = N_1 (<Cbar^2> - <Cbar>^2),  Cbar = mean of the field over the selected particles of
+                one configuration, <.> over configurations  (``normalise="seed"``); divided by N_1
+                for ``normalise="per_particle"`` (the variance of Cbar).
+    S4(q, t)  = N_1^-1 < W(q) W(-q) >,  W(q) = sum_i (C^i - <C>) exp(i q . R_i(0))
+    fit       : S4(q) = chi4~ / (1 + (q xi)^2 + A (q xi)^3)
+    G4(r, t)  = V / N_1 < sum_{i != j} dC^i dC^j delta(r - R_ij) >  (radial, per unit shell volume)
+
+For displacement propensities (3D KA) the seed uses the overlap (1 - tanh(20 (R - 0.44))) / 2 of
+each particle's propensity R, see :func:`smooth_overlap`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import curve_fit
+
+__all__ = ["chi4", "four_point_structure_factor", "fit_s4", "S4Fit", "g4", "smooth_overlap"]
+
+
+def smooth_overlap(propensity, a: float = 0.44, sharpness: float = 20.0):
+    """Differentiable overlap (1 - tanh(sharpness (R - a))) / 2 of a displacement propensity R."""
+    return 0.5 * (1.0 - np.tanh(sharpness * (np.asarray(propensity) - a)))
+
+
+def chi4(fields, mask=None, normalise: str = "seed") -> np.ndarray:
+    """Four-point susceptibility from fields (S, T, N) or (S, N): S configurations, T times.
+
+    mask : (N,) boolean particle selection (e.g. type 1), default all.
+    """
+    f = np.asarray(fields, dtype=float)
+    if f.ndim == 2:
+        f = f[:, None, :]
+    if f.ndim != 3 or f.shape[0] < 2:
+        raise ValueError("chi4 needs fields of shape (S >= 2 configurations, T, N)")
+    mask = np.ones(f.shape[2], bool) if mask is None else np.asarray(mask, bool)
+    n1 = int(mask.sum())
+    cbar = f[:, :, mask].mean(axis=2)  # (S, T)
+    var = cbar.var(axis=0)
+    if normalise == "seed":
+        return n1 * var
+    if normalise == "per_particle":
+        return var
+    raise ValueError("normalise must be 'seed' or 'per_particle'")
+
+
+def _q_vectors(box, q_max, max_vectors_per_shell=200, seed=0):
+    """Reciprocal lattice vectors 2 pi n / L with |q| <= q_max, at most ``max_vectors_per_shell``
+    per shell of width 2 pi / L (deterministic subsample)."""
+    box = np.asarray(box, dtype=float)
+    d = box.size
+    nmax = np.floor(q_max * box / (2 * np.pi)).astype(int)
+    grids = np.meshgrid(*[np.arange(-m, m + 1) for m in nmax], indexing="ij")
+    n = np.stack([g.ravel() for g in grids], axis=1)
+    q = 2 * np.pi * n / box
+    qn = np.linalg.norm(q, axis=1)
+    keep = (qn > 0) & (qn <= q_max)
+    # one of each +-q pair suffices (W(-q) = W(q)*)
+    first = np.array([tuple(v) > tuple(-v) for v in n])
+    q, qn = q[keep & first], qn[keep & first]
+    dq = 2 * np.pi / box.min()
+    shell = np.floor(qn / dq).astype(int)
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for s in np.unique(shell):
+        idx = np.flatnonzero(shell == s)
+        if idx.size > max_vectors_per_shell:
+            idx = rng.choice(idx, max_vectors_per_shell, replace=False)
+        chosen.append(idx)
+    idx = np.concatenate(chosen)
+    return q[idx], qn[idx]
+
+
+def four_point_structure_factor(positions, fields, box, mask=None, q_max: float = 3.0,
+                                n_bins: int | None = None, max_vectors_per_shell: int = 200):
+    """S4(q) from initial positions (S, N, d) and fields (S, N) at one time.
+
+    The mean <C> is over the selected particles of all configurations.  Returns (q (B,), S4 (B,),
+    counts (B,)) binned in shells of width 2 pi / L_min (or ``n_bins`` bins up to q_max).
+    """
+    x = np.asarray(positions, dtype=float)
+    c = np.asarray(fields, dtype=float)
+    if x.ndim == 2:
+        x, c = x[None], c[None]
+    if c.shape != x.shape[:2]:
+        raise ValueError("fields must have shape (S, N) matching positions (S, N, d)")
+    mask = np.ones(x.shape[1], bool) if mask is None else np.asarray(mask, bool)
+    q, qn = _q_vectors(box, q_max, max_vectors_per_shell)
+    mean = c[:, mask].mean()
+    n1 = mask.sum()
+    s4 = np.zeros(q.shape[0])
+    for xs, cs in zip(x, c):
+        dc = cs[mask] - mean
+        phase = xs[mask] @ q.T  # (N1, Q)
+        w = dc @ np.exp(1j * phase)
+        s4 += np.abs(w) ** 2 / n1
+    s4 /= x.shape[0]
+    dq = 2 * np.pi / np.min(box)
+    edges = np.arange(0, q_max + dq, dq) if n_bins is None else np.linspace(0, q_max, n_bins + 1)
+    which = np.digitize(qn, edges) - 1
+    counts = np.bincount(which, minlength=edges.size - 1)[: edges.size - 1]
+    sums = np.bincount(which, weights=s4, minlength=edges.size - 1)[: edges.size - 1]
+    qsum = np.bincount(which, weights=qn, minlength=edges.size - 1)[: edges.size - 1]
+    ok = counts > 0
+    return qsum[ok] / counts[ok], sums[ok] / counts[ok], counts[ok]
+
+
+@dataclass
+class S4Fit:
+    """chi4~, xi, A with one-sigma uncertainties of the fit S4 = chi4~ / (1 + (q xi)^2 + A (q xi)^3)."""
+
+    chi4: float
+    xi: float
+    A: float
+    chi4_err: float
+    xi_err: float
+    A_err: float
+
+    def __call__(self, q):
+        qx = np.asarray(q) * self.xi
+        return self.chi4 / (1 + qx**2 + self.A * qx**3)
+
+
+def fit_s4(q, s4, sigma=None, with_cubic: bool = True, p0=None) -> S4Fit:
+    """Least-squares fit of the seed's S4 form (A = 0 gives Ornstein-Zernike)."""
+    q = np.asarray(q, dtype=float)
+    s4 = np.asarray(s4, dtype=float)
+    if q.size < (3 if with_cubic else 2) + 1:
+        raise ValueError("too few q points to fit S4")
+
+    def model(q, chi, xi, A):
+        qx = q * xi
+        return chi / (1 + qx**2 + A * qx**3)
+
+    if p0 is None:  # start from the data: plateau height and half-height wave number
+        chi0 = float(np.mean(s4[:2]))
+        half = np.flatnonzero(s4 < 0.5 * chi0)
+        xi0 = 1.0 / q[half[0]] if half.size else 1.0 / q[-1]
+        p0 = [chi0, xi0, 0.1]
+    if with_cubic:
+        popt, pcov = curve_fit(model, q, s4, p0=p0, sigma=sigma, bounds=([0, 0, 0], [np.inf, np.inf, np.inf]),
+                               maxfev=20000)
+    else:
+        popt2, pcov2 = curve_fit(lambda q, c, x: model(q, c, x, 0.0), q, s4, p0=p0[:2], sigma=sigma,
+                                 bounds=([0, 0], [np.inf, np.inf]), maxfev=20000)
+        popt = np.r_[popt2, 0.0]
+        pcov = np.zeros((3, 3))
+        pcov[:2, :2] = pcov2
+    err = np.sqrt(np.clip(np.diag(pcov), 0, None))
+    return S4Fit(*popt, *err)
+
+
+def g4(positions, fields, box, mask=None, r_max: float | None = None, dr: float = 0.1):
+    """G4(r) (radial) from positions (S, N, d) and fields (S, N); returns (r centres, G4)."""
+    x = np.asarray(positions, dtype=float)
+    c = np.asarray(fields, dtype=float)
+    if x.ndim == 2:
+        x, c = x[None], c[None]
+    box = np.asarray(box, dtype=float)
+    d = box.size
+    mask = np.ones(x.shape[1], bool) if mask is None else np.asarray(mask, bool)
+    r_max = 0.5 * box.min() if r_max is None else r_max
+    edges = np.arange(0, r_max + dr, dr)
+    acc = np.zeros(edges.size - 1)
+    mean = c[:, mask].mean()
+    n1 = mask.sum()
+    for xs, cs in zip(x, c):
+        p = xs[mask]
+        dc = cs[mask] - mean
+        for i in range(n1 - 1):
+            rij = p[i + 1:] - p[i]
+            rij -= box * np.round(rij / box)
+            r = np.linalg.norm(rij, axis=1)
+            sel = r < r_max
+            acc += 2 * np.bincount(np.digitize(r[sel], edges) - 1, weights=dc[i] * dc[i + 1:][sel],
+                                   minlength=edges.size - 1)[: edges.size - 1]
+    shell = (np.pi * (edges[1:] ** 2 - edges[:-1] ** 2) if d == 2
+             else 4 / 3 * np.pi * (edges[1:] ** 3 - edges[:-1] ** 3))
+    volume = float(np.prod(box))
+    return 0.5 * (edges[1:] + edges[:-1]), volume / n1 * acc / shell / x.shape[0]

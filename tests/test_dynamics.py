@@ -1,0 +1,123 @@
+"""Dynamics observables against limits that can fail: frozen systems, flat spectra, known xi and A."""
+import numpy as np
+import pytest
+
+from glassdyn.dynamics import (BondBreaking, bond_orientational_correlation, chi4, displacement,
+                               fit_s4, four_point_structure_factor, g4, psi6, relaxation_time,
+                               self_intermediate_scattering, smooth_overlap)
+from glassdyn.systems import Configuration
+
+
+def test_frozen_system(liquid):
+    system, conf = liquid("ka2d", 0.5, 500)
+    frames = np.repeat(conf.positions[None], 5, axis=0)
+    cb = BondBreaking(system.potential.sigma).compute(conf, frames).values
+    np.testing.assert_array_equal(cb, 1.0)
+    np.testing.assert_array_equal(displacement(conf.positions, frames), 0.0)
+    lags, fs = self_intermediate_scattering(frames, np.arange(5.0), 7.0, conf.types, origins=[0, 1, 2])
+    np.testing.assert_allclose(fs, 1.0)
+    np.testing.assert_allclose(lags, np.arange(5.0))
+    fields = np.ones((4, 3, conf.n_particles))
+    np.testing.assert_array_equal(chi4(fields), 0.0)
+
+
+def test_bond_breaking_counts_by_hand():
+    # particle 0 has neighbours 1 (r = 1.0) and 2 (r = 1.3); 3 is beyond 1.4
+    conf = Configuration([[5.0, 5.0], [6.0, 5.0], [5.0, 6.3], [5.0, 3.5]], [0, 0, 0, 0], [20.0, 20.0])
+    moved = conf.positions.copy()
+    moved[1] = [6.9, 5.0]  # r = 1.9 > 1.8: bond broken
+    moved[2] = [5.0, 6.7]  # r = 1.7 < 1.8: kept
+    cb = BondBreaking(np.ones((1, 1))).compute(conf, moved).values
+    assert cb[0] == pytest.approx(0.5)
+    # across the periodic boundary
+    edge = Configuration([[0.2, 5.0], [19.6, 5.0]], [0, 0], [20.0, 20.0])
+    assert BondBreaking(np.ones((1, 1))).compute(edge, edge.positions).values.tolist() == [1.0, 1.0]
+
+
+def test_displacement_drift_and_cage():
+    x0 = np.zeros((4, 2))
+    xt = np.array([[[1.0, 0], [1.0, 0], [1.0, 0], [2.0, 0]]])
+    np.testing.assert_allclose(displacement(x0, xt, remove_drift=False)[0], [1, 1, 1, 2])
+    np.testing.assert_allclose(displacement(x0, xt)[0], [0.25, 0.25, 0.25, 0.75])
+    nb = (np.array([3, 3, 3]), np.array([0, 1, 2]))
+    assert displacement(x0, xt, cage_relative=True, neighbors=nb)[0, 3] == pytest.approx(1.0)
+
+
+def test_fs_decays_as_gaussian_for_free_particles():
+    rng = np.random.default_rng(0)
+    n, k = 20000, 2.0
+    times = np.array([0.0, 0.1, 0.5])
+    x = np.zeros((3, n, 3))
+    x[1] = rng.normal(0, np.sqrt(2 * 0.1), (n, 3))
+    x[2] = x[1] + rng.normal(0, np.sqrt(2 * 0.4), (n, 3))
+    lags, fs = self_intermediate_scattering(x, times, k, remove_drift=False)
+    np.testing.assert_allclose(fs[:, 0], np.exp(-k**2 * lags), atol=0.01)  # D = 1
+    assert relaxation_time(lags, fs[:, 0], np.exp(-1)) == pytest.approx(0.25, rel=0.1)
+
+
+def test_relaxation_time_interpolates():
+    t = np.array([1.0, 10.0, 100.0])
+    assert relaxation_time(t, [1.0, 0.6, 0.4], 0.5) == pytest.approx(np.sqrt(10) * 10, rel=1e-12)
+    assert np.isnan(relaxation_time(t, [1.0, 0.9, 0.8], 0.5))
+
+
+def _gaussian_field(n, xi, A, chi, rng):
+    """Gaussian random field on an n x n unit grid with spectrum chi / (1 + (q xi)^2 + A (q xi)^3)."""
+    q = 2 * np.pi * np.fft.fftfreq(n)
+    qq = np.sqrt(q[:, None] ** 2 + q[None, :] ** 2)
+    spec = chi / (1 + (qq * xi) ** 2 + A * (qq * xi) ** 3)
+    noise = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+    return np.real(np.fft.ifft2(noise * np.sqrt(spec))) * n  # then S4(q) = spec(q) on average
+
+
+def _grid_positions(n):
+    g = np.arange(n) + 0.0
+    X, Y = np.meshgrid(g, g, indexing="ij")
+    return np.c_[X.ravel(), Y.ravel()]
+
+
+@pytest.mark.parametrize("xi,A", [(3.0, 0.0), (3.0, 1.0)])
+def test_s4_fit_recovers_known_length_and_cubic_term(xi, A):
+    rng = np.random.default_rng(1)
+    n = 64
+    pos = _grid_positions(n)
+    fields = np.array([_gaussian_field(n, xi, A, 10.0, rng).ravel() for _ in range(20)])
+    q, s4, counts = four_point_structure_factor(np.repeat(pos[None], 20, 0), fields, [n, n], q_max=2.0)
+    fit = fit_s4(q, s4, sigma=s4 / np.sqrt(20 * counts))  # relative error of a shell average
+    assert fit.xi == pytest.approx(xi, rel=0.15)
+    assert fit.chi4 == pytest.approx(10.0, rel=0.2)
+    assert abs(fit.A - A) < 0.3 + 3 * fit.A_err
+
+
+def test_s4_of_uncorrelated_field_is_flat():
+    rng = np.random.default_rng(2)
+    pos = rng.uniform(0, 30, (5, 900, 2))
+    q, s4, _ = four_point_structure_factor(pos, rng.normal(size=(5, 900)), [30, 30], q_max=3.0)
+    assert np.std(s4) / np.mean(s4) < 0.25 and np.mean(s4) == pytest.approx(1.0, rel=0.1)
+
+
+def test_g4_of_correlated_field_decays():
+    rng = np.random.default_rng(3)
+    n = 32
+    pos = _grid_positions(n)
+    fields = np.array([_gaussian_field(n, 2.0, 0.0, 1.0, rng).ravel() for _ in range(3)])
+    r, G = g4(np.repeat(pos[None], 3, 0), fields, [n, n], r_max=10.0, dr=1.0)
+    assert G[1] > 0 and G[1] > 3 * abs(G[-1])
+
+
+def test_psi6_of_triangular_lattice_and_correlation():
+    a = 1.0
+    rows = []
+    for j in range(12):
+        for i in range(12):
+            rows.append([(i + 0.5 * (j % 2)) * a, j * a * np.sqrt(3) / 2])
+    conf = Configuration(np.array(rows) + 0.01, np.zeros(144, int), [12 * a, 12 * a * np.sqrt(3) / 2])
+    p = psi6(conf, r_cut=1.2)
+    np.testing.assert_allclose(np.abs(p), 1.0, atol=1e-6)
+    assert bond_orientational_correlation(np.array([p, p])) [1] == pytest.approx(1.0)
+
+
+def test_smooth_overlap():
+    assert smooth_overlap(0.0) == pytest.approx(1.0, abs=1e-3)
+    assert smooth_overlap(1.0) == pytest.approx(0.0, abs=1e-3)
+    assert smooth_overlap(0.44) == pytest.approx(0.5)
