@@ -80,3 +80,30 @@ def test_mct_solve_mixture_file(tmp_path, capsys):
     assert len(f) == 2 and all(0.8 < v < 1.0 for v in f)  # glassy at phi = 0.53
     with pytest.raises(SystemExit, match="--x needs 2 number fractions"):
         main(["mct", "solve", "--sk", str(path), "--rho", str(rho)])
+
+
+def test_describe_and_analyse_cli(tmp_path, capsys):
+    import numpy as np
+
+    from glassdyn.io import Trajectory, write_extxyz
+
+    rng = np.random.default_rng(0)
+    g = (np.arange(12) + 0.5) * 1.1
+    X, Y = np.meshgrid(g, g)
+    base = np.c_[X.ravel(), Y.ravel()] + rng.normal(0, 0.05, (144, 2))
+    tr = Trajectory(np.array([base, base + 0.01]), rng.integers(0, 3, 144), [13.2, 13.2],
+                    np.array([0, 1]), unwrapped=False)
+    path = tmp_path / "c.xyz"
+    write_extxyz(path, tr)
+    assert main(["describe", str(path), "--potential", "ka2d", "--out", str(tmp_path / "d")]) == 0
+    data = np.load(tmp_path / "d" / "descriptors.npz")
+    assert data["features"].shape == (144, 256)
+    assert (tmp_path / "d" / "descriptors.png").exists()
+    assert main(["analyse", "sk", str(path), "--every", "1", "--kmax", "10", "--bins", "20",
+                 "--out", str(tmp_path / "a")]) == 0
+    assert np.load(tmp_path / "a" / "structure_factor.npz")["S_partial"].shape == (20, 3, 3)
+    # dynamics refuses wrapped coordinates with a clear message
+    import pytest
+
+    with pytest.raises(SystemExit, match="unwrapped"):
+        main(["analyse", "dynamics", str(path), "--out", str(tmp_path / "a")])

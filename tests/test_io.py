@@ -84,3 +84,50 @@ def test_malformed_npz(tmp_path):
     np.savez(p, types=np.zeros(3, int), initial_positions=np.full((3, 3), 20.0), positions=np.zeros((2, 3, 3)))
     with pytest.raises(ValueError, match="outside"):
         read_botan_npz(p)
+
+
+def test_extxyz_round_trip_and_errors(tmp_path):
+    from glassdyn.io import Trajectory, read_extxyz, write_extxyz
+
+    rng = np.random.default_rng(0)
+    tr = Trajectory(rng.uniform(0, 5, (3, 10, 3)), rng.integers(0, 2, 10), [5.0, 5.0, 5.0],
+                    np.array([0, 10, 20]), unwrapped=False)
+    p = tmp_path / "t.xyz"
+    write_extxyz(p, tr, species=["A", "B"])
+    back = read_extxyz(p, species=["A", "B"])
+    np.testing.assert_array_equal(back.positions, tr.positions)
+    np.testing.assert_array_equal(back.types, tr.types)
+    np.testing.assert_array_equal(back.steps, [0, 10, 20])
+    p.write_text("2\nno lattice here\nA 0 0 0\nB 1 1 1\n")
+    with pytest.raises(ValueError, match="no Lattice"):
+        read_extxyz(p)
+    p.write_text('3\nLattice="5 0 0 0 5 0 0 0 5"\nA 0 0 0\n')
+    with pytest.raises(ValueError, match="expected 3 rows"):
+        read_extxyz(p)
+
+
+def test_gsd_round_trip(tmp_path):
+    import gsd.hoomd
+
+    from glassdyn.io import read_gsd
+
+    p = tmp_path / "t.gsd"
+    rng = np.random.default_rng(1)
+    x0 = rng.uniform(-2.5, 2.5, (8, 3))
+    with gsd.hoomd.open(str(p), "w") as f:
+        for step, shift in ((0, 0), (100, 1)):
+            fr = gsd.hoomd.Frame()
+            fr.configuration.step = step
+            fr.configuration.box = [5, 5, 5, 0, 0, 0]
+            fr.particles.N = 8
+            fr.particles.types = ["A", "B"]
+            fr.particles.typeid = np.array([0, 1] * 4, dtype=np.uint32)
+            fr.particles.position = x0.astype(np.float32)
+            fr.particles.image = np.full((8, 3), shift, dtype=np.int32)
+            f.append(fr)
+    tr = read_gsd(p)
+    assert tr.positions.shape == (2, 8, 3) and tr.unwrapped
+    np.testing.assert_allclose(tr.positions[1] - tr.positions[0], 5.0, atol=1e-6)  # one image on
+    (tmp_path / "bad.gsd").write_bytes(b"nonsense")
+    with pytest.raises(ValueError, match="not a readable GSD"):
+        read_gsd(tmp_path / "bad.gsd")

@@ -223,6 +223,113 @@ def _mct(args) -> int:
     return 0
 
 
+def _savefig(fig, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def _describe(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .io import read_trajectory
+    from .structure import GlassMLPDescriptors
+    from .systems import get_potential
+    from .workflows import inherent_structure
+
+    try:
+        traj = read_trajectory(args.input, args.format)
+        conf = traj.frame(args.frame)
+        potential = get_potential(args.potential) if args.potential else None
+        energies = None
+        if potential is not None and args.quench:
+            inh = inherent_structure(conf, potential)
+            conf, energies = inh.configuration, inh.per_particle_energy
+            print(f"quenched: E_IS/N = {inh.energy / conf.n_particles:.6f}, max|F| = {inh.max_force:.1e}")
+        desc = GlassMLPDescriptors(r_max=args.r_max).compute(conf, potential, per_particle_energy=energies)
+    except (ValueError, IndexError) as exc:
+        raise SystemExit(f"glassdyn: error: {exc}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez(out / "descriptors.npz", features=desc.features, names=np.array(desc.names),
+             positions=conf.positions, types=conf.types, box=conf.box,
+             provenance=json.dumps(dict(version=__version__, source=str(args.input), frame=args.frame,
+                                        potential=args.potential, quench=args.quench,
+                                        definition=desc.definition())))
+    print(f"{desc.features.shape[1]} descriptors for {conf.n_particles} particles -> {out / 'descriptors.npz'}")
+    if conf.dimension == 2:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+        shown = [n for n in desc.names if n.endswith("|L=0|all")][:1] + \
+                [n for n in desc.names if n.endswith("|L=2|all")][-1:]
+        for ax, name in zip(axes, shown):
+            desc.plot(conf, name, ax=ax)
+        _savefig(fig, out / "descriptors.png")
+    return 0
+
+
+def _analyse(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .dynamics import BondBreaking, displacement, relaxation_time, self_intermediate_scattering
+    from .io import read_trajectory
+    from .structure import StructureFactor
+    from .systems import get_potential
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        trajs = [read_trajectory(p, args.format, dt=args.dt) for p in args.inputs]
+    except ValueError as exc:
+        raise SystemExit(f"glassdyn: error: {exc}")
+    if args.what == "sk":
+        confs = [t.frame(i) for t in trajs for i in range(t.n_frames)][:: args.every]
+        sf = StructureFactor(k_max=args.kmax, n_bins=args.bins).compute(confs)
+        np.savez(out / "structure_factor.npz", k=sf.k, S_partial=sf.S_partial, counts=sf.counts,
+                 provenance=json.dumps(dict(version=__version__, inputs=[str(p) for p in args.inputs],
+                                            convention="number", frames=len(confs))))
+        print(f"S_ab(k) from {len(confs)} frames: k_peak(0,0) = {sf.k_peak(0):.3f}")
+        fig, ax = plt.subplots(figsize=(6, 4))
+        sf.plot(ax=ax)
+        _savefig(fig, out / "structure_factor.png")
+        return 0
+    # dynamics of isoconfigurational replicas sharing frame 0
+    first = trajs[0]
+    if any(t.positions.shape != first.positions.shape for t in trajs):
+        raise SystemExit("glassdyn: error: replicas must have the same frames and particles")
+    if not first.unwrapped:
+        raise SystemExit("glassdyn: error: dynamics needs unwrapped coordinates (xu yu [zu])")
+    times = first.times if first.dt else first.steps.astype(float)
+    pot = get_potential(args.potential)
+    initial = first.frame(0)
+    cb = np.mean([BondBreaking(pot.sigma).compute(initial, t.positions).values for t in trajs], axis=0)
+    disp = np.mean([displacement(t.positions[0], t.positions) for t in trajs], axis=0)
+    fs = np.mean([self_intermediate_scattering(t.positions, times, args.k, t.types)[1] for t in trajs], axis=0)
+    m = pot.n_species
+    mean_cb = np.array([cb[:, first.types == a].mean(axis=1) for a in range(m)]).T
+    tau_bb = relaxation_time(times, mean_cb[:, 0], 0.5)
+    tau_fs = relaxation_time(times, fs[:, 0], np.exp(-1))
+    np.savez(out / "dynamics.npz", times=times, bond_breaking=cb, displacement=disp, F_s=fs,
+             provenance=json.dumps(dict(version=__version__, inputs=[str(p) for p in args.inputs],
+                                        k=args.k, potential=args.potential)))
+    print(f"{len(trajs)} replicas, {first.n_frames} frames: tau_BB(species 0) = {tau_bb:.4g}, "
+          f"tau(F_s, k={args.k}) = {tau_fs:.4g}")
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    for a in range(m):
+        ax[0].semilogx(times[1:], mean_cb[1:, a], label=f"C_B species {a}")
+        ax[0].semilogx(times[1:], fs[1:, a], "--", label=f"F_s species {a}")
+    ax[0].set(xlabel="t", ylabel="correlation")
+    ax[0].legend(fontsize=8)
+    ax[1].loglog(times[1:], (disp[1:] ** 2).mean(axis=1))
+    ax[1].set(xlabel="t", ylabel="<propensity^2> (MSD-like)")
+    _savefig(fig, out / "dynamics.png")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="glassdyn", description=__doc__)
     p.add_argument("--version", action="version", version=f"glassdyn {__version__}")
@@ -266,6 +373,29 @@ def build_parser() -> argparse.ArgumentParser:
     mf.add_argument("--max-evaluations", type=int, default=20000)
     mf.add_argument("--out", default=None, help="folder for memory_fit.json and .png")
     mf.set_defaults(func=_mct)
+
+    ds = sub.add_parser("describe", help="GlassMLP descriptors of a configuration (npz + plot)")
+    ds.add_argument("input", help="trajectory file (LAMMPS dump, extxyz, GSD)")
+    ds.add_argument("--format", choices=["dump", "extxyz", "gsd"])
+    ds.add_argument("--frame", type=int, default=0)
+    ds.add_argument("--potential", help="potential preset for the energy descriptors (e.g. ka2d)")
+    ds.add_argument("--quench", action="store_true", help="quench to the inherent structure first")
+    ds.add_argument("--r-max", type=float, default=None, help="coarse-graining cap (training box / 2)")
+    ds.add_argument("--out", default="describe")
+    ds.set_defaults(func=_describe)
+
+    an = sub.add_parser("analyse", help="S(k) or replica dynamics (C_B, F_s, tau) from trajectories")
+    an.add_argument("what", choices=["sk", "dynamics"])
+    an.add_argument("inputs", nargs="+", help="trajectory files (replicas for 'dynamics')")
+    an.add_argument("--format", choices=["dump", "extxyz", "gsd"])
+    an.add_argument("--dt", type=float, default=None, help="time per dump step")
+    an.add_argument("--potential", default="ka2d", help="sigma_ab for bond breaking")
+    an.add_argument("--k", type=float, default=7.0, help="wave number of F_s")
+    an.add_argument("--kmax", type=float, default=40.0)
+    an.add_argument("--bins", type=int, default=100)
+    an.add_argument("--every", type=int, default=10, help="use every n-th frame for S(k)")
+    an.add_argument("--out", default="analyse")
+    an.set_defaults(func=_analyse)
 
     i = sub.add_parser("info", help="versions and system presets")
     i.set_defaults(func=_info)
