@@ -107,3 +107,23 @@ def test_describe_and_analyse_cli(tmp_path, capsys):
 
     with pytest.raises(SystemExit, match="unwrapped"):
         main(["analyse", "dynamics", str(path), "--out", str(tmp_path / "a")])
+
+
+def test_analyse_heterogeneity_on_external_sample(tmp_path, capsys):
+    from pathlib import Path
+
+    import numpy as np
+    import pytest
+
+    ext = Path(__file__).resolve().parents[2] / "shared" / "external" / "structdynglass_ka2d"
+    if not ext.is_dir():
+        pytest.skip("../shared/external not present")
+    files = [str(ext / c / f"{r}.xyz") for c in ("Cnf-100000", "Cnf-200000") for r in (1, 2)]
+    assert main(["analyse", "heterogeneity", *files, "--replicas", "2", "--dt", "0.01",
+                 "--out", str(tmp_path)]) == 0
+    data = np.load(tmp_path / "heterogeneity.npz")
+    assert data["propensity"].shape == (2, 42, 1290)
+    assert data["chi4"][0] == 0.0 and data["chi4"].max() > 0  # all C_B = 1 at t = 0
+    assert (tmp_path / "heterogeneity.png").exists()
+    with pytest.raises(SystemExit, match="--replicas"):
+        main(["analyse", "heterogeneity", *files[:3], "--replicas", "2", "--out", str(tmp_path)])

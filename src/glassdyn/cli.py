@@ -297,6 +297,8 @@ def _analyse(args) -> int:
         sf.plot(ax=ax)
         _savefig(fig, out / "structure_factor.png")
         return 0
+    if args.what == "heterogeneity":
+        return _heterogeneity(args, trajs, out, plt)
     # dynamics of isoconfigurational replicas sharing frame 0
     first = trajs[0]
     if any(t.positions.shape != first.positions.shape for t in trajs):
@@ -327,6 +329,59 @@ def _analyse(args) -> int:
     ax[1].loglog(times[1:], (disp[1:] ** 2).mean(axis=1))
     ax[1].set(xlabel="t", ylabel="<propensity^2> (MSD-like)")
     _savefig(fig, out / "dynamics.png")
+    return 0
+
+
+def _heterogeneity(args, trajs, out, plt) -> int:
+    """chi4(t), S4(q) with the xi/A fit and G4(r) of bond-breaking propensities; consecutive groups of
+    ``--replicas`` files are the isoconfigurational runs of one configuration."""
+    from .dynamics import BondBreaking, chi4, fit_s4, four_point_structure_factor, g4
+    from .systems import get_potential
+
+    r = args.replicas
+    if len(trajs) % r or len(trajs) // r < 2:
+        raise SystemExit("glassdyn: error: need >= 2 configurations, each with --replicas files")
+    pot = get_potential(args.potential)
+    props, starts = [], []
+    for c in range(len(trajs) // r):
+        group = trajs[c * r:(c + 1) * r]
+        initial = group[0].frame(0)
+        props.append(np.mean([BondBreaking(pot.sigma).compute(initial, t.positions).values
+                              for t in group], axis=0))
+        starts.append(initial.positions)
+    props = np.array(props)  # (S, T, N)
+    first = trajs[0]
+    times = first.times if first.dt else first.steps.astype(float)
+    mask = first.types == args.species
+    x4 = chi4(props, mask)
+    it = int(np.argmax(x4)) if args.time is None else int(np.argmin(np.abs(times - args.time)))
+    q, s4, counts = four_point_structure_factor(np.array(starts), props[:, it], first.box, mask=mask,
+                                                q_max=args.qmax)
+    r_g4, G = g4(np.array(starts), props[:, it], first.box, mask=mask, dr=0.25)
+    try:
+        fit = fit_s4(q, s4)
+        fit_text = (f"chi4~ = {fit.chi4:.3g} ± {fit.chi4_err:.2g}, xi = {fit.xi:.3g} ± {fit.xi_err:.2g}, "
+                    f"A = {fit.A:.3g} ± {fit.A_err:.2g}")
+    except (RuntimeError, ValueError) as exc:
+        fit, fit_text = None, f"S4 fit failed: {exc}"
+    print(f"{props.shape[0]} configurations x {r} replicas; chi4 max {x4.max():.4g} at t = {times[np.argmax(x4)]:.4g}; "
+          f"S4 at t = {times[it]:.4g}: {fit_text}")
+    np.savez(out / "heterogeneity.npz", times=times, chi4=x4, q=q, S4=s4, r=r_g4, G4=G,
+             propensity=props, provenance=json.dumps(dict(version=__version__, time=float(times[it]),
+                                                          fit=None if fit is None else fit.__dict__,
+                                                          inputs=[str(p) for p in args.inputs])))
+    fig, ax = plt.subplots(1, 3, figsize=(13, 4))
+    ax[0].semilogx(times[1:], x4[1:])
+    ax[0].set(xlabel="t", ylabel="chi4(t)")
+    ax[1].loglog(q, s4, "o", label="S4")
+    if fit is not None:
+        qq = np.linspace(q.min(), q.max(), 200)
+        ax[1].loglog(qq, fit(qq), label="fit")
+    ax[1].set(xlabel="q", ylabel=f"S4(q, t={times[it]:.3g})")
+    ax[1].legend()
+    ax[2].plot(r_g4, G)
+    ax[2].set(xlabel="r", ylabel="G4(r)")
+    _savefig(fig, out / "heterogeneity.png")
     return 0
 
 
@@ -384,8 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--out", default="describe")
     ds.set_defaults(func=_describe)
 
-    an = sub.add_parser("analyse", help="S(k) or replica dynamics (C_B, F_s, tau) from trajectories")
-    an.add_argument("what", choices=["sk", "dynamics"])
+    an = sub.add_parser("analyse", help="S(k), replica dynamics (C_B, F_s, tau) or heterogeneity "
+                        "(chi4, S4 + fit, G4) from trajectories")
+    an.add_argument("what", choices=["sk", "dynamics", "heterogeneity"])
     an.add_argument("inputs", nargs="+", help="trajectory files (replicas for 'dynamics')")
     an.add_argument("--format", choices=["dump", "extxyz", "gsd"])
     an.add_argument("--dt", type=float, default=None, help="time per dump step")
@@ -394,6 +450,10 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--kmax", type=float, default=40.0)
     an.add_argument("--bins", type=int, default=100)
     an.add_argument("--every", type=int, default=10, help="use every n-th frame for S(k)")
+    an.add_argument("--replicas", type=int, default=1, help="files per configuration (heterogeneity)")
+    an.add_argument("--species", type=int, default=0, help="species of chi4 / S4 / G4")
+    an.add_argument("--time", type=float, default=None, help="time of S4 and G4 (default: chi4 peak)")
+    an.add_argument("--qmax", type=float, default=3.0)
     an.add_argument("--out", default="analyse")
     an.set_defaults(func=_analyse)
 
