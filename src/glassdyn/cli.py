@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -385,6 +386,23 @@ def _heterogeneity(args, trajs, out, plt) -> int:
     return 0
 
 
+def _simulate(args) -> int:
+    from .workflows import load_preset, simulate
+
+    try:
+        preset = load_preset(args.preset)
+        if args.temperature is not None:
+            if args.temperature <= 0:
+                raise ValueError("--temperature must be positive")
+            preset["equilibration"]["temperature"] = args.temperature
+        out = args.out or f"runs/{Path(str(args.preset)).stem}_T{preset['equilibration']['temperature']:g}.h5"
+        simulate(preset, out, workers=args.workers, scheduler=args.scheduler,
+                 progress=not args.quiet, max_units=args.max_units)
+    except ValueError as exc:
+        raise SystemExit(f"glassdyn: error: {exc}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="glassdyn", description=__doc__)
     p.add_argument("--version", action="version", version=f"glassdyn {__version__}")
@@ -457,6 +475,17 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--out", default="analyse")
     an.set_defaults(func=_analyse)
 
+    sm = sub.add_parser("simulate", help="equilibrate, quench and run isoconfigurational replicas "
+                        "(resumable; local processes or Dask)")
+    sm.add_argument("--preset", default="quick", help="quick, ka2d-paper, ka3d-paper or a .toml path")
+    sm.add_argument("--temperature", type=float, default=None, help="override the preset temperature")
+    sm.add_argument("--out", default=None, help="HDF5 store (default runs/<preset>_T<T>.h5)")
+    sm.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local processes")
+    sm.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
+    sm.add_argument("--max-units", type=int, default=None, help="stop after this many units")
+    sm.add_argument("--quiet", action="store_true")
+    sm.set_defaults(func=_simulate)
+
     i = sub.add_parser("info", help="versions and system presets")
     i.set_defaults(func=_info)
     return p
@@ -464,7 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "temperature", 1.0) <= 0:
+    if getattr(args, "temperature", None) is not None and args.temperature <= 0:
         print("glassdyn: error: --temperature must be positive", file=sys.stderr)
         return 2
     return args.func(args)

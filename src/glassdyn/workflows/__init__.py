@@ -1,4 +1,10 @@
-"""Workflows built on the engines: inherent structures (equilibration and campaigns to come)."""
+"""Workflows: inherent structures, equilibration, isoconfigurational replicas, campaigns."""
+from .campaign import Campaign, CampaignSpec, read_store
+from .equilibrate import equilibrate
 from .inherent import InherentStructure, inherent_structure
+from .isoconfigurational import BondTracker, log_steps, replica_seed, run_replicas
+from .simulate import load_preset, simulate
 
-__all__ = ["InherentStructure", "inherent_structure"]
+__all__ = ["InherentStructure", "inherent_structure", "equilibrate", "run_replicas", "BondTracker",
+           "replica_seed", "log_steps", "Campaign", "CampaignSpec", "read_store", "simulate",
+           "load_preset"]

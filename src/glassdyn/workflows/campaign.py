@@ -1,0 +1,269 @@
+"""Resumable, distributed isoconfigurational campaigns.
+
+A campaign is a set of independent units (configuration c, block of replicas).  Each finished unit
+is written atomically (temporary file + ``os.replace``) as ``<store>.units/c{c}_b{b}.npz``;
+rerunning the same command skips finished units, so a campaign killed at any point (even with
+``kill -9``) resumes and ends with results identical to an uninterrupted run: every unit starts a
+fresh LAMMPS instance and draws its replicas' velocities from recorded per-replica seeds.  When all
+units are done the HDF5 store is (re)assembled atomically from the unit files.
+
+Executors: local processes (``workers``, one LAMMPS per core) or a Dask distributed cluster
+(``scheduler`` address, or a ``distributed.Client``) -- no home-made scheduler.
+
+Store layout (HDF5, see DESIGN.md): attrs system (JSON), temperature, dt, seed, version, created,
+n_replicas; datasets types (N,), positions (S, N, d), inherent (S, N, d), energy_per_particle (S, N),
+label/times (n_t,), label/steps (n_t,), label/bond_breaking (S, n_t, N), label/displacement
+(S, n_t, N), label/replicas_done (S,).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..systems.configuration import Configuration
+from ..systems.presets import get_system
+
+__all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store"]
+
+
+@dataclass
+class CampaignSpec:
+    """Everything that defines a campaign's results (recorded in every output file)."""
+
+    system: str
+    temperature: float
+    n_replicas: int
+    steps: list
+    seed: int = 0
+    replicas_per_unit: int = 0  # 0: all replicas of a configuration in one unit
+    system_kwargs: dict = field(default_factory=dict)
+    tdamp: float | None = None
+
+    def __post_init__(self):
+        if not np.isfinite(self.temperature) or self.temperature <= 0:
+            raise ValueError(f"temperature must be positive, got {self.temperature}")
+        if self.n_replicas < 1:
+            raise ValueError("n_replicas must be >= 1")
+        steps = np.asarray(self.steps)
+        if steps.ndim != 1 or steps.size < 2 or steps[0] != 0 or np.any(np.diff(steps) <= 0):
+            raise ValueError("steps must start at 0 and increase strictly")
+        self.steps = [int(s) for s in steps]
+        if self.replicas_per_unit <= 0:
+            self.replicas_per_unit = self.n_replicas
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def run_unit(spec_json: str, configuration_index: int, block: int, positions, types, box):
+    """Run one unit; returns a dict of arrays (picklable; runs in worker processes)."""
+    from .isoconfigurational import run_replicas
+
+    spec = CampaignSpec(**json.loads(spec_json))
+    system = get_system(spec.system, **spec.system_kwargs)
+    conf = Configuration(positions, types, box)
+    r0 = block * spec.replicas_per_unit
+    replicas = list(range(r0, min(r0 + spec.replicas_per_unit, spec.n_replicas)))
+    out = run_replicas(conf, system.potential, spec.temperature, spec.steps, replicas, spec.seed,
+                       configuration_index, dt=system.dt, tdamp=spec.tdamp)
+    return dict(bond_breaking=out["bond_breaking"], displacement=out["displacement"],
+                n_replicas=np.int64(len(replicas)))
+
+
+def _atomic_savez(path: Path, **arrays) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+class Campaign:
+    """Propensity campaign over given equilibrium configurations.
+
+    Parameters
+    ----------
+    spec : CampaignSpec.
+    configurations : list of Configuration (the S initial states).
+    store : path of the HDF5 store; unit files live in ``<store>.units/``.
+    inherent : optional list of (positions (N, d), per-particle energies (N,)) per configuration.
+    attrs : extra provenance attributes (strings / numbers) written into the store.
+    """
+
+    def __init__(self, spec: CampaignSpec, configurations, store, inherent=None, attrs=None):
+        self.spec = spec
+        self.attrs = dict(attrs or {})
+        self.configurations = list(configurations)
+        if not self.configurations:
+            raise ValueError("a campaign needs at least one configuration")
+        self.store = Path(store)
+        self.units_dir = Path(str(self.store) + ".units")
+        self.inherent = inherent
+        self.n_blocks = -(-spec.n_replicas // spec.replicas_per_unit)
+        system = get_system(spec.system, **spec.system_kwargs)
+        for c in self.configurations:
+            system.potential.check(c)
+            if c.n_particles != system.n_particles:
+                raise ValueError(f"configuration has {c.n_particles} particles, system "
+                                 f"{spec.system} has {system.n_particles}")
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _check_manifest(self) -> None:
+        """Refuse to mix results of a different campaign in the same unit folder."""
+        self.units_dir.mkdir(parents=True, exist_ok=True)
+        manifest = self.units_dir / "campaign.json"
+        text = self.spec.to_json()
+        if manifest.exists():
+            if manifest.read_text() != text:
+                raise ValueError(f"{self.units_dir} holds units of a different campaign "
+                                 f"({manifest.read_text()[:200]}...); choose another store")
+        else:
+            fd, tmp = tempfile.mkstemp(dir=self.units_dir)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
+            os.replace(tmp, manifest)
+
+    def unit_path(self, c: int, b: int) -> Path:
+        return self.units_dir / f"c{c:05d}_b{b:04d}.npz"
+
+    def pending(self):
+        return [(c, b) for c in range(len(self.configurations)) for b in range(self.n_blocks)
+                if not self._unit_ok(self.unit_path(c, b))]
+
+    @staticmethod
+    def _unit_ok(path: Path) -> bool:
+        if not path.exists():
+            return False
+        try:
+            with np.load(path) as d:
+                return {"bond_breaking", "displacement", "n_replicas"} <= set(d.files)
+        except Exception:
+            path.unlink(missing_ok=True)  # a truncated file can only come from a crash: redo it
+            return False
+
+    # ------------------------------------------------------------------ running
+    def run(self, workers: int = 1, scheduler=None, progress: bool = True, max_units: int | None = None):
+        """Run every pending unit (at most ``max_units``), then assemble the store if complete."""
+        from tqdm import tqdm
+
+        self._check_manifest()
+        todo = self.pending()
+        if max_units is not None:
+            todo = todo[:max_units]
+        spec_json = self.spec.to_json()
+        args = [(spec_json, c, b, self.configurations[c].positions, self.configurations[c].types,
+                 self.configurations[c].box) for c, b in todo]
+        bar = tqdm(total=len(todo), desc="units", disable=not progress or not todo)
+        if scheduler is not None:
+            self._run_dask(scheduler, todo, args, bar)
+        elif workers <= 1:
+            for (c, b), a in zip(todo, args):
+                self._save(c, b, run_unit(*a))
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(run_unit, *a): cb for cb, a in zip(todo, args)}
+                for fut in as_completed(futures):
+                    self._save(*futures[fut], fut.result())
+                    bar.update()
+        bar.close()
+        if not self.pending():
+            self.assemble()
+        return self
+
+    def _run_dask(self, scheduler, todo, args, bar) -> None:
+        from distributed import Client, as_completed as dask_completed
+
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        try:
+            futures = {client.submit(run_unit, *a, pure=False): cb for cb, a in zip(todo, args)}
+            for fut in dask_completed(list(futures)):
+                self._save(*futures[fut], fut.result())
+                bar.update()
+        finally:
+            if not isinstance(scheduler, Client):
+                client.close()
+
+    def _save(self, c: int, b: int, result: dict) -> None:
+        _atomic_savez(self.unit_path(c, b), **result)
+
+    # ------------------------------------------------------------------ store
+    def assemble(self) -> Path:
+        """Sum the unit files into propensities and write the HDF5 store atomically."""
+        import h5py
+
+        spec = self.spec
+        system = get_system(spec.system, **spec.system_kwargs)
+        S, N, d = len(self.configurations), system.n_particles, system.dimension
+        n_t = len(spec.steps)
+        cb = np.zeros((S, n_t, N))
+        disp = np.zeros((S, n_t, N))
+        done = np.zeros(S, dtype=np.int64)
+        for c in range(S):
+            for b in range(self.n_blocks):
+                with np.load(self.unit_path(c, b)) as u:
+                    cb[c] += u["bond_breaking"]
+                    disp[c] += u["displacement"]
+                    done[c] += int(u["n_replicas"])
+        cb /= done[:, None, None]
+        disp /= done[:, None, None]
+        self.store.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.store.parent, prefix=self.store.name, suffix=".tmp")
+        os.close(fd)
+        try:
+            with h5py.File(tmp, "w") as h:
+                h.attrs.update(dict(system=json.dumps(system.to_dict()), campaign=spec.to_json(),
+                                    temperature=spec.temperature, dt=system.dt, seed=spec.seed,
+                                    n_replicas=spec.n_replicas, version=__version__,
+                                    created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), dimension=d, N=N,
+                                    box=np.asarray(self.configurations[0].box), **self.attrs))
+                h["types"] = self.configurations[0].types
+                h["positions"] = np.array([c.positions for c in self.configurations])
+                if self.inherent is not None:
+                    h["inherent"] = np.array([x for x, _ in self.inherent])
+                    h["energy_per_particle"] = np.array([e for _, e in self.inherent])
+                g = h.create_group("label")
+                g["steps"] = np.asarray(spec.steps)
+                g["times"] = np.asarray(spec.steps) * system.dt
+                g["bond_breaking"] = cb
+                g["displacement"] = disp
+                g["replicas_done"] = done
+            os.replace(tmp, self.store)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        return self.store
+
+
+def read_store(path) -> dict:
+    """Load a campaign store into a dict of arrays (+ 'attrs'); clear errors for foreign files."""
+    import h5py
+
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as h:
+            if "label" not in h or "campaign" not in h.attrs:
+                raise ValueError(f"{path}: not a glassdyn campaign store (no label group / campaign attrs)")
+            out = {k: h[k][()] for k in ("types", "positions") if k in h}
+            for k in ("inherent", "energy_per_particle"):
+                if k in h:
+                    out[k] = h[k][()]
+            out["label"] = {k: h["label"][k][()] for k in h["label"]}
+            out["attrs"] = dict(h.attrs)
+            return out
+    except OSError as exc:
+        raise ValueError(f"{path}: unreadable or corrupt HDF5 store ({exc})") from None
