@@ -56,7 +56,8 @@ def run_replicas(configuration: Configuration, potential: LennardJonesMixture, t
 
     Returns dict(bond_breaking=(n_t, N) sum over the replicas, displacement=(n_t, N) sum,
     replicas=list, seeds=list of entropy tuples).  Dividing by the number of replicas gives the
-    propensities.  With ``labels=False`` the MD runs without any label work (for overhead timing).
+    propensities.  With ``labels=False`` the same MD runs in one piece, without snapshots or labels (the
+    baseline of the label-overhead benchmark).
     """
     steps = np.asarray(steps, dtype=np.int64)
     n = configuration.n_particles
@@ -74,10 +75,11 @@ def run_replicas(configuration: Configuration, potential: LennardJonesMixture, t
             sim.types = configuration.types
             sim.draw_velocities(temperature, np.random.default_rng(ss))
             sim.nvt(temperature, tdamp)
+            if not labels:  # the bare MD of the same length: the overhead baseline
+                sim.run(int(steps[-1]))
+                continue
             x0 = None
             for k, (_, x) in enumerate(sim.trajectory(steps)):
-                if not labels:
-                    continue
                 if x0 is None:
                     x0 = x
                 d = x - x0
