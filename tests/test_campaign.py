@@ -111,14 +111,14 @@ def test_resume_after_kill_is_identical(configs, tmp_path):
 
 
 def test_dask_local_cluster_equals_local_processes(configs, tmp_path):
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
 
     system, confs = configs
     spec = _spec(n_replicas=2)
     Campaign(spec, confs[:2], tmp_path / "local.h5").run(workers=2, progress=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
-            Client(cl) as client:
-        Campaign(spec, confs[:2], tmp_path / "dask.h5").run(scheduler=client, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+        # the address string, as `glassdyn simulate --scheduler tcp://...` passes it
+        Campaign(spec, confs[:2], tmp_path / "dask.h5").run(scheduler=cl.scheduler_address, progress=False)
     a, b = read_store(tmp_path / "local.h5"), read_store(tmp_path / "dask.h5")
     np.testing.assert_array_equal(a["label"]["bond_breaking"], b["label"]["bond_breaking"])
 
@@ -155,3 +155,12 @@ def test_bad_presets_and_foreign_stores(configs, tmp_path):
     (tmp_path / "corrupt.h5").write_bytes(b"garbage")
     with pytest.raises(ValueError, match="corrupt"):
         read_store(tmp_path / "corrupt.h5")
+    # an existing store of another campaign or a corrupt file at the store path is never overwritten
+    import shutil
+
+    shutil.copy(tmp_path / "x.h5", tmp_path / "z.h5")
+    with pytest.raises(ValueError, match="different campaign"):
+        Campaign(_spec(n_replicas=1, seed=9), confs[:1], tmp_path / "z.h5").run(progress=False)
+    with pytest.raises(ValueError, match="corrupt"):
+        Campaign(_spec(n_replicas=1), confs[:1], tmp_path / "corrupt.h5").run(progress=False)
+    assert (tmp_path / "corrupt.h5").read_bytes() == b"garbage"

@@ -123,7 +123,12 @@ class Campaign:
 
     # ------------------------------------------------------------------ bookkeeping
     def _check_manifest(self) -> None:
-        """Refuse to mix results of a different campaign in the same unit folder."""
+        """Refuse to mix results of a different campaign in the same unit folder, and never
+        overwrite an existing store of another campaign (or an unreadable file)."""
+        if self.store.exists():
+            attrs = read_store(self.store)["attrs"]  # raises on foreign or corrupt files
+            if json.loads(attrs["campaign"]) != json.loads(self.spec.to_json()):
+                raise ValueError(f"{self.store} is the store of a different campaign; choose another path")
         self.units_dir.mkdir(parents=True, exist_ok=True)
         manifest = self.units_dir / "campaign.json"
         text = self.spec.to_json()
