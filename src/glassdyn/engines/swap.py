@@ -21,40 +21,19 @@ import numba
 import numpy as np
 
 from ..systems.potentials import LennardJonesMixture
+from .cells import cell_list
 
 __all__ = ["SwapMC", "SwapResult", "run_swap_md", "neighbor_list"]
 
 
 # ----------------------------------------------------------------------------- kernels
 @numba.njit(cache=True)
-def _cell_index(x, box, nc):
-    c = np.empty(3, np.int64)
-    for d in range(3):
-        k = int(x[d] / box[d] * nc[d])
-        c[d] = min(max(k, 0), nc[d] - 1)
-    return c
-
-
-@numba.njit(cache=True)
 def _neighbor_list(pos, box, rc, dim):
     """Full neighbour list within rc (CSR: start (N+1,), index (P,), r2 (P,)); pos (N, 3), box (3,)."""
     n = pos.shape[0]
     rc2 = rc * rc
-    # cells of side >= rc; an axis too short for 3 cells gets a single cell and no stencil offsets
-    nc = np.ones(3, np.int64)
-    w = np.zeros(3, np.int64)
-    for d in range(dim):
-        if box[d] // rc >= 3:
-            nc[d] = int(box[d] // rc)
-            w[d] = 1
+    nc, w, head, nxt, cell = cell_list(pos, box, dim, rc)
     counts = np.zeros(n, np.int64)
-    head = -np.ones(nc[0] * nc[1] * nc[2], np.int64)
-    nxt = -np.ones(n, np.int64)
-    for i in range(n):
-        c = _cell_index(pos[i], box, nc)
-        ci = (c[0] * nc[1] + c[1]) * nc[2] + c[2]
-        nxt[i] = head[ci]
-        head[ci] = i
     # two passes: count, then fill
     start = np.zeros(n + 1, np.int64)
     index = np.empty(0, np.int64)
@@ -68,7 +47,7 @@ def _neighbor_list(pos, box, rc, dim):
             r2s = np.empty(start[n], np.float64)
             fill = start[:n].copy()
         for i in range(n):
-            c = _cell_index(pos[i], box, nc)
+            c = cell[i]
             for ox in range(-w[0], w[0] + 1):
                 for oy in range(-w[1], w[1] + 1):
                     for oz in range(-w[2], w[2] + 1):

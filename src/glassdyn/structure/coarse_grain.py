@@ -21,6 +21,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..engines.cells import cell_list
+
 __all__ = ["coarse_grain", "truncation_error", "DEFAULT_LENGTHS"]
 
 DEFAULT_LENGTHS = tuple(0.5 * i for i in range(16))  # 0, 0.5, ..., 7.5 (seed 000)
@@ -40,22 +42,7 @@ def _cg_kernel(pos, box, dim, types, values, inv_lengths, cut2, r_max, n_species
     n = pos.shape[0]
     n_l = inv_lengths.shape[0]
     k_val = values.shape[1]
-    nc = np.ones(3, np.int64)
-    w = np.zeros(3, np.int64)
-    for d in range(dim):
-        if box[d] // r_max >= 3:
-            nc[d] = int(box[d] // r_max)
-            w[d] = 1
-    head = -np.ones(nc[0] * nc[1] * nc[2], np.int64)
-    nxt = -np.ones(n, np.int64)
-    cell = np.empty((n, 3), np.int64)
-    for i in range(n):
-        for d in range(3):
-            c = int(pos[i, d] / box[d] * nc[d])
-            cell[i, d] = min(max(c, 0), nc[d] - 1)
-        ci = (cell[i, 0] * nc[1] + cell[i, 1]) * nc[2] + cell[i, 2]
-        nxt[i] = head[ci]
-        head[ci] = i
+    nc, w, head, nxt, cell = cell_list(pos, box, dim, r_max)
     rmax2 = r_max * r_max
     weights = np.empty(n_l)
     acc = np.zeros((n_l, n_species, k_val))

@@ -1,0 +1,35 @@
+"""Periodic cell lists shared by the compiled neighbour loops (swap MC, coarse-graining)."""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["cell_list"]
+
+
+@numba.njit(cache=True)
+def cell_list(pos, box, dim, r):
+    """Cells of side >= r in an orthorhombic periodic box; pos (N, 3) inside [0, box), box (3,).
+
+    Returns (nc (3,) cells per axis, w (3,) stencil half-width per axis, head (cells,), nxt (N,),
+    cell (N, 3)).  An axis too short for 3 cells gets a single cell and no stencil offsets, so
+    visiting offsets -w..w around each particle's cell covers every pair closer than r once.
+    """
+    n = pos.shape[0]
+    nc = np.ones(3, np.int64)
+    w = np.zeros(3, np.int64)
+    for d in range(dim):
+        if box[d] // r >= 3:
+            nc[d] = int(box[d] // r)
+            w[d] = 1
+    head = -np.ones(nc[0] * nc[1] * nc[2], np.int64)
+    nxt = -np.ones(n, np.int64)
+    cell = np.empty((n, 3), np.int64)
+    for i in range(n):
+        for d in range(3):
+            c = int(pos[i, d] / box[d] * nc[d])
+            cell[i, d] = min(max(c, 0), nc[d] - 1)
+        ci = (cell[i, 0] * nc[1] + cell[i, 1]) * nc[2] + cell[i, 2]
+        nxt[i] = head[ci]
+        head[ci] = i
+    return nc, w, head, nxt, cell
