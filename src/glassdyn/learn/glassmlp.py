@@ -1,0 +1,203 @@
+"""GlassMLP (seed 000): descriptors -> 2 (bottleneck) -> 10 -> 10 -> 1, ELU, linear output.
+
+scikit-learn-style estimator.  Training data are lists over configurations (one batch = one
+configuration's selected particles), standardised with statistics of the training set only.
+The four-phase schedule of SM II.B:
+
+    1. 300 epochs, Adam lr 5e-4, MAE only
+    2. up to 1000 epochs, lr 2e-4, MAE only, early stopping on the validation loss (patience 15)
+    3. 50 epochs, lr 4e-5, w_v = 1, w_d = 0.5 (d = 2, 4, 6)
+    4. up to 1000 epochs, lr 2e-5, same weights, early stopping
+
+``loss="mae"`` stops after phase 2 (the MLP(mae) baseline).  ``epoch_scale`` shrinks every phase
+(tests, quick demos).  Models save to a single .npz (weights, scaler, descriptor definition,
+schedule, seed, version, training history) and refuse inputs of another descriptor definition.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import __version__
+from .losses import DISTANCES, glassmlp_loss, shell_weights
+
+__all__ = ["GlassMLP", "SEED_SCHEDULE"]
+
+# (max epochs, learning rate, w_v, w_d, early stopping)
+SEED_SCHEDULE = ((300, 5e-4, 0.0, 0.0, False), (1000, 2e-4, 0.0, 0.0, True),
+                 (50, 4e-5, 1.0, 0.5, False), (1000, 2e-5, 1.0, 0.5, True))
+
+
+def _network(n_in: int, bottleneck: int, hidden) -> torch.nn.Sequential:
+    layers, width = [], n_in
+    for h in (bottleneck, *hidden):
+        layers += [torch.nn.Linear(width, h), torch.nn.ELU()]
+        width = h
+    layers.append(torch.nn.Linear(width, 1))
+    return torch.nn.Sequential(*layers)
+
+
+class GlassMLP:
+    """Per-particle propensity from descriptors.
+
+    Parameters
+    ----------
+    bottleneck, hidden : architecture (2, (10, 10) in the seed).
+    loss : "glassmlp" (four phases) or "mae" (phases 1-2 only: the MLP(mae) baseline).
+    schedule : phases (epochs, lr, w_v, w_d, early_stopping); default the seed's.
+    epoch_scale : multiply every phase's epoch count (>= 1 epoch each).
+    patience : early-stopping patience (epochs).
+    seed : torch / numpy seed (reproducible training).
+    """
+
+    def __init__(self, bottleneck: int = 2, hidden=(10, 10), loss: str = "glassmlp",
+                 schedule=SEED_SCHEDULE, epoch_scale: float = 1.0, patience: int = 15, seed: int = 0,
+                 distances=DISTANCES, verbose: bool = False):
+        if loss not in ("glassmlp", "mae"):
+            raise ValueError("loss must be 'glassmlp' or 'mae'")
+        self.bottleneck, self.hidden, self.loss = int(bottleneck), tuple(hidden), loss
+        self.schedule = tuple(tuple(p) for p in schedule)
+        self.epoch_scale, self.patience, self.seed = float(epoch_scale), int(patience), int(seed)
+        self.distances = tuple(distances)
+        self.verbose = verbose
+        self.mean_ = self.scale_ = self.net_ = None
+        self.definition_ = None
+        self.history_ = []
+
+    # ------------------------------------------------------------------ data handling
+    def _check_inputs(self, X, definition):
+        X = [np.asarray(x, dtype=float) for x in X]
+        if any(x.ndim != 2 for x in X):
+            raise ValueError("descriptors must be a list of (N_particles, M) arrays")
+        m = X[0].shape[1]
+        if any(x.shape[1] != m for x in X):
+            raise ValueError("every configuration must have the same number of descriptors")
+        if any(not np.all(np.isfinite(x)) for x in X):
+            raise ValueError("descriptors contain NaN or inf")
+        if self.mean_ is not None:
+            if m != self.mean_.size:
+                raise ValueError(f"model expects {self.mean_.size} descriptors, got {m}")
+            if definition is not None and self.definition_ is not None and definition != self.definition_:
+                raise ValueError("descriptor definition differs from the one the model was trained on")
+        return X
+
+    def _tensor(self, x):
+        return torch.from_numpy(((x - self.mean_) / self.scale_).astype(np.float32))
+
+    # ------------------------------------------------------------------ training
+    def fit(self, X, y, X_val=None, y_val=None, positions=None, positions_val=None, box=None,
+            definition: dict | None = None) -> "GlassMLP":
+        """Train on lists over configurations: X[c] (N_c, M), y[c] (N_c,), positions[c] (N_c, d)
+        (needed for the spatial term, with ``box``).  Validation data drive early stopping
+        (default: the training data)."""
+        X = self._check_inputs(X, None)
+        y = [np.asarray(v, dtype=float) for v in y]
+        if len(X) != len(y) or any(len(a) != len(b) for a, b in zip(X, y)):
+            raise ValueError("X and y must be lists of matching configurations")
+        if any(not np.all(np.isfinite(v)) for v in y):
+            raise ValueError("labels contain NaN or inf")
+        X_val, y_val = (X, y) if X_val is None else (X_val, [np.asarray(v, float) for v in y_val])
+        positions_val = positions if positions_val is None else positions_val
+        allx = np.concatenate(X)  # training statistics only
+        self.mean_ = allx.mean(axis=0)
+        std = allx.std(axis=0)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        self.definition_ = definition
+        torch.manual_seed(self.seed)
+        self.net_ = _network(allx.shape[1], self.bottleneck, self.hidden)
+        tx = [self._tensor(x) for x in X]
+        ty = [torch.from_numpy(v.astype(np.float32)) for v in y]
+        vx = [self._tensor(np.asarray(x, float)) for x in X_val]
+        vy = [torch.from_numpy(v.astype(np.float32)) for v in y_val]
+        phases = self.schedule if self.loss == "glassmlp" else self.schedule[:2]
+        needs_space = any(p[3] > 0 for p in phases)
+        if needs_space and (positions is None or box is None):
+            raise ValueError("the spatial-correlation term needs positions and box")
+        tw = [shell_weights(p, box, self.distances).float() for p in positions] if needs_space else None
+        vw = ([shell_weights(p, box, self.distances).float() for p in positions_val]
+              if needs_space else None)
+        rng = np.random.default_rng(self.seed)
+        t0 = time.perf_counter()
+        for k, (epochs, lr, w_v, w_d, early) in enumerate(phases):
+            epochs = max(1, int(round(epochs * self.epoch_scale)))
+            opt = torch.optim.Adam(self.net_.parameters(), lr=lr)
+            best, best_state, wait = np.inf, None, 0
+            for epoch in range(epochs):
+                self.net_.train()
+                for c in rng.permutation(len(tx)):
+                    opt.zero_grad()
+                    pred = self.net_(tx[c]).squeeze(-1)
+                    loss = glassmlp_loss(pred, ty[c], tw[c] if tw else None, w_v, w_d)
+                    loss.backward()
+                    opt.step()
+                val = self._loss(vx, vy, vw, w_v, w_d)
+                self.history_.append(dict(phase=k + 1, epoch=epoch, val_loss=val))
+                if early:
+                    if val < best - 1e-12:
+                        best, wait = val, 0
+                        best_state = {n: t.clone() for n, t in self.net_.state_dict().items()}
+                    else:
+                        wait += 1
+                        if wait >= self.patience:
+                            break
+            if early and best_state is not None:
+                self.net_.load_state_dict(best_state)
+            if self.verbose:
+                print(f"phase {k + 1}: {epoch + 1} epochs, validation loss {self.history_[-1]['val_loss']:.4f}")
+        self.train_seconds_ = time.perf_counter() - t0
+        return self
+
+    def _loss(self, xs, ys, ws, w_v, w_d) -> float:
+        self.net_.eval()
+        with torch.no_grad():
+            return float(np.mean([glassmlp_loss(self.net_(x).squeeze(-1), t, ws[i] if ws else None, w_v, w_d)
+                                  for i, (x, t) in enumerate(zip(xs, ys))]))
+
+    # ------------------------------------------------------------------ prediction
+    def predict(self, X, definition: dict | None = None):
+        """Propensities for one configuration (N, M) -> (N,) or a list of them."""
+        if self.net_ is None:
+            raise RuntimeError("fit or load the model first")
+        single = not isinstance(X, (list, tuple))
+        X = self._check_inputs([X] if single else X, definition)
+        self.net_.eval()
+        with torch.no_grad():
+            out = [self.net_(self._tensor(x)).squeeze(-1).double().numpy() for x in X]
+        return out[0] if single else out
+
+    def bottleneck_activations(self, X) -> np.ndarray:
+        """The 2 bottleneck values (pre-activation) of every particle (N, bottleneck)."""
+        x = self._check_inputs([X], None)[0]
+        with torch.no_grad():
+            return self.net_[0](self._tensor(x)).double().numpy()
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> None:
+        if self.net_ is None:
+            raise RuntimeError("nothing to save: fit the model first")
+        state = {f"w::{k}": v.detach().numpy() for k, v in self.net_.state_dict().items()}
+        meta = dict(version=__version__, bottleneck=self.bottleneck, hidden=self.hidden, loss=self.loss,
+                    schedule=self.schedule, epoch_scale=self.epoch_scale, patience=self.patience,
+                    seed=self.seed, distances=self.distances, definition=self.definition_,
+                    history=self.history_[-50:], created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        np.savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
+
+    @classmethod
+    def load(cls, path) -> "GlassMLP":
+        try:
+            data = np.load(Path(path), allow_pickle=False)
+            meta = json.loads(str(data["meta"]))
+        except (OSError, KeyError, ValueError) as exc:
+            raise ValueError(f"{path}: not a glassdyn GlassMLP model ({exc})") from None
+        model = cls(meta["bottleneck"], meta["hidden"], meta["loss"], meta["schedule"], meta["epoch_scale"],
+                    meta["patience"], meta["seed"], meta["distances"])
+        model.mean_, model.scale_ = data["mean"], data["scale"]
+        model.definition_ = meta["definition"]
+        model.net_ = _network(model.mean_.size, model.bottleneck, model.hidden)
+        model.net_.load_state_dict({k[3:]: torch.from_numpy(data[k]) for k in data.files if k.startswith("w::")})
+        model.history_ = meta["history"]
+        return model

@@ -1,0 +1,55 @@
+"""The GlassMLP loss (seed 000 SM Eq. 6-7), evaluated per configuration (one batch = the selected
+particles of one configuration):
+
+    L = mean|X_pred - X_true| / sqrt(Var X_true)
+        + w_v |Var X_pred - Var X_true| / Var X_true
+        + sum_d w_d |C(X_pred, d) - C(X_true, d)| / C_N
+
+    C(X, d) = sum_ij dX_i dX_j exp(-(R_ij - d)^2 / 2) / sum_i dX_i^2,   dX = X - mean(X)
+    C_N     = |C(X_true, d_min) - C(X_true, d_max)|,   d = 2, 4, 6
+
+The seed typesets the variance term without an absolute value and the Gaussian as
+exp(+(R - d)^2 / 2); a loss must penalise both signs of the variance error and the Gaussian shell
+must decay, so glassdyn uses |.| and exp(-(R - d)^2 / 2).  The shell weights depend only on the
+(inherent-structure) positions, so they are computed once per configuration.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+__all__ = ["shell_weights", "spatial_correlation", "glassmlp_loss"]
+
+DISTANCES = (2.0, 4.0, 6.0)
+
+
+def shell_weights(positions, box, distances=DISTANCES) -> torch.Tensor:
+    """Gaussian shell matrices exp(-(R_ij - d)^2 / 2) (n_d, n, n), minimum image, float64."""
+    x = np.asarray(positions, dtype=float)
+    box = np.asarray(box, dtype=float)
+    dr = x[:, None, :] - x[None, :, :]
+    dr -= box * np.round(dr / box)
+    r = np.sqrt((dr**2).sum(-1))
+    return torch.from_numpy(np.stack([np.exp(-0.5 * (r - d) ** 2) for d in distances]))
+
+
+def spatial_correlation(x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """C(X, d) for every shell: x (n,), weights (n_d, n, n) -> (n_d,)."""
+    dx = x - x.mean()
+    return torch.einsum("i,dij,j->d", dx, weights.to(dx.dtype), dx) / (dx * dx).sum()
+
+
+def glassmlp_loss(pred: torch.Tensor, true: torch.Tensor, weights: torch.Tensor | None = None,
+                  w_v: float = 0.0, w_d: float = 0.0) -> torch.Tensor:
+    """Loss of one configuration; ``weights`` from :func:`shell_weights` (needed when w_d > 0)."""
+    var_true = true.var(unbiased=False)
+    loss = (pred - true).abs().mean() / var_true.sqrt()
+    if w_v:
+        loss = loss + w_v * (pred.var(unbiased=False) - var_true).abs() / var_true
+    if w_d:
+        if weights is None:
+            raise ValueError("the spatial-correlation term needs the shell weights")
+        c_true = spatial_correlation(true, weights)
+        c_norm = (c_true[0] - c_true[-1]).abs()
+        loss = loss + w_d * (spatial_correlation(pred, weights) - c_true).abs().sum() / c_norm
+    return loss

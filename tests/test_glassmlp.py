@@ -1,0 +1,106 @@
+"""GlassMLP: loss properties, synthetic recovery vs Ridge, training-only scaling, persistence."""
+import numpy as np
+import pytest
+import torch
+
+from glassdyn.learn import (GlassMLP, RidgeBaseline, glassmlp_loss, pearson, shell_weights,
+                            spatial_correlation)
+
+M = 20
+W1 = np.zeros(M)
+W1[[0, 3]] = [1.0, 0.5]
+W2 = np.zeros(M)
+W2[[5, 7]] = [1.0, -1.0]
+
+
+def _data(rng, S, N=300):
+    X = [rng.normal(size=(N, M)) for _ in range(S)]
+    y = [np.tanh(2 * (x @ W1)) + 0.5 * (x @ W2) ** 2 + 0.1 * rng.normal(size=N) for x in X]
+    pos = [rng.uniform(0, 20, (N, 2)) for _ in range(S)]
+    return X, y, pos
+
+
+@pytest.fixture(scope="module")
+def trained():
+    rng = np.random.default_rng(0)
+    train, val, test = _data(rng, 10), _data(rng, 4), _data(rng, 4)
+    model = GlassMLP(epoch_scale=0.2, seed=1).fit(train[0], train[1], val[0], val[1], train[2], val[2],
+                                                  box=[20, 20])
+    return model, train, test
+
+
+def test_loss_terms():
+    rng = np.random.default_rng(1)
+    pos = rng.uniform(0, 10, (50, 2))
+    w = shell_weights(pos, [10, 10])
+    y = torch.tensor(rng.normal(size=50))
+    assert float(glassmlp_loss(y, y, w, w_v=1.0, w_d=0.5)) == 0.0
+    other = y + 0.3 * torch.tensor(rng.normal(size=50))
+    full = float(glassmlp_loss(other, y, w, w_v=1.0, w_d=0.5))
+    mae = float(glassmlp_loss(other, y))
+    assert full > mae > 0
+    # variance term: zero for a shifted copy (same variance), positive for a rescaled one
+    assert float(glassmlp_loss(y + 1.0, y, w_v=1.0)) == pytest.approx(float(glassmlp_loss(y + 1.0, y)))
+    assert float(glassmlp_loss(2 * y, y, w_v=1.0)) > float(glassmlp_loss(2 * y, y))
+    # the spatial correlation of an uncorrelated field is small compared to a smooth one
+    smooth = torch.tensor(np.sin(pos[:, 0] / 3.0))
+    assert spatial_correlation(smooth, w)[0] > 5 * abs(float(spatial_correlation(y, w)[0]))
+
+
+def test_loss_gradient_matches_finite_differences():
+    rng = np.random.default_rng(2)
+    pos = rng.uniform(0, 8, (20, 2))
+    w = shell_weights(pos, [8, 8])
+    y = torch.tensor(rng.normal(size=20))
+    x = torch.tensor(rng.normal(size=20), requires_grad=True)
+    assert torch.autograd.gradcheck(lambda p: glassmlp_loss(p, y, w, w_v=1.0, w_d=0.5), (x,), eps=1e-6,
+                                    atol=1e-5)
+
+
+def test_recovers_nonlinear_target_better_than_ridge(trained):
+    model, train, test = trained
+    rho = np.mean([pearson(model.predict(x), y) for x, y in zip(test[0], test[1])])
+    ridge = RidgeBaseline().fit(train[0], train[1])
+    rho_ridge = np.mean([pearson(ridge.predict(x), y) for x, y in zip(test[0], test[1])])
+    assert rho > 0.7
+    assert rho > rho_ridge + 0.15
+    # the bottleneck sees the two true combinations: its 2D weight subspace aligns with span(W1, W2)
+    B = model.net_[0].weight.detach().double().numpy() / model.scale_[None, :]
+    qb, _ = np.linalg.qr(B.T)
+    qt, _ = np.linalg.qr(np.stack([W1, W2], axis=1))
+    cosines = np.linalg.svd(qb.T @ qt, compute_uv=False)
+    assert cosines.min() > 0.8
+
+
+def test_scaling_uses_training_data_only(trained):
+    model, train, test = trained
+    np.testing.assert_allclose(model.mean_, np.concatenate(train[0]).mean(axis=0))
+    shifted = [x + 5.0 for x in train[0]]
+    m2 = GlassMLP(loss="mae", epoch_scale=0.01, seed=1).fit(train[0], train[1], shifted, train[1])
+    np.testing.assert_allclose(m2.mean_, model.mean_)  # validation data never enter the scaler
+
+
+def test_save_load_and_definition_guard(trained, tmp_path):
+    model, train, test = trained
+    model.definition_ = {"kind": "synthetic", "n": M}
+    model.save(tmp_path / "m.npz")
+    back = GlassMLP.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(back.predict(test[0][0]), model.predict(test[0][0]))
+    with pytest.raises(ValueError, match="expects 20 descriptors"):
+        back.predict(test[0][0][:, :10])
+    with pytest.raises(ValueError, match="definition differs"):
+        back.predict(test[0][0], definition={"kind": "other"})
+    (tmp_path / "bad.npz").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="not a glassdyn GlassMLP model"):
+        GlassMLP.load(tmp_path / "bad.npz")
+    with pytest.raises(ValueError, match="NaN"):
+        back.predict(np.full((3, M), np.nan))
+
+
+def test_mae_baseline_runs_two_phases():
+    rng = np.random.default_rng(3)
+    X, y, _ = _data(rng, 3, 100)
+    m = GlassMLP(loss="mae", epoch_scale=0.01).fit(X, y)  # no positions needed without the spatial term
+    assert {h["phase"] for h in m.history_} == {1, 2}
+    with pytest.raises(ValueError, match="needs positions"):
+        GlassMLP(epoch_scale=0.01).fit(X, y)
