@@ -52,9 +52,9 @@ def main():
         "Ridge": RidgeBaseline(alpha=10.0).fit(X, y),
     }
     rho = {n: float(np.mean([pearson(m.predict(x), t) for x, t in zip(Xt, yt)])) for n, m in models.items()}
-    md_chi4 = chi4(np.array([smooth_overlap(t) for t in yt]), normalise="per_particle")[0] * len(yt[0])
+    md_chi4 = chi4(np.array([smooth_overlap(t) for t in yt]))[0]  # N_1 Var(mean overlap), seed SM VI
     for n, m in models.items():
-        c = chi4(np.array([smooth_overlap(p) for p in m.predict(Xt)]), normalise="per_particle")[0] * len(yt[0])
+        c = chi4(np.array([smooth_overlap(p) for p in m.predict(Xt)]))[0]
         print(f"{n:9s} rho_P = {rho[n]:.3f}   chi4 = {c:.3g}   (MD chi4 = {md_chi4:.3g})")
     print(f"rho_p_glassmlp_minus_ridge={rho['GlassMLP'] - rho['Ridge']:.3f}")
 

@@ -25,12 +25,9 @@ def data(rng, S, N=600, M=256, L=32.9):
 
 def main():
     torch.set_num_threads(2)
-    rng = np.random.default_rng(0)
-    state = rng.bit_generator.state
-    train = data(rng, 100)
-    rng.bit_generator.state = state  # same w1, w2 for validation and test
-    rng2 = np.random.default_rng(0)
-    full = data(rng2, 160)
+    # one draw of w1, w2 and 160 configurations: 100 train, 30 validation, 30 test
+    full = data(np.random.default_rng(0), 160)
+    train = [v[:100] for v in full]
     val = [v[100:130] for v in full]
     test = [v[130:] for v in full]
     t = time.perf_counter()
