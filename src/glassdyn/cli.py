@@ -14,63 +14,147 @@ from . import __version__
 
 
 def _demo(args) -> int:
-    from tqdm import tqdm
+    """The whole GlassMLP pipeline on the embedded ``quick`` preset (see README)."""
+    from .workflows import load_preset, simulate
+    from .workflows.learning import evaluate_store, train_models
 
-    from .engines import LammpsSimulation, SwapMC
-    from .engines.swap import run_swap_md
-    from .systems import get_system
-    from .workflows import inherent_structure
-
-    system = get_system("ka2d")
-    pot = system.potential
-    n = system.n_particles
-    T = args.temperature
-    rng = np.random.default_rng(args.seed)
-    print(f"glassdyn {__version__} demo: KA2D N={n} (600/330/360), L={system.box[0]}, "
-          f"T={T}, seed={args.seed}")
     t0 = time.perf_counter()
-    start = system.lattice_configuration(seed=args.seed)
-    with LammpsSimulation(start, pot, system.dt) as sim:
-        q = sim.minimize(ftol=1e-3, method="cg")
-        print(f"  lattice start quenched: E/N = {q.energy / n:.5f}")
-        sim.draw_velocities(2.0, rng)
-        sim.nvt(2.0)
-        sim.run(args.melt_steps)
-        print(f"  melted at T=2.0 for {args.melt_steps} steps: E/N = {sim.potential_energy() / n:.5f}")
-        sim.nvt(T)
-        swap = SwapMC(pot, T)
-        attempts = accepted = 0
-        temps = []
-        chunk = 50
-        for _ in tqdm(range(args.cycles // chunk), desc="MD+swap", unit=f"x{chunk} cycles",
-                      disable=args.quiet):
-            out = run_swap_md(sim, swap, chunk, md_steps=10, attempts=2100, rng=rng)
-            attempts += out["attempts"]
-            accepted += out["accepted"]
-            temps.append(sim.temperature)
-        thermal = sim.configuration()
-        e_thermal = sim.potential_energy()
-        print(f"  MD+swap at T={T}: {args.cycles} cycles of 10 MD steps + 2100 swaps, "
-              f"acceptance {accepted / max(attempts, 1):.4f}, <T_kin> = {np.mean(temps):.4f}, "
-              f"E/N = {e_thermal / n:.5f}")
-        t_is = time.perf_counter()
-        inh = inherent_structure(thermal, pot, simulation=sim)
-        t_is = time.perf_counter() - t_is
-    print(f"  inherent structure: E_IS/N = {inh.energy / n:.6f}, max|F| = {inh.max_force:.2e}, "
-          f"{inh.iterations} FIRE steps, {t_is:.2f} s")
-    print(f"  composition {np.bincount(inh.configuration.types).tolist()} "
-          f"(conserved by swaps), total {time.perf_counter() - t0:.1f} s")
-    if args.out:
-        out_dir = Path(args.out)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        summary = dict(version=__version__, system=system.to_dict(), temperature=T, seed=args.seed,
-                       cycles=args.cycles, melt_steps=args.melt_steps,
-                       acceptance=accepted / max(attempts, 1), energy_per_particle=e_thermal / n,
-                       is_energy_per_particle=inh.energy / n, is_max_force=inh.max_force)
-        (out_dir / "demo_summary.json").write_text(json.dumps(summary, indent=2))
-        np.savez(out_dir / "demo_configuration.npz", positions=thermal.positions,
-                 types=thermal.types, box=thermal.box, inherent=inh.configuration.positions)
-        print(f"  wrote {out_dir / 'demo_summary.json'} and demo_configuration.npz")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log = (lambda *a, **k: None) if args.quiet else print
+    preset = load_preset("quick")
+    if args.configurations is not None:
+        preset["campaign"]["n_configurations"] = args.configurations
+    if args.replicas is not None:
+        preset["campaign"]["n_replicas"] = args.replicas
+        preset["campaign"]["replicas_per_unit"] = min(args.replicas, preset["campaign"]["replicas_per_unit"])
+    preset["campaign"]["seed"] = args.seed
+    log(f"glassdyn {__version__} demo -> {out}/  (KA2D, T = {preset['equilibration']['temperature']}, "
+        f"{preset['campaign']['n_configurations']} configurations x {preset['campaign']['n_replicas']} replicas)")
+    log("[1/3] simulate: equilibrate (MD + swap), quench, isoconfigurational replicas")
+    store = simulate(preset, out / "quick.h5", workers=args.workers, progress=not args.quiet, log=log)
+    t_sim = time.perf_counter() - t0
+    n_t = int(preset["campaign"]["n_times"])
+    times = sorted(set(np.linspace(n_t // 2, n_t - 1, args.times).round().astype(int).tolist()))
+    log(f"[2/3] train GlassMLP, MLP(mae), Ridge at {len(times)} times (epoch scale {args.epoch_scale})")
+    train_models(store, out / "models", label="bond_breaking", species=0, times=times,
+                 epoch_scale=args.epoch_scale, seed=args.seed, progress=not args.quiet, log=log)
+    t_train = time.perf_counter() - t0 - t_sim
+    log("[3/3] evaluate on the test configurations")
+    ev = evaluate_store(out / "models", store, out / "figures", log=log)
+    summary = dict(version=__version__, preset=preset, seconds=dict(simulate=t_sim, train=t_train,
+                   total=time.perf_counter() - t0), table=ev.table(),
+                   rho_p={k: v.tolist() for k, v in ev.results["rho"].items()},
+                   times=ev.results["times"].tolist())
+    (out / "demo_summary.json").write_text(json.dumps(summary, indent=1))
+    log(f"done in {time.perf_counter() - t0:.0f} s: figures in {out / 'figures'}, table "
+        f"{out / 'figures' / 'summary.md'}")
+    return 0
+
+
+def _train(args) -> int:
+    from .workflows.learning import train_models
+
+    try:
+        kinds = ["glassmlp"] + ([] if args.no_baselines else ["mlp_mae", "ridge"])
+        meta = train_models(args.store, args.out, label=args.label, species=args.species, times=args.times,
+                            kinds=kinds, epoch_scale=args.epoch_scale, seed=args.seed,
+                            progress=not args.quiet)
+    except ValueError as exc:
+        raise SystemExit(f"glassdyn: error: {exc}")
+    print(f"trained {len(meta['kinds'])} model kinds at {len(meta['time_indices'])} times in "
+          f"{meta['train_seconds']:.0f} s -> {args.out}")
+    return 0
+
+
+def _predict(args) -> int:
+    from .io import read_trajectory
+    from .structure.descriptors import GlassMLPDescriptors
+    from .systems import get_potential
+    from .workflows import inherent_structure
+    from .workflows.learning import _predict as predict_features, load_models, predict_store
+
+    try:
+        if args.store:
+            res = predict_store(args.models, args.store)
+            preds, meta = res["predictions"], res["meta"]
+            positions = res["store"]["inherent"]
+            types = res["store"]["types"]
+        else:
+            if not args.inputs or not args.potential:
+                raise ValueError("give --store, or trajectory files with --potential")
+            meta, models = load_models(args.models)
+            pot = get_potential(args.potential)
+            desc = GlassMLPDescriptors(r_max=meta["definition"]["r_max"], n_species=pot.n_species)
+            feats, positions, types = [], [], None
+            for path in args.inputs:
+                conf = read_trajectory(path, args.format).frame(args.frame)
+                inh = inherent_structure(conf, pot)
+                feats.append(desc.compute(inh.configuration, per_particle_energy=inh.per_particle_energy).features)
+                positions.append(inh.configuration.positions)
+                types = conf.types
+            if len({f.shape for f in feats}) != 1:
+                raise ValueError("all input configurations must have the same number of particles")
+            preds = predict_features(meta, models, np.array(feats), [types] * len(feats))
+            positions = np.array(positions)
+    except ValueError as exc:
+        raise SystemExit(f"glassdyn: error: {exc}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(out, times=np.asarray(meta["times"]), positions=positions, types=types,
+             label=meta["label"], species=meta["species"], **preds)
+    print(f"predicted {', '.join(preds)} for {len(positions)} configurations x {len(meta['times'])} "
+          f"times -> {out}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from .workflows.learning import evaluate_store
+
+    try:
+        evaluate_store(args.models, args.store, args.out, configurations=args.configurations)
+    except ValueError as exc:
+        raise SystemExit(f"glassdyn: error: {exc}")
+    print(f"figures and summary.md in {args.out}")
+    return 0
+
+
+def _transfer(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .workflows.learning import transfer
+
+    try:
+        res = transfer(args.models, tile=args.tile, n_configurations=args.configurations, seed=args.seed)
+    except ValueError as exc:
+        raise SystemExit(f"glassdyn: error: {exc}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez(out / "transfer.npz", times=np.asarray(res["times"]), positions=res["configurations"],
+             types=res["types"], box=np.asarray(res["system"].box), **res["predictions"])
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    j = len(res["times"]) - 1
+    rows = []
+    for kind in res["s4"]:
+        q, s4 = res["s4"][kind][j]
+        line, = ax.plot(q, s4, "o", ms=4, label=kind)
+        fit = res["fits"][kind][j]
+        if fit is not None:
+            qq = np.linspace(q.min(), q.max(), 200)
+            ax.plot(qq, fit(qq), color=line.get_color(), lw=1, label=rf"  $\xi$ = {fit.xi:.2f}, A = {fit.A:.2f}")
+            rows.append(f"| {kind} | {res['times'][j]:.4g} | {fit.chi4:.3g} | {fit.xi:.3g} +- {fit.xi_err:.2g} | "
+                        f"{fit.A:.3g} |")
+    ax.set(xscale="log", yscale="log", xlabel="q", ylabel="S4(q) (predicted)",
+           title=f"{res['system'].name}, N = {res['system'].n_particles}")
+    ax.legend(fontsize=7)
+    _savefig(fig, out / "transfer_s4.png")
+    (out / "transfer.md").write_text("| model | t | chi4~ | xi | A |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+    print(f"transfer to N = {res['system'].n_particles} in {res['seconds']:.0f} s "
+          f"(equilibration {res['equilibration_seconds']:.0f} s) -> {out}")
+    print("\n".join(rows))
     return 0
 
 
@@ -392,10 +476,13 @@ def _simulate(args) -> int:
     try:
         preset = load_preset(args.preset)
         if args.temperature is not None:
+            if "library" in preset:
+                raise ValueError("--temperature does not apply to a state-library preset")
             if args.temperature <= 0:
                 raise ValueError("--temperature must be positive")
             preset["equilibration"]["temperature"] = args.temperature
-        out = args.out or f"runs/{Path(str(args.preset)).stem}_T{preset['equilibration']['temperature']:g}.h5"
+        out = args.out or (f"runs/{Path(str(args.preset)).stem}.h5" if "library" in preset else
+                           f"runs/{Path(str(args.preset)).stem}_T{preset['equilibration']['temperature']:g}.h5")
         simulate(preset, out, workers=args.workers, scheduler=args.scheduler,
                  progress=not args.quiet, max_units=args.max_units)
     except ValueError as exc:
@@ -408,14 +495,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"glassdyn {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    d = sub.add_parser("demo", help="run the main job on the embedded small KA2D default")
-    d.add_argument("--temperature", type=float, default=0.5)
+    d = sub.add_parser("demo", help="the whole GlassMLP pipeline on the embedded quick preset "
+                       "(simulate, label, quench, describe, train, evaluate; figures + table)")
+    d.add_argument("--out", default="glassdyn-demo", help="output folder (rerun resumes the simulation)")
+    d.add_argument("--configurations", type=int, default=None, help="override the preset's number")
+    d.add_argument("--replicas", type=int, default=None, help="override the preset's number")
+    d.add_argument("--times", type=int, default=4, help="number of label times to train models at")
+    d.add_argument("--epoch-scale", type=float, default=0.1, help="fraction of the seed's epochs")
+    d.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     d.add_argument("--seed", type=int, default=1)
-    d.add_argument("--cycles", type=int, default=1000, help="MD+swap cycles (10 MD steps + 2100 swaps)")
-    d.add_argument("--melt-steps", type=int, default=2000)
-    d.add_argument("--out", default=None, help="folder for the summary and final configuration")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=_demo)
+
+    tr = sub.add_parser("train", help="train GlassMLP (+ MLP(mae), Ridge) on a campaign store")
+    tr.add_argument("--store", required=True, help="HDF5 store of glassdyn simulate")
+    tr.add_argument("--out", required=True, help="model folder")
+    tr.add_argument("--label", choices=["bond_breaking", "displacement"], default="bond_breaking")
+    tr.add_argument("--species", type=int, default=0)
+    tr.add_argument("--times", type=int, nargs="+", default=None, help="label time indices (default all)")
+    tr.add_argument("--epoch-scale", type=float, default=1.0, help="fraction of the seed's epochs")
+    tr.add_argument("--no-baselines", action="store_true", help="GlassMLP only")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--quiet", action="store_true")
+    tr.set_defaults(func=_train)
+
+    pr = sub.add_parser("predict", help="predict propensities with a model folder (store or files)")
+    pr.add_argument("inputs", nargs="*", help="trajectory files (one configuration each, with --potential)")
+    pr.add_argument("--models", required=True)
+    pr.add_argument("--store", default=None, help="predict every configuration of a campaign store")
+    pr.add_argument("--potential", default=None, help="potential preset of the input files (e.g. ka2d)")
+    pr.add_argument("--format", choices=["dump", "extxyz", "gsd"])
+    pr.add_argument("--frame", type=int, default=0)
+    pr.add_argument("--out", default="predictions.npz")
+    pr.set_defaults(func=_predict)
+
+    ev = sub.add_parser("evaluate", help="rho_P(t), distributions, chi4, S4 + fit, G4, snapshots: MD vs models")
+    ev.add_argument("--models", required=True)
+    ev.add_argument("--store", required=True)
+    ev.add_argument("--configurations", type=int, nargs="+", default=None,
+                    help="configurations to evaluate (default: the test split of the training store)")
+    ev.add_argument("--out", default="evaluation")
+    ev.set_defaults(func=_evaluate)
+
+    tf = sub.add_parser("transfer", help="predict on a tiled, much larger system (no MD labels): S4 at small q")
+    tf.add_argument("--models", required=True)
+    tf.add_argument("--tile", type=int, default=2, help="repeat the box tile^d times")
+    tf.add_argument("--configurations", type=int, default=4)
+    tf.add_argument("--seed", type=int, default=0)
+    tf.add_argument("--out", default="transfer")
+    tf.set_defaults(func=_transfer)
 
     m = sub.add_parser("mct", help="mode-coupling theory: solve F(k,t) or find a critical point")
     msub = m.add_subparsers(dest="mct_command", required=True)
@@ -477,7 +605,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sm = sub.add_parser("simulate", help="equilibrate, quench and run isoconfigurational replicas "
                         "(resumable; local processes or Dask)")
-    sm.add_argument("--preset", default="quick", help="quick, ka2d-paper, ka3d-paper or a .toml path")
+    sm.add_argument("--preset", default="quick", help="quick, ka2d-paper, ka3d-paper, collective (the "
+                    "seed-003 state-point library) or a .toml path")
     sm.add_argument("--temperature", type=float, default=None, help="override the preset temperature")
     sm.add_argument("--out", default=None, help="HDF5 store (default runs/<preset>_T<T>.h5)")
     sm.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local processes")

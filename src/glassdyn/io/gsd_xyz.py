@@ -47,7 +47,8 @@ _PROPS = re.compile(r"Properties=(\S+)")
 
 def read_extxyz(path, species=None, dt: float | None = None) -> Trajectory:
     """Extended XYZ: per frame a count line, a comment with Lattice="..." and Properties=...,
-    then rows.  Species names map to indices in order of first appearance (or ``species``).
+    then rows.  Species names map to indices in the order of ``species``; by default integer names
+    map to their value (as glassdyn writes them: "0", "1", ...) and other names in sorted order.
     Orthorhombic lattices only; positions are shifted into [0, L) only if wrapped (no check)."""
     path = Path(path)
     try:
@@ -85,10 +86,17 @@ def read_extxyz(path, species=None, dt: float | None = None) -> Trajectory:
         s0 = starts[names.index("species")]
         p0 = starts[names.index("pos")]
         labels = [r[s0] for r in rows]
-        for lab in labels:
-            if lab not in species:
-                species.append(lab)
-        t = np.array([species.index(lab) for lab in labels])
+        if not species:
+            found = sorted(set(labels))
+            if all(lab.isdigit() for lab in found):
+                species = [str(a) for a in range(max(int(lab) for lab in found) + 1)]
+            else:
+                species = found
+        unknown = sorted(set(labels) - set(species))
+        if unknown:
+            raise ValueError(f"{path}, frame {len(frames)}: unknown species {unknown} (known: {species})")
+        index = {lab: a for a, lab in enumerate(species)}
+        t = np.array([index[lab] for lab in labels])
         try:
             pos = np.array([[float(v) for v in r[p0:p0 + 3]] for r in rows])
         except ValueError:

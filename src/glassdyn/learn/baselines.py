@@ -33,10 +33,47 @@ class RidgeBaseline:
         self.model_.fit(np.concatenate(X), np.concatenate(y))
         return self
 
-    def predict(self, X):
+    def predict(self, X, definition=None):
+        if self.model_ is None:
+            raise RuntimeError("fit or load the model first")
         single = not isinstance(X, (list, tuple))
-        out = [self.model_.predict(np.asarray(x, float)) for x in ([X] if single else X)]
+        X = [np.asarray(x, float) for x in ([X] if single else X)]
+        scaler = self.model_[0]
+        for x in X:
+            if x.ndim != 2 or x.shape[1] != scaler.mean_.size:
+                raise ValueError(f"model expects (N, {scaler.mean_.size}) descriptors, got {x.shape}")
+            if not np.all(np.isfinite(x)):
+                raise ValueError("descriptors contain NaN or inf")
+        out = [self.model_.predict(x) for x in X]
         return out[0] if single else out
+
+    def save(self, path) -> None:
+        """Scaler and coefficients as plain arrays (no pickle)."""
+        if self.model_ is None:
+            raise RuntimeError("nothing to save: fit the model first")
+        scaler, ridge = self.model_
+        np.savez(path, kind="ridge", alpha=self.alpha, mean=scaler.mean_, scale=scaler.scale_,
+                 coef=ridge.coef_, intercept=ridge.intercept_)
+
+    @classmethod
+    def load(cls, path) -> "RidgeBaseline":
+        from sklearn.linear_model import Ridge
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        try:
+            d = np.load(path, allow_pickle=False)
+            if str(d["kind"]) != "ridge":
+                raise ValueError("kind is not ridge")
+            model = cls(float(d["alpha"]))
+            scaler, ridge = StandardScaler(), Ridge(alpha=model.alpha)
+            scaler.mean_, scaler.scale_ = d["mean"], d["scale"]
+            scaler.var_, scaler.n_features_in_ = d["scale"] ** 2, d["mean"].size
+            ridge.coef_, ridge.intercept_, ridge.n_features_in_ = d["coef"], float(d["intercept"]), d["mean"].size
+        except (OSError, KeyError, ValueError) as exc:
+            raise ValueError(f"{path}: not a glassdyn Ridge model ({exc})") from None
+        model.model_ = make_pipeline(scaler, ridge)
+        return model
 
 
 def single_descriptor_correlations(X, y, names) -> dict:

@@ -52,17 +52,22 @@ class GlassMLP:
     epoch_scale : multiply every phase's epoch count (>= 1 epoch each).
     patience : early-stopping patience (epochs).
     seed : torch / numpy seed (reproducible training).
+    batches_per_epoch : gradient steps per epoch (default: one per training configuration, as in
+        the seed with its 100 training configurations).  With few training configurations, set
+        ~100 to keep the seed's number of updates: each epoch then cycles through reshuffled
+        passes over the configurations.
     """
 
     def __init__(self, bottleneck: int = 2, hidden=(10, 10), loss: str = "glassmlp",
                  schedule=SEED_SCHEDULE, epoch_scale: float = 1.0, patience: int = 15, seed: int = 0,
-                 distances=DISTANCES, verbose: bool = False):
+                 distances=DISTANCES, batches_per_epoch: int | None = None, verbose: bool = False):
         if loss not in ("glassmlp", "mae"):
             raise ValueError("loss must be 'glassmlp' or 'mae'")
         self.bottleneck, self.hidden, self.loss = int(bottleneck), tuple(hidden), loss
         self.schedule = tuple(tuple(p) for p in schedule)
         self.epoch_scale, self.patience, self.seed = float(epoch_scale), int(patience), int(seed)
         self.distances = tuple(distances)
+        self.batches_per_epoch = None if batches_per_epoch is None else int(batches_per_epoch)
         self.verbose = verbose
         self.mean_ = self.scale_ = self.net_ = None
         self.definition_ = None
@@ -128,7 +133,9 @@ class GlassMLP:
             best, best_state, wait = np.inf, None, 0
             for epoch in range(epochs):
                 self.net_.train()
-                for c in rng.permutation(len(tx)):
+                n_batches = self.batches_per_epoch or len(tx)
+                order = np.concatenate([rng.permutation(len(tx)) for _ in range(-(-n_batches // len(tx)))])
+                for c in order[:n_batches]:
                     opt.zero_grad()
                     pred = self.net_(tx[c]).squeeze(-1)
                     loss = glassmlp_loss(pred, ty[c], tw[c] if tw else None, w_v, w_d)
@@ -183,6 +190,7 @@ class GlassMLP:
         meta = dict(version=__version__, bottleneck=self.bottleneck, hidden=self.hidden, loss=self.loss,
                     schedule=self.schedule, epoch_scale=self.epoch_scale, patience=self.patience,
                     seed=self.seed, distances=self.distances, definition=self.definition_,
+                    batches_per_epoch=self.batches_per_epoch,
                     history=self.history_[-50:], created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         np.savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
 
@@ -194,7 +202,8 @@ class GlassMLP:
         except (OSError, KeyError, ValueError) as exc:
             raise ValueError(f"{path}: not a glassdyn GlassMLP model ({exc})") from None
         model = cls(meta["bottleneck"], meta["hidden"], meta["loss"], meta["schedule"], meta["epoch_scale"],
-                    meta["patience"], meta["seed"], meta["distances"])
+                    meta["patience"], meta["seed"], meta["distances"],
+                    batches_per_epoch=meta.get("batches_per_epoch"))
         model.mean_, model.scale_ = data["mean"], data["scale"]
         model.definition_ = meta["definition"]
         model.net_ = _network(model.mean_.size, model.bottleneck, model.hidden)

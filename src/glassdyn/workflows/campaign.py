@@ -21,7 +21,6 @@ import json
 import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import numpy as np
 from .. import __version__
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
+from .executor import atomic_savez, execute
 
 __all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store"]
 
@@ -76,20 +76,6 @@ def run_unit(spec_json: str, configuration_index: int, block: int, positions, ty
                        configuration_index, dt=system.dt, tdamp=spec.tdamp)
     return dict(bond_breaking=out["bond_breaking"], displacement=out["displacement"],
                 n_replicas=np.int64(len(replicas)))
-
-
-def _atomic_savez(path: Path, **arrays) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 class Campaign:
@@ -163,48 +149,21 @@ class Campaign:
     # ------------------------------------------------------------------ running
     def run(self, workers: int = 1, scheduler=None, progress: bool = True, max_units: int | None = None):
         """Run every pending unit (at most ``max_units``), then assemble the store if complete."""
-        from tqdm import tqdm
-
         self._check_manifest()
         todo = self.pending()
         if max_units is not None:
             todo = todo[:max_units]
         spec_json = self.spec.to_json()
-        args = [(spec_json, c, b, self.configurations[c].positions, self.configurations[c].types,
-                 self.configurations[c].box) for c, b in todo]
-        bar = tqdm(total=len(todo), desc="units", disable=not progress or not todo)
-        if scheduler is not None:
-            self._run_dask(scheduler, todo, args, bar)
-        elif workers <= 1:
-            for (c, b), a in zip(todo, args):
-                self._save(c, b, run_unit(*a))
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(run_unit, *a): cb for cb, a in zip(todo, args)}
-                for fut in as_completed(futures):
-                    self._save(*futures[fut], fut.result())
-                    bar.update()
-        bar.close()
+        jobs = [((c, b), (spec_json, c, b, self.configurations[c].positions,
+                          self.configurations[c].types, self.configurations[c].box)) for c, b in todo]
+        execute(run_unit, jobs, lambda cb, result: self._save(*cb, result), workers=workers,
+                scheduler=scheduler, progress=progress)
         if not self.pending():
             self.assemble()
         return self
 
-    def _run_dask(self, scheduler, todo, args, bar) -> None:
-        from distributed import Client, as_completed as dask_completed
-
-        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
-        try:
-            futures = {client.submit(run_unit, *a, pure=False): cb for cb, a in zip(todo, args)}
-            for fut in dask_completed(list(futures)):
-                self._save(*futures[fut], fut.result())
-                bar.update()
-        finally:
-            if not isinstance(scheduler, Client):
-                client.close()
-
     def _save(self, c: int, b: int, result: dict) -> None:
-        _atomic_savez(self.unit_path(c, b), **result)
+        atomic_savez(self.unit_path(c, b), **result)
 
     # ------------------------------------------------------------------ store
     def assemble(self) -> Path:

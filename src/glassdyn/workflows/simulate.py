@@ -17,7 +17,8 @@ import numpy as np
 
 from ..systems.configuration import Configuration
 from ..systems.presets import SYSTEMS, get_system
-from .campaign import Campaign, CampaignSpec, _atomic_savez
+from .campaign import Campaign, CampaignSpec
+from .executor import atomic_savez
 from .equilibrate import equilibrate
 from .inherent import inherent_structure
 from .isoconfigurational import log_steps
@@ -26,7 +27,7 @@ __all__ = ["load_preset", "simulate"]
 
 
 def load_preset(name_or_path) -> dict:
-    """A preset by name (quick, ka2d-paper, ka3d-paper) or path, validated; returns the dict."""
+    """A preset by name (quick, ka2d-paper, ka3d-paper, collective) or path, validated; returns the dict."""
     path = Path(str(name_or_path))
     if not path.exists():
         candidate = resources.files("glassdyn") / "configs" / f"{name_or_path}.toml"
@@ -41,7 +42,15 @@ def load_preset(name_or_path) -> dict:
         preset = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"preset {name_or_path}: invalid TOML ({exc})") from None
-    _validate(preset, str(name_or_path))
+    if "library" in preset:
+        from .state_library import library_states
+
+        try:
+            library_states(preset)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"preset {name_or_path}: {exc}") from None
+    else:
+        _validate(preset, str(name_or_path))
     return preset
 
 
@@ -77,8 +86,22 @@ def _validate(p: dict, where: str) -> None:
 
 def simulate(preset: dict, store, workers: int = 1, scheduler=None, progress: bool = True,
              max_units: int | None = None, log=print) -> Path:
-    """Run (or resume) a preset's campaign into ``store``; returns the store path when complete."""
+    """Run (or resume) a preset's campaign into ``store``; returns the store path when complete.
+
+    A preset with a ``[library]`` section runs the seed-003 state-point library instead
+    (:class:`~glassdyn.workflows.state_library.StateLibrary`).
+    """
     store = Path(store)
+    if "library" in preset:
+        from .state_library import StateLibrary, library_states
+
+        lib = StateLibrary(library_states(preset), store, attrs=dict(preset=json.dumps(preset)))
+        log(f"state-point library: {len(lib.states)} states, {len(lib.pending())} pending")
+        lib.run(workers=workers, scheduler=scheduler, progress=progress, max_units=max_units)
+        pending = len(lib.pending())
+        log(f"complete: {store}" if not pending else
+            f"{pending} states still pending: rerun the same command to continue")
+        return store
     sysp = preset["system"]
     system = get_system(sysp["name"], **sysp.get("kwargs", {}))
     eq = preset["equilibration"]
@@ -116,7 +139,7 @@ def simulate(preset: dict, store, workers: int = 1, scheduler=None, progress: bo
         box = confs[0].box
         inherent = np.array([i.configuration.positions for i in inh])
         energies = np.array([i.per_particle_energy for i in inh])
-        _atomic_savez(conf_file, positions=positions, types=types, box=box, inherent=inherent,
+        atomic_savez(conf_file, positions=positions, types=types, box=box, inherent=inherent,
                       energy_per_particle=energies, spec=spec.to_json(), equilibration=json.dumps(info))
     configurations = [Configuration(x, types, box) for x in positions]
     campaign = Campaign(spec, configurations, store, inherent=list(zip(inherent, energies)),

@@ -1,0 +1,202 @@
+"""Side-by-side evaluation of propensity predictions against MD labels (seed 000 Figs. 1-3).
+
+``PropensityEvaluation(box, mask, observable).compute(times, labels, predictions, positions)``
+with labels (S, T, N), predictions {model name: (S, T, N)} and initial (inherent) positions
+(S, N, d) of the test configurations.  For MD and every model it computes
+
+* rho_P(t): Pearson correlation per configuration (mean and std) and pooled over configurations;
+* propensity distributions at every time (histograms on common bins);
+* chi4(t) of the field (seed normalisation N_1 Var(Cbar));
+* S4(q, t*) at the time t* of the MD chi4 peak, with the fit chi4~/(1 + (q xi)^2 + A (q xi)^3);
+* G4(r, t*).
+
+``observable="overlap"`` converts displacement propensities R to the smooth overlap of seed SM VI
+before chi4 / S4 / G4 (bond-breaking C_B is used as is).  ``plot(folder)`` writes the figures,
+``table()`` the summary rows.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..dynamics.heterogeneity import chi4, fit_s4, four_point_structure_factor, g4, smooth_overlap
+from .baselines import pearson
+
+__all__ = ["PropensityEvaluation"]
+
+
+class PropensityEvaluation:
+    """Compare MD propensities with model predictions (see module docstring)."""
+
+    def __init__(self, box, mask=None, observable: str = "field", q_max: float = 2.0, r_max: float = 8.0):
+        if observable not in ("field", "overlap"):
+            raise ValueError("observable must be 'field' (C_B) or 'overlap' (displacements)")
+        self.box = np.asarray(box, dtype=float)
+        self.mask = mask
+        self.observable = observable
+        self.q_max, self.r_max = float(q_max), float(r_max)
+        self.results = None
+
+    def _field(self, x):
+        return smooth_overlap(x) if self.observable == "overlap" else np.asarray(x, float)
+
+    def compute(self, times, labels, predictions: dict, positions) -> "PropensityEvaluation":
+        times = np.asarray(times, dtype=float)
+        y = np.asarray(labels, dtype=float)
+        pos = np.asarray(positions, dtype=float)
+        if y.ndim != 3 or y.shape[1] != times.size or pos.shape[:2] != (y.shape[0], y.shape[2]):
+            raise ValueError(f"labels must be (S, T, N) with T = {times.size} times and positions "
+                             f"(S, N, d); got labels {y.shape}, positions {pos.shape}")
+        S, T, N = y.shape
+        mask = np.ones(N, bool) if self.mask is None else np.asarray(self.mask, bool)
+        if mask.shape != (N,):
+            raise ValueError(f"mask must have shape ({N},)")
+        sources = {"MD": y}
+        for name, p in predictions.items():
+            p = np.asarray(p, dtype=float)
+            if p.shape != y.shape:
+                raise ValueError(f"predictions of {name} have shape {p.shape}, labels {y.shape}")
+            if not np.all(np.isfinite(p[:, :, mask])):
+                raise ValueError(f"predictions of {name} contain NaN or inf")
+            sources[name] = p
+        res = dict(times=times, sources=list(sources), rho={}, rho_std={}, rho_pooled={}, chi4={},
+                   hist={}, s4={}, s4_fit={}, g4={})
+        lo = min(float(np.min(v[:, :, mask])) for v in sources.values())
+        hi = max(float(np.max(v[:, :, mask])) for v in sources.values())
+        res["bins"] = np.linspace(lo, hi, 41)
+        for name, v in sources.items():
+            if name != "MD":
+                per = np.array([[pearson(v[s, t, mask], y[s, t, mask]) for s in range(S)] for t in range(T)])
+                res["rho"][name] = per.mean(axis=1)
+                res["rho_std"][name] = per.std(axis=1)
+                res["rho_pooled"][name] = np.array([pearson(v[:, t][:, mask], y[:, t][:, mask])
+                                                    for t in range(T)])
+            res["hist"][name] = np.array([np.histogram(v[:, t][:, mask], res["bins"], density=True)[0]
+                                          for t in range(T)])
+            f = self._field(v)
+            res["chi4"][name] = chi4(f, mask) if S >= 2 else np.full(T, np.nan)
+        t_star = int(np.nanargmax(res["chi4"]["MD"])) if S >= 2 else T - 1
+        res["t_star"] = t_star
+        for name, v in sources.items():
+            f = self._field(v[:, t_star])
+            q, s4, _ = four_point_structure_factor(pos, f, self.box, mask, q_max=self.q_max)
+            res["s4"][name] = (q, s4)
+            try:
+                res["s4_fit"][name] = fit_s4(q, s4)
+            except (RuntimeError, ValueError):
+                res["s4_fit"][name] = None
+            res["g4"][name] = g4(pos, f, self.box, mask, r_max=min(self.r_max, 0.5 * self.box.min()), dr=0.25)
+        self.results = res
+        return self
+
+    def table(self) -> list:
+        """One row per source: rho_P at t*, max over t, chi4 peak, xi and A of the S4 fit."""
+        r = self.results
+        if r is None:
+            raise RuntimeError("call compute() first")
+        rows = []
+        for name in r["sources"]:
+            fit = r["s4_fit"][name]
+            rows.append(dict(source=name,
+                             rho_P_at_t_star=float(r["rho"][name][r["t_star"]]) if name != "MD" else 1.0,
+                             rho_P_max=float(np.max(r["rho"][name])) if name != "MD" else 1.0,
+                             chi4_peak=float(np.nanmax(r["chi4"][name])),
+                             xi=fit.xi if fit else float("nan"), A=fit.A if fit else float("nan")))
+        return rows
+
+    def write_table(self, path) -> None:
+        rows = self.table()
+        lines = [f"# t* = {self.results['times'][self.results['t_star']]:.4g} (peak of the MD chi4)",
+                 "| source | rho_P(t*) | max_t rho_P | chi4 peak | xi | A |", "|---|---|---|---|---|---|"]
+        lines += [f"| {r['source']} | {r['rho_P_at_t_star']:.3f} | {r['rho_P_max']:.3f} | "
+                  f"{r['chi4_peak']:.3g} | {r['xi']:.3g} | {r['A']:.3g} |" for r in rows]
+        Path(path).write_text("\n".join(lines) + "\n")
+
+    def plot(self, folder, labels=None, predictions=None, positions=None, snapshot: int = 0) -> list:
+        """Write rho_p.png, distributions.png, chi4.png, s4.png, g4.png (and snapshots.png when the
+        fields and 2D positions are given); returns the paths."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        r = self.results
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        t, ts = r["times"], r["t_star"]
+        paths = []
+
+        def save(fig, name):
+            fig.tight_layout()
+            fig.savefig(folder / name, dpi=110)
+            plt.close(fig)
+            paths.append(folder / name)
+
+        fig, ax = plt.subplots(figsize=(5, 3.8))
+        for name in r["sources"][1:]:
+            ax.errorbar(t, r["rho"][name], yerr=r["rho_std"][name], marker="o", ms=3, capsize=2, label=name)
+        ax.set(xscale="log", xlabel="t", ylabel=r"$\rho_P$", ylim=(min(0, ax.get_ylim()[0]), 1))
+        ax.legend()
+        save(fig, "rho_p.png")
+
+        show = sorted({0, ts, len(t) - 1})
+        fig, axes = plt.subplots(1, len(show), figsize=(4 * len(show), 3.4), squeeze=False)
+        centres = 0.5 * (r["bins"][1:] + r["bins"][:-1])
+        for ax, k in zip(axes[0], show):
+            for name in r["sources"]:
+                ax.plot(centres, r["hist"][name][k], label=name, lw=2 if name == "MD" else 1)
+            ax.set(xlabel="propensity", ylabel="P", title=f"t = {t[k]:.3g}")
+        axes[0][0].legend()
+        save(fig, "distributions.png")
+
+        fig, ax = plt.subplots(figsize=(5, 3.8))
+        for name in r["sources"]:
+            ax.plot(t, r["chi4"][name], marker="o", ms=3, label=name, lw=2 if name == "MD" else 1)
+        ax.set(xscale="log", xlabel="t", ylabel=r"$\chi_4(t)$")
+        ax.legend()
+        save(fig, "chi4.png")
+
+        fig, ax = plt.subplots(figsize=(5, 3.8))
+        qq = np.linspace(0.02, self.q_max, 200)
+        for name in r["sources"]:
+            q, s4 = r["s4"][name]
+            line, = ax.plot(q, s4, "o", ms=4, label=name)
+            fit = r["s4_fit"][name]
+            if fit is not None:
+                ax.plot(qq, fit(qq), color=line.get_color(), lw=1,
+                        label=rf"  fit $\xi$={fit.xi:.2f}, A={fit.A:.2f}")
+        ax.set(xscale="log", yscale="log", xlabel="q", ylabel=f"S4(q, t*={t[ts]:.3g})")
+        ax.legend(fontsize=7)
+        save(fig, "s4.png")
+
+        fig, ax = plt.subplots(figsize=(5, 3.8))
+        for name in r["sources"]:
+            rr, gg = r["g4"][name]
+            ax.plot(rr, gg, label=name)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set(xlabel="r", ylabel=f"G4(r, t*={t[ts]:.3g})")
+        ax.legend()
+        save(fig, "g4.png")
+
+        if labels is not None and positions is not None and np.asarray(positions).shape[-1] == 2:
+            names = ["MD"] + list(predictions or {})
+            fields = [np.asarray(labels)[snapshot, ts]] + [np.asarray(predictions[n])[snapshot, ts]
+                                                           for n in names[1:]]
+            mask = np.ones(len(fields[0]), bool) if self.mask is None else np.asarray(self.mask, bool)
+            x = np.asarray(positions)[snapshot]
+            fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 4), squeeze=False)
+            ref = fields[0][mask]
+            for ax, name, f in zip(axes[0], names, fields):
+                # seed colour convention: standardised propensity, blue = mobile, red = immobile
+                z = (f[mask] - f[mask].mean()) / (f[mask].std() or 1.0)
+                if self.observable == "overlap":
+                    z = -z  # large displacement = mobile
+                sc = ax.scatter(x[mask, 0], x[mask, 1], c=z, s=9, cmap="coolwarm", vmin=-2, vmax=2)
+                title = name if name == "MD" else f"{name} (rho_P = {pearson(f[mask], ref):.2f})"
+                ax.set(aspect="equal", title=title, xticks=[], yticks=[])
+            fig.colorbar(sc, ax=axes[0].tolist(), shrink=0.8, label="standardised propensity")
+            fig.savefig(folder / "snapshots.png", dpi=110)
+            plt.close(fig)
+            paths.append(folder / "snapshots.png")
+        return paths

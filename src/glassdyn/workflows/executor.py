@@ -1,0 +1,71 @@
+"""Run independent work units on local processes or a Dask cluster (no home-made scheduler).
+
+Used by the propensity campaigns and the state-point library: ``execute(func, jobs, ...)`` calls
+``func(*args)`` for every ``(key, args)`` in ``jobs`` and hands each result to ``on_result(key,
+result)`` in the parent process as soon as it is ready (which writes it atomically), so a killed
+run loses at most the units in flight.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["execute", "atomic_savez"]
+
+
+def execute(func, jobs, on_result, workers: int = 1, scheduler=None, progress: bool = True,
+            desc: str = "units") -> None:
+    """Run ``func(*args)`` for each ``(key, args)`` in ``jobs``.
+
+    workers : local processes (1: in this process).
+    scheduler : a Dask ``distributed.Client`` or a scheduler address (takes precedence).
+    """
+    from tqdm import tqdm
+
+    jobs = list(jobs)
+    bar = tqdm(total=len(jobs), desc=desc, disable=not progress or not jobs)
+    try:
+        if scheduler is not None:
+            from distributed import Client, as_completed as dask_completed
+
+            client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+            try:
+                futures = {client.submit(func, *args, pure=False): key for key, args in jobs}
+                for fut in dask_completed(list(futures)):
+                    on_result(futures[fut], fut.result())
+                    bar.update()
+            finally:
+                if not isinstance(scheduler, Client):
+                    client.close()
+        elif workers <= 1:
+            for key, args in jobs:
+                on_result(key, func(*args))
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(func, *args): key for key, args in jobs}
+                for fut in as_completed(futures):
+                    on_result(futures[fut], fut.result())
+                    bar.update()
+    finally:
+        bar.close()
+
+
+def atomic_savez(path, **arrays) -> None:
+    """``np.savez`` to a temporary file in the same folder, fsync, then ``os.replace``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

@@ -1,0 +1,257 @@
+"""GlassMLP pipeline on campaign stores: describe -> split -> train -> predict -> evaluate.
+
+A *model folder* holds one GlassMLP (and optionally the baselines) per label time:
+``glassmlp_t{i}.npz``, ``mlp_mae_t{i}.npz``, ``ridge_t{i}.npz`` and ``models.json`` (label kind,
+species, times, split by configuration, descriptor definition, training store and seeds).  The
+descriptor definition -- including r_max = half the *training* box -- travels with the model, so
+predictions on larger systems use the coarse-graining of the training data.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..learn.baselines import RidgeBaseline
+from ..learn.glassmlp import GlassMLP
+from ..structure.descriptors import GlassMLPDescriptors
+from ..systems.configuration import Configuration
+from ..systems.potentials import LennardJonesMixture
+from .campaign import read_store
+
+__all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict",
+           "predict_store", "evaluate_store", "transfer"]
+
+MODEL_KINDS = ("glassmlp", "mlp_mae", "ridge")
+
+
+def describe_store(store: dict, r_max: float | None = None, progress: bool = False) -> tuple:
+    """Descriptors of every inherent structure of a campaign store.
+
+    Returns (features (S, N, M), definition dict).  r_max defaults to half the store's box.
+    """
+    from tqdm import tqdm
+
+    if "inherent" not in store:
+        raise ValueError("the store has no inherent structures (run the campaign with quenches)")
+    system = json.loads(store["attrs"]["system"])
+    pot = LennardJonesMixture.from_dict(system["potential"])
+    box = np.asarray(store["attrs"]["box"], dtype=float)
+    r_max = 0.5 * float(box.min()) if r_max is None else float(r_max)
+    desc = GlassMLPDescriptors(r_max=r_max, n_species=pot.n_species)
+    feats = []
+    for x, e in tqdm(list(zip(store["inherent"], store["energy_per_particle"])), desc="descriptors",
+                     disable=not progress):
+        feats.append(desc.compute(Configuration(x, store["types"], box), per_particle_energy=e).features)
+    return np.array(feats), desc.definition()
+
+
+def split_configurations(n: int, fractions=(1 / 3, 1 / 3), seed: int = 0) -> dict:
+    """Random split of n configurations into train / validation / test (by configuration)."""
+    if n < 3:
+        raise ValueError(f"need at least 3 configurations to split into train/validation/test, got {n}")
+    idx = np.random.default_rng(seed).permutation(n)
+    n_train = max(1, int(round(fractions[0] * n)))
+    n_val = max(1, int(round(fractions[1] * n)))
+    n_val = min(n_val, n - n_train - 1)
+    return dict(train=sorted(idx[:n_train].tolist()), validation=sorted(idx[n_train:n_train + n_val].tolist()),
+                test=sorted(idx[n_train + n_val:].tolist()))
+
+
+def _labels(store: dict, label: str) -> np.ndarray:
+    if label not in ("bond_breaking", "displacement"):
+        raise ValueError("label must be 'bond_breaking' or 'displacement'")
+    return np.asarray(store["label"][label], dtype=float)
+
+
+def train_models(store_path, out, label: str = "bond_breaking", species: int = 0, times=None,
+                 kinds=MODEL_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
+                 ridge_alpha: float = 10.0, progress: bool = True, log=print) -> dict:
+    """Train the chosen model kinds at the chosen time indices (default all) on a campaign store."""
+    store = read_store(store_path)
+    unknown = set(kinds) - set(MODEL_KINDS)
+    if unknown:
+        raise ValueError(f"unknown model kinds {sorted(unknown)}; known: {MODEL_KINDS}")
+    y_all = _labels(store, label)
+    S, T, N = y_all.shape
+    types = store["types"]
+    if species not in set(types.tolist()):
+        raise ValueError(f"species {species} not in the store (species {sorted(set(types.tolist()))})")
+    times = list(range(T)) if times is None else [int(t) for t in times]
+    if any(t < 0 or t >= T for t in times):
+        raise ValueError(f"time indices must be in [0, {T - 1}]")
+    split = split or split_configurations(S, seed=seed)
+    X_all, definition = describe_store(store, progress=progress)
+    mask = types == species
+    box = np.asarray(store["attrs"]["box"], dtype=float)
+    pos = store["inherent"]
+    sel = {k: [X_all[c][mask] for c in v] for k, v in split.items()}
+    P = {k: [pos[c][mask] for c in v] for k, v in split.items()}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    for t in times:
+        y = {k: [y_all[c, t][mask] for c in v] for k, v in split.items()}
+        for kind in kinds:
+            if kind == "ridge":
+                m = RidgeBaseline(alpha=ridge_alpha).fit(sel["train"], y["train"])
+            else:
+                m = GlassMLP(loss="glassmlp" if kind == "glassmlp" else "mae", epoch_scale=epoch_scale,
+                             seed=seed).fit(sel["train"], y["train"], sel["validation"], y["validation"],
+                                            P["train"], P["validation"], box=box, definition=definition)
+            m.save(out / f"{kind}_t{t}.npz")
+        if progress:
+            log(f"  t = {store['label']['times'][t]:.4g}: trained {', '.join(kinds)} "
+                f"({time.perf_counter() - t0:.0f} s so far)")
+    meta = dict(version=__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), label=label,
+                species=int(species), time_indices=times,
+                times=[float(store["label"]["times"][t]) for t in times], kinds=list(kinds), split=split,
+                definition=definition, store=str(Path(store_path).resolve()), seed=seed,
+                epoch_scale=epoch_scale, ridge_alpha=ridge_alpha, train_seconds=time.perf_counter() - t0,
+                system=store["attrs"]["system"], temperature=float(store["attrs"]["temperature"]))
+    (out / "models.json").write_text(json.dumps(meta, indent=1))
+    return meta
+
+
+def load_models(folder) -> tuple:
+    """(meta, {kind: [model per time]}) of a model folder, with clear errors."""
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / "models.json").read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{folder}: not a glassdyn model folder ({exc})") from None
+    models = {}
+    for kind in meta["kinds"]:
+        models[kind] = []
+        for t in meta["time_indices"]:
+            path = folder / f"{kind}_t{t}.npz"
+            models[kind].append(RidgeBaseline.load(path) if kind == "ridge" else GlassMLP.load(path))
+    return meta, models
+
+
+def predict(folder, features, kinds=None) -> dict:
+    """Predictions {kind: (S, T_models, N)} for descriptor arrays (S, N, M) of any system size;
+    particles of other species than the model's are NaN."""
+    meta, models = load_models(folder)
+    return _predict(meta, models, features, None, kinds)
+
+
+def _predict(meta, models, features, types, kinds=None):
+    feats = np.asarray(features, dtype=float)
+    out = {}
+    for kind in kinds or meta["kinds"]:
+        res = np.full(feats.shape[:1] + (len(meta["time_indices"]),) + feats.shape[1:2], np.nan)
+        for s, x in enumerate(feats):
+            mask = np.ones(len(x), bool) if types is None else np.asarray(types[s]) == meta["species"]
+            for j, m in enumerate(models[kind]):
+                if kind == "ridge":
+                    res[s, j, mask] = m.predict(x[mask])
+                else:
+                    res[s, j, mask] = m.predict(x[mask], definition=meta["definition"])
+        out[kind] = res
+    return out
+
+
+def predict_store(folder, store_path, configurations=None, kinds=None) -> dict:
+    """Predict on (a subset of) a campaign store's configurations; checks the descriptor definition."""
+    meta, models = load_models(folder)
+    store = read_store(store_path)
+    feats, definition = describe_store(store, r_max=meta["definition"]["r_max"])
+    if definition["names"] != meta["definition"]["names"]:
+        raise ValueError("the store's descriptors differ from the model's (species or lengths)")
+    idx = list(range(len(feats))) if configurations is None else list(configurations)
+    types = [store["types"]] * len(idx)
+    return dict(meta=meta, store=store, configurations=idx,
+                predictions=_predict(meta, models, feats[idx], types, kinds))
+
+
+def evaluate_store(folder, store_path, out, configurations=None, log=print):
+    """Evaluate every model of a folder on a store (default: the split's test configurations when
+    the store is the training store, else all) and write figures + ``summary.md`` to ``out``.
+
+    Returns the :class:`~glassdyn.learn.evaluation.PropensityEvaluation`.
+    """
+    from ..learn.evaluation import PropensityEvaluation
+
+    meta, _ = load_models(folder)
+    if configurations is None and Path(store_path).resolve() == Path(meta["store"]):
+        configurations = meta["split"]["test"]
+    res = predict_store(folder, store_path, configurations)
+    store, idx = res["store"], res["configurations"]
+    if len(idx) < 2:
+        raise ValueError("evaluation needs at least 2 configurations (chi4 is a variance over them)")
+    t_idx = meta["time_indices"]
+    labels = _labels(store, meta["label"])[idx][:, t_idx]
+    mask = store["types"] == meta["species"]
+    names = {"glassmlp": "GlassMLP", "mlp_mae": "MLP(mae)", "ridge": "Ridge"}
+    preds = {names[k]: v for k, v in res["predictions"].items()}
+    ev = PropensityEvaluation(store["attrs"]["box"], mask,
+                              observable="overlap" if meta["label"] == "displacement" else "field")
+    ev.compute(np.asarray(meta["times"]), labels, preds, store["inherent"][idx])
+    out = Path(out)
+    ev.plot(out, labels, preds, store["inherent"][idx])
+    ev.write_table(out / "summary.md")
+    np.savez(out / "predictions.npz", configurations=np.asarray(idx), times=np.asarray(meta["times"]),
+             labels=labels, **{k: v for k, v in res["predictions"].items()})
+    for row in ev.table():
+        log(f"  {row['source']:9s} rho_P(t*) = {row['rho_P_at_t_star']:.3f}  chi4 peak = "
+            f"{row['chi4_peak']:.3g}  xi = {row['xi']:.3g}")
+    return ev
+
+
+def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, window_steps: int = 2000,
+             max_windows: int = 60, q_max: float = 1.5, log=print) -> dict:
+    """Apply trained models to a ``tile``^d times larger system of the same model, no MD labels.
+
+    The large system is equilibrated at the training temperature with the campaign tools
+    (:func:`~glassdyn.workflows.equilibrate.equilibrate`, MD + swap for KA2D), quenched, described
+    with the *training* r_max, and predicted; S4(q, t) down to q = 2 pi / L_large is computed from
+    the predictions and fitted.  Returns dict(system, times, configurations, predictions, s4, fits,
+    seconds).
+    """
+    from ..dynamics.heterogeneity import fit_s4, four_point_structure_factor
+    from ..systems.presets import get_system
+    from .equilibrate import equilibrate
+    from .inherent import inherent_structure
+
+    meta, models = load_models(folder)
+    system_dict = json.loads(meta["system"])
+    base = get_system(system_dict["name"]) if "x" not in system_dict["name"] else None
+    if base is None or list(base.box) != list(system_dict["box"]):
+        raise ValueError(f"transfer needs a model trained on a preset system (got {system_dict['name']})")
+    big = base.tiled(tile)
+    T = meta["temperature"]
+    t0 = time.perf_counter()
+    log(f"transfer: {big.name} N = {big.n_particles}, L = {big.box[0]:.4g}, T = {T}")
+    confs, info = equilibrate(big, T, n_configurations, seed=seed, window_steps=window_steps,
+                              max_windows=max_windows)
+    t_eq = time.perf_counter() - t0
+    log(f"  equilibrated {n_configurations} configurations in {t_eq:.0f} s ({info['windows']} windows)")
+    inh = [inherent_structure(c, big.potential) for c in confs]
+    desc = GlassMLPDescriptors(r_max=meta["definition"]["r_max"], n_species=big.potential.n_species)
+    feats = np.array([desc.compute(i.configuration, per_particle_energy=i.per_particle_energy).features
+                      for i in inh])
+    types = confs[0].types
+    preds = _predict(meta, models, feats, [types] * len(inh))
+    mask = types == meta["species"]
+    pos = np.array([i.configuration.positions for i in inh])
+    smooth = None
+    if meta["label"] == "displacement":
+        from ..dynamics.heterogeneity import smooth_overlap as smooth
+    s4, fits = {}, {}
+    for kind, p in preds.items():
+        s4[kind], fits[kind] = [], []
+        for j in range(p.shape[1]):
+            f = p[:, j] if smooth is None else smooth(p[:, j])
+            f = np.where(mask[None, :], f, 0.0)
+            q, s, _ = four_point_structure_factor(pos, f, big.box, mask, q_max=q_max)
+            s4[kind].append((q, s))
+            try:
+                fits[kind].append(fit_s4(q, s))
+            except (RuntimeError, ValueError):
+                fits[kind].append(None)
+    return dict(system=big, times=meta["times"], configurations=pos, types=types, predictions=preds,
+                s4=s4, fits=fits, seconds=time.perf_counter() - t0, equilibration_seconds=t_eq)

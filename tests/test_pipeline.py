@@ -1,0 +1,76 @@
+"""End to end: `glassdyn demo` at reduced size, then train / predict / evaluate on its store."""
+import json
+
+import numpy as np
+import pytest
+
+from glassdyn.cli import main
+
+FIGURES = ["rho_p.png", "distributions.png", "chi4.png", "s4.png", "g4.png", "snapshots.png"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(out), "--configurations", "6", "--replicas", "2", "--times", "2",
+                 "--epoch-scale", "0.02", "--workers", "2", "--quiet"]) == 0
+    return out
+
+
+def test_demo_writes_every_figure_and_the_table(demo):
+    for name in FIGURES:
+        assert (demo / "figures" / name).stat().st_size > 5000, name
+    table = (demo / "figures" / "summary.md").read_text()
+    for source in ("MD", "GlassMLP", "MLP(mae)", "Ridge"):
+        assert f"| {source} |" in table
+    summary = json.loads((demo / "demo_summary.json").read_text())
+    assert summary["preset"]["campaign"]["n_configurations"] == 6
+    rho = summary["rho_p"]
+    assert set(rho) == {"GlassMLP", "MLP(mae)", "Ridge"}
+    assert all(-1 <= r <= 1 for v in rho.values() for r in v)
+    meta = json.loads((demo / "models" / "models.json").read_text())
+    split = meta["split"]
+    assert not set(split["train"]) & set(split["test"]) and not set(split["validation"]) & set(split["test"])
+    assert meta["definition"]["r_max"] == pytest.approx(32.896 / 2)
+
+
+def test_predict_matches_evaluation_and_rerun_resumes(demo, tmp_path):
+    assert main(["predict", "--models", str(demo / "models"), "--store", str(demo / "quick.h5"),
+                 "--out", str(tmp_path / "p.npz")]) == 0
+    p = np.load(tmp_path / "p.npz")
+    ev = np.load(demo / "figures" / "predictions.npz")
+    idx = ev["configurations"]
+    mask = p["types"] == 0
+    np.testing.assert_allclose(p["glassmlp"][idx][:, :, mask], ev["glassmlp"][:, :, mask], rtol=1e-6)
+    assert np.all(np.isnan(p["glassmlp"][:, :, ~mask]))  # other species are not predicted
+
+
+def test_predict_on_a_trajectory_file(demo, tmp_path):
+    from glassdyn.io import Trajectory
+    from glassdyn.io.gsd_xyz import write_extxyz
+    from glassdyn.workflows import read_store
+
+    store = read_store(demo / "quick.h5")
+    write_extxyz(tmp_path / "c.xyz", Trajectory(store["positions"][:1], store["types"], store["attrs"]["box"],
+                                                steps=np.zeros(1), unwrapped=False))
+    assert main(["predict", str(tmp_path / "c.xyz"), "--models", str(demo / "models"), "--potential", "ka2d",
+                 "--out", str(tmp_path / "q.npz")]) == 0
+    q = np.load(tmp_path / "q.npz")
+    p_store = main(["predict", "--models", str(demo / "models"), "--store", str(demo / "quick.h5"),
+                    "--out", str(tmp_path / "p.npz")])
+    assert p_store == 0
+    p = np.load(tmp_path / "p.npz")
+    mask = q["types"] == 0
+    # same configuration, quenched again by FIRE: the same inherent structure up to tiny differences
+    r = np.corrcoef(q["glassmlp"][0, -1, mask], p["glassmlp"][0, -1, mask])[0, 1]
+    assert r > 0.99
+    with pytest.raises(SystemExit, match="is 3D but the configuration is 2D"):
+        main(["predict", str(tmp_path / "c.xyz"), "--models", str(demo / "models"), "--potential", "ka3d"])
+
+
+def test_bad_model_folder_and_store(demo, tmp_path):
+    with pytest.raises(SystemExit, match="not a glassdyn model folder"):
+        main(["evaluate", "--models", str(tmp_path), "--store", str(demo / "quick.h5")])
+    (tmp_path / "x.h5").write_bytes(b"junk")
+    with pytest.raises(SystemExit, match="unreadable or corrupt"):
+        main(["train", "--store", str(tmp_path / "x.h5"), "--out", str(tmp_path / "m")])
