@@ -40,6 +40,7 @@ from ..systems.presets import get_system
 from .executor import atomic_savez, execute
 
 __all__ = ["T_MCT_SEED", "StatePoint", "run_state", "StateLibrary", "read_library", "library_states",
+           "default_library",
            "INTERACTIONS", "max_bragg_intensity"]
 
 #: seed 003 Table I: k_B T_mct / eps_AA of fit-parameter-free MCT, per (interaction, rho)
@@ -233,12 +234,16 @@ class StateLibrary:
             self.assemble()
         return self
 
-    def assemble(self) -> Path:
-        """Stack every state's unit into the HDF5 library (atomic)."""
+    def assemble(self, partial: bool = False) -> Path:
+        """Stack every state's unit into the HDF5 library (atomic); ``partial`` uses only the
+        finished states (recorded in the attrs as ``complete = False``)."""
         import h5py
 
+        states = [s for s in self.states if self._unit_ok(s)] if partial else self.states
+        if not states:
+            raise ValueError("no finished state points to assemble")
         units = []
-        for s in self.states:
+        for s in states:
             with np.load(self.unit_path(s)) as d:
                 units.append({k: d[k] for k in d.files})
         n_t = max(len(u["times"]) for u in units)
@@ -255,7 +260,8 @@ class StateLibrary:
             with h5py.File(tmp, "w") as h:
                 h.attrs.update(dict(kind="glassdyn-state-library", version=__version__,
                                     created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                                    states=json.dumps([json.loads(s.to_json()) for s in self.states]),
+                                    states=json.dumps([json.loads(s.to_json()) for s in states]),
+                                    complete=len(states) == len(self.states),
                                     **self.attrs))
                 h["k"] = units[0]["k"]
                 h["S"] = np.array([u["S"] for u in units])
@@ -264,11 +270,11 @@ class StateLibrary:
                 for key in ("k_p", "tau_alpha", "equilibrated", "crystal", "bragg", "energy_drift",
                             "dt", "t_equilibration", "msd_equilibration", "wall_seconds", "n_particles"):
                     h[key] = np.array([u[key] for u in units])
-                h["temperature"] = np.array([s.temperature for s in self.states])
-                h["rho"] = np.array([s.rho for s in self.states])
-                h["interaction"] = np.array([INTERACTIONS[s.interaction] for s in self.states])
+                h["temperature"] = np.array([s.temperature for s in states])
+                h["rho"] = np.array([s.rho for s in states])
+                h["interaction"] = np.array([INTERACTIONS[s.interaction] for s in states])
                 h["t_mct_seed"] = np.array([T_MCT_SEED.get((s.interaction, round(s.rho, 3)), np.nan)
-                                            for s in self.states])
+                                            for s in states])
             os.replace(tmp, self.store)
         finally:
             if os.path.exists(tmp):
@@ -330,6 +336,17 @@ def read_library(path, include_crystals: bool = False, check: bool = True) -> di
             if k not in ("k", "attrs") and isinstance(lib[k], np.ndarray) and lib[k].shape[:1] == (n,):
                 lib[k] = lib[k][keep]
     return lib
+
+
+def default_library() -> Path:
+    """Path of the state library shipped with glassdyn (produced by ``glassdyn simulate --preset
+    collective``, see ``glassdyn/data/README.md``)."""
+    from importlib import resources
+
+    path = Path(str(resources.files("glassdyn") / "data" / "collective_library.h5"))
+    if not path.exists():
+        raise ValueError(f"the shipped state library {path} is missing from this installation")
+    return path
 
 
 def library_states(preset: dict) -> list:

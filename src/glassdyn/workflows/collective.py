@@ -1,0 +1,143 @@
+"""Seed 003 collective route on a state-point library: FsMLP training / evaluation / transfer
+studies, MCT side by side, T_mct from the library's own S(k; T), memory kernels of real dynamics.
+
+Library: :func:`glassdyn.workflows.state_library.read_library`.  Model folder: ``fsmlp.npz`` +
+``fsmlp.json`` (split by state, library path, training seconds).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..learn.fsmlp import FsMLP, library_rows, r2_score, rmse, split_states
+from .state_library import read_library
+
+__all__ = ["mct_structure", "library_tmct", "train_fsmlp", "evaluate_fsmlp", "transfer_study",
+           "mct_self_scattering"]
+
+
+def mct_structure(lib: dict, i: int) -> tuple:
+    """(k, S (N_k, 2, 2), rho, x) of library state i for the MCT solvers.
+
+    The first bin (k < 2 pi / L) holds no wave vector: it takes the value of the first measured
+    bin (S is flat there for a liquid).
+    """
+    S = np.empty((lib["k"].size, 2, 2))
+    aa, ab, bb = lib["S"][i].T
+    S[:, 0, 0], S[:, 0, 1], S[:, 1, 0], S[:, 1, 1] = aa, ab, ab, bb
+    bad = ~np.all(np.isfinite(S), axis=(1, 2))
+    first = int(np.argmin(bad))
+    S[bad] = S[first]
+    x_a = S[-10:, 0, 0].mean() / (S[-10:, 0, 0].mean() + S[-10:, 1, 1].mean())
+    return lib["k"], S, float(lib["rho"][i]), np.array([x_a, 1 - x_a])
+
+
+def library_tmct(lib: dict, interaction: int, rho: float, tol: float = 1e-3) -> float:
+    """T_mct of fit-parameter-free MCT from the library's S(k; T) at one (interaction, rho),
+    bracketed by the coldest ergodic and hottest glassy MCT states among the simulated T."""
+    from ..theory.mct import nonergodicity_parameter
+    from ..theory.mct_mixture import MixtureMCT, critical_temperature
+
+    sel = np.flatnonzero((lib["interaction"] == interaction) & np.isclose(lib["rho"], rho))
+    if sel.size < 2:
+        raise ValueError(f"need >= 2 states at interaction {interaction}, rho {rho}; have {sel.size}")
+    sel = sel[np.argsort(lib["temperature"][sel])]
+    temps = lib["temperature"][sel]
+    structs = [mct_structure(lib, i) for i in sel]
+    k, _, _, x = structs[0]
+    S = np.array([s[1] for s in structs])
+    glassy = []
+    for Si in S:
+        kern = MixtureMCT(k, Si, rho, x)
+        f, _ = nonergodicity_parameter(kern, Si, kern.gamma, tol=1e-8, max_iterations=3000)
+        glassy.append(bool(np.max(np.abs(f)) > 1e-6))
+    glassy = np.array(glassy)
+    if glassy.all() or not glassy.any():
+        raise ValueError(f"MCT transition not bracketed by the simulated temperatures {temps.tolist()} "
+                         f"(glassy: {glassy.tolist()})")
+    lo = temps[np.flatnonzero(glassy)].max()
+    hi = temps[np.flatnonzero(~glassy)].min()
+    if hi < lo:
+        raise ValueError(f"MCT glassiness is not monotone in T over {temps.tolist()}: {glassy.tolist()}")
+    return critical_temperature(k, temps, S, rho, x, t_low=lo, t_high=hi, tol=tol)
+
+
+def mct_self_scattering(lib: dict, i: int, t_max: float = 1e4):
+    """MCT F_s^aa(k_p, t) of state i in the seed's Eq. 1 normalisation (times t, (n_t, 2)).
+
+    Brownian MCT with microscopic diffusivity D_0 = k_B T (friction 1 in LJ units), so that times
+    are comparable across temperatures; the overall time unit is a convention (no fit).
+    """
+    from ..theory.mct import TaggedMCT
+    from ..theory.mct_mixture import MixtureMCT
+
+    k, S, rho, x = mct_structure(lib, i)
+    kern = MixtureMCT(k, S, rho, x, D=float(lib["temperature"][i]))
+    sol = TaggedMCT(kern).solve(t_max=t_max)
+    ip = int(np.argmin(np.abs(k - lib["k_p"][i])))
+    n = k.size
+    fs = np.stack([sol.F[:, n + ip, 0, 0], sol.F[:, n + ip, 1, 1]], axis=1)
+    s_aa = np.array([S[ip, 0, 0], S[ip, 1, 1]])
+    return sol.t, fs * s_aa[None, :]
+
+
+def train_fsmlp(library, out, states=None, test_fraction: float = 0.1, seed: int = 0, epochs: int = 300,
+                log=print) -> tuple:
+    """Train an FsMLP on a library (split by state unless ``states=dict(train=..., test=...)``)."""
+    lib = read_library(library) if not isinstance(library, dict) else library
+    split = states or split_states(len(lib["temperature"]), test_fraction, seed)
+    X, y, _, _ = library_rows(lib, split["train"])
+    model = FsMLP(epochs=epochs, seed=seed).fit(X, y)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    prov = dict(split=split, library=str(library) if not isinstance(library, dict) else "<in memory>",
+                train_seconds=model.train_seconds_, n_rows=int(len(X)))
+    model.save(out / "fsmlp.npz", **prov)
+    (out / "fsmlp.json").write_text(json.dumps(dict(version=__version__, **prov), indent=1))
+    log(f"FsMLP: {len(split['train'])} training states ({len(X)} rows), {epochs} epochs in "
+        f"{model.train_seconds_:.0f} s")
+    return model, split
+
+
+def evaluate_fsmlp(model: FsMLP, lib: dict, states) -> dict:
+    """Per-state R^2 and RMSE (both species, all times), plus pooled R^2, and the predictions."""
+    out = dict(states=list(states), r2=[], rmse=[], t_over_tmct=[], predictions={})
+    ys, ps = [], []
+    for i in states:
+        X, y, _, logt = library_rows(lib, [i])
+        p = model.predict(X)
+        out["r2"].append(r2_score(y, p))
+        out["rmse"].append(rmse(y, p))
+        out["t_over_tmct"].append(float(lib["temperature"][i] / lib["t_mct_seed"][i]))
+        out["predictions"][int(i)] = (10 ** logt, y, p)
+        ys.append(y)
+        ps.append(p)
+    out["r2_pooled"] = r2_score(np.concatenate(ys), np.concatenate(ps))
+    for key in ("r2", "rmse", "t_over_tmct"):
+        out[key] = np.array(out[key])
+    return out
+
+
+def transfer_study(lib: dict, kind: str, seed: int = 0, epochs: int = 300, t0: float = 1.0) -> dict:
+    """Seed Figs. 4-5: ``kind="temperature"`` trains on T / T_mct > t0 and tests below;
+    ``kind="lj->wca"`` / ``"wca->lj"`` trains on one interaction and tests on the other."""
+    ratio = lib["temperature"] / lib["t_mct_seed"]
+    if kind == "temperature":
+        train, test = np.flatnonzero(ratio > t0), np.flatnonzero(ratio <= t0)
+    elif kind in ("lj->wca", "wca->lj"):
+        src = 0 if kind == "lj->wca" else 1
+        train, test = np.flatnonzero(lib["interaction"] == src), np.flatnonzero(lib["interaction"] != src)
+    else:
+        raise ValueError("kind must be 'temperature', 'lj->wca' or 'wca->lj'")
+    if train.size == 0 or test.size == 0:
+        raise ValueError(f"{kind}: empty training or test set")
+    X, y, _, _ = library_rows(lib, train)
+    t_start = time.perf_counter()
+    model = FsMLP(epochs=epochs, seed=seed).fit(X, y)
+    res = evaluate_fsmlp(model, lib, test)
+    res.update(kind=kind, train=train.tolist(), seconds=time.perf_counter() - t_start)
+    return res
