@@ -615,6 +615,10 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--quiet", action="store_true")
     sm.set_defaults(func=_simulate)
 
+    from .cli_collective import add_parser as add_collective
+
+    add_collective(sub)
+
     i = sub.add_parser("info", help="versions and system presets")
     i.set_defaults(func=_info)
     return p
@@ -625,7 +629,11 @@ def main(argv=None) -> int:
     if getattr(args, "temperature", None) is not None and args.temperature <= 0:
         print("glassdyn: error: --temperature must be positive", file=sys.stderr)
         return 2
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ValueError as exc:  # bad input anywhere below: a clear message, not a traceback
+        print(f"glassdyn: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ class FsMLP:
                 b = perm[s:s + self.batch_size]
                 opt.zero_grad()
                 loss = torch.mean(torch.abs(self.net_(tx[b]) - ty[b]))
-                total += float(loss) * len(b)
+                total += loss.item() * len(b)
                 if self.lasso > 0:
                     loss = loss + self.lasso * sum(w.abs().sum() for w in weights)
                 loss.backward()

@@ -1,0 +1,272 @@
+"""``glassdyn collective train|predict|evaluate|transfer|tmct|memory`` (seed 003 route)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _library(args):
+    from .workflows.state_library import default_library, read_library
+
+    path = args.library or default_library()
+    return path, read_library(path)
+
+
+def _save(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    _plt().close(fig)
+
+
+def _train(args) -> int:
+    from .workflows.collective import train_fsmlp
+
+    path, lib = _library(args)
+    train_fsmlp(lib, args.out, test_fraction=args.test_fraction, seed=args.seed, epochs=args.epochs)
+    meta = json.loads((Path(args.out) / "fsmlp.json").read_text())
+    meta["library"] = str(path)
+    (Path(args.out) / "fsmlp.json").write_text(json.dumps(meta, indent=1))
+    print(f"model -> {args.out}/fsmlp.npz (test states {meta['split']['test']})")
+    return 0
+
+
+def _predict(args) -> int:
+    from .learn.fsmlp import FsMLP
+    from .workflows.state_library import INTERACTIONS
+
+    model = FsMLP.load(Path(args.model) / "fsmlp.npz" if Path(args.model).is_dir() else args.model)
+    data = np.loadtxt(args.sk, ndmin=2)
+    if data.ndim != 2 or data.shape[1] != 4 or data.shape[0] != 100:
+        raise SystemExit(f"glassdyn: error: {args.sk} must hold 100 rows of k, S_AA, S_AB, S_BB "
+                         f"(the 100-point grid in [0, 40]); got shape {data.shape}")
+    s = np.nan_to_num(data[:, 1:].T.ravel(), nan=0.0)
+    t = np.geomspace(args.tmin, args.tmax, args.n_times)
+    X = np.array([np.r_[s, args.temperature, args.rho, INTERACTIONS[args.interaction], np.log10(tt)] for tt in t])
+    F = model.predict(X)
+    out = Path(args.out)
+    np.savetxt(out, np.c_[t, F], header=f"glassdyn {__version__} FsMLP: t F_s^AA(k_p,t) F_s^BB(k_p,t) "
+               f"(T={args.temperature}, rho={args.rho}, {args.interaction})")
+    print(f"F_s(k_p, t) at {t.size} times -> {out}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from .learn.fsmlp import FsMLP
+    from .workflows.collective import evaluate_fsmlp, mct_self_scattering
+
+    path, lib = _library(args)
+    folder = Path(args.model)
+    model = FsMLP.load(folder / "fsmlp.npz")
+    test = model.meta_["split"]["test"]
+    if max(test) >= len(lib["temperature"]):
+        raise SystemExit("glassdyn: error: the model's test states do not exist in this library")
+    res = evaluate_fsmlp(model, lib, test)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    plt = _plt()
+    # Fig. 2: four test states from hot to cold, simulation vs FsMLP vs MCT
+    order = np.array(test)[np.argsort(-res["t_over_tmct"])]
+    show = order[np.linspace(0, len(order) - 1, min(4, len(order))).round().astype(int)]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    colours = plt.cm.plasma(np.linspace(0, 0.85, len(show)))
+    for c, i in zip(colours, show):
+        t, y, p = res["predictions"][int(i)]
+        label = f"T/T_mct = {lib['temperature'][i] / lib['t_mct_seed'][i]:.2f}"
+        mct = None
+        if not args.no_mct:
+            try:
+                mct = mct_self_scattering(lib, int(i), t_max=t.max())
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                print(f"  MCT skipped for state {i}: {exc}")
+        for a, ax in enumerate(axes):
+            ax.semilogx(t, y[:, a], "-", color=c, label=label if a == 0 else None)
+            ax.semilogx(t, p[:, a], "-.", color=c)
+            if mct is not None:
+                keep = mct[0] >= t.min()
+                ax.semilogx(mct[0][keep], mct[1][keep, a], ":", color=c)
+    for a, ax in enumerate(axes):
+        ax.set(xlabel="t", ylabel=f"F_s^{'AA' if a == 0 else 'BB'}(k_p, t)",
+               title="solid: MD   dash-dot: FsMLP   dotted: MCT")
+    axes[0].legend(fontsize=8)
+    _save(fig, out / "fs_test_states.png")
+    # Fig. 3: R^2 vs T / T_mct
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    ax.plot(res["t_over_tmct"], res["r2"], "o")
+    ax.axhline(1, color="k", lw=0.5)
+    ax.set(xlabel="T / T_mct", ylabel="R²", title=f"held-out states, pooled R² = {res['r2_pooled']:.3f}")
+    _save(fig, out / "r2_vs_temperature.png")
+    rows = [f"| {i} | {lib['interaction'][i]} | {lib['rho'][i]:.2f} | {lib['temperature'][i]:.4g} | "
+            f"{x:.2f} | {r:.4f} | {e:.4f} |"
+            for i, x, r, e in zip(test, res["t_over_tmct"], res["r2"], res["rmse"])]
+    (out / "summary.md").write_text("| state | interaction (0 LJ, 1 WCA) | rho | T | T/T_mct | R² | RMSE |\n"
+                                    "|---|---|---|---|---|---|---|\n" + "\n".join(rows) +
+                                    f"\n\npooled R² = {res['r2_pooled']:.4f}\n")
+    print(f"held-out states: R² = {np.round(res['r2'], 3).tolist()}, pooled {res['r2_pooled']:.4f} -> {out}")
+    return 0
+
+
+def _transfer(args) -> int:
+    from .workflows.collective import transfer_study
+
+    _, lib = _library(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    lines = []
+    for kind in args.kinds:
+        r = transfer_study(lib, kind, seed=args.seed, epochs=args.epochs, t0=args.t0)
+        ax.plot(r["t_over_tmct"], r["r2"], "o", label=f"{kind} (pooled R² = {r['r2_pooled']:.3f})")
+        lines.append(f"{kind}: {len(r['train'])} training states, {len(r['states'])} test states, "
+                     f"pooled R² = {r['r2_pooled']:.4f}, median per-state R² = {np.median(r['r2']):.4f}")
+        print(lines[-1])
+    ax.axhline(0.8, color="k", lw=0.5, ls="--")
+    ax.set(xlabel="T / T_mct", ylabel="R² (test)", ylim=(min(0, ax.get_ylim()[0]), 1.02))
+    ax.legend(fontsize=8)
+    _save(fig, out / "transferability.png")
+    (out / "transfer.md").write_text("\n".join(lines) + "\n")
+    return 0
+
+
+def _tmct(args) -> int:
+    from .workflows.collective import library_tmct
+    from .workflows.state_library import T_MCT_SEED
+
+    _, lib = _library(args)
+    rows = []
+    for name, code in (("lj", 0), ("wca", 1)):
+        for rho in sorted(set(np.round(lib["rho"][lib["interaction"] == code], 3))):
+            try:
+                tc = f"{library_tmct(lib, code, rho):.3f}"
+            except ValueError as exc:
+                tc = f"not bracketed ({exc})"
+            rows.append(f"| {name} | {rho:.1f} | {tc} | {T_MCT_SEED[(name, rho)]:.2f} |")
+            print(rows[-1])
+    if args.out:
+        Path(args.out).write_text("| interaction | rho | T_mct (glassdyn) | T_mct (seed Table I) |\n"
+                                  "|---|---|---|---|\n" + "\n".join(rows) + "\n")
+    return 0
+
+
+def _memory(args) -> int:
+    from .theory.memory_fit import fit_memory
+
+    _, lib = _library(args)
+    sel = np.flatnonzero((lib["interaction"] == {"lj": 0, "wca": 1}[args.interaction])
+                         & np.isclose(lib["rho"], args.rho) & lib["equilibrated"].astype(bool))
+    if sel.size == 0:
+        raise SystemExit("glassdyn: error: no equilibrated states at that interaction and density")
+    sel = sel[np.argsort(-lib["temperature"][sel])]
+    if args.states:
+        sel = sel[np.linspace(0, sel.size - 1, min(args.states, sel.size)).round().astype(int)]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for i in sel:
+        t = lib["times"][i]
+        ok = np.isfinite(t)
+        ip = int(np.argmin(np.abs(lib["k"] - lib["k_p"][i])))
+        s_aa = lib["S"][i, ip, 0]
+        phi = lib["Fs"][i][ok, 0] / s_aa
+        omega2 = lib["k_p"][i] ** 2 * lib["temperature"][i]  # overdamped, D_0 = k_B T (friction 1)
+        row = dict(state=int(i), T=float(lib["temperature"][i]),
+                   t_over_tmct=float(lib["temperature"][i] / lib["t_mct_seed"][i]))
+        for n_exp in args.n_exp:
+            fit = fit_memory(t[ok], phi, omega2, n_exp=n_exp, seed=args.seed, max_evaluations=args.max_evaluations)
+            row[f"r2_{n_exp}"] = fit.r2
+            row[f"loss_{n_exp}"] = fit.loss
+            row[f"memory_{n_exp}"] = fit.memory.to_dict()
+            if n_exp == max(args.n_exp):
+                w = fit.memory.w[0]
+                row["slow_channel_weight"] = float(w[np.argmax(fit.memory.tau[0])] / w.sum())
+                line, = axes[0].semilogx(t[ok], phi, "o", ms=3)
+                axes[0].semilogx(t[ok], fit.F_fit, "-", color=line.get_color(),
+                                 label=f"T/T_mct = {row['t_over_tmct']:.2f}")
+                axes[1].loglog(t[ok], np.abs(fit.memory(t[ok])), color=line.get_color())
+        results.append(row)
+        print(f"T/T_mct = {row['t_over_tmct']:.2f}: " + ", ".join(
+            f"N_exp={n}: R² = {row[f'r2_{n}']:.5f}" for n in args.n_exp) +
+            (f", slow-channel weight {row['slow_channel_weight']:.3f}" if "slow_channel_weight" in row else ""))
+    axes[0].set(xlabel="t", ylabel="F_s^AA(k_p, t) / S^AA(k_p)", title=f"fits with N_exp = {max(args.n_exp)}")
+    axes[0].legend(fontsize=7)
+    axes[1].set(xlabel="t", ylabel="|M(t)|")
+    _save(fig, out / "memory_kernels.png")
+    (out / "memory_kernels.json").write_text(json.dumps(dict(version=__version__, results=results), indent=1))
+    return 0
+
+
+def add_parser(sub) -> None:
+    c = sub.add_parser("collective", help="seed 003: S(k) -> F_s(k_p, t) FsMLP, transferability, MCT, "
+                       "T_mct, memory kernels (on the shipped or a simulated state library)")
+    cs = c.add_subparsers(dest="collective_command", required=True)
+
+    def lib_arg(p):
+        p.add_argument("--library", default=None, help="state library (default: the shipped one)")
+
+    p = cs.add_parser("train", help="train the FsMLP (split by state point)")
+    lib_arg(p)
+    p.add_argument("--out", default="fsmlp")
+    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--test-fraction", type=float, default=0.1)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_train)
+
+    p = cs.add_parser("predict", help="F_s(k_p, t) from an S_ab(k) file (k, S_AA, S_AB, S_BB; 100 rows)")
+    p.add_argument("--model", required=True)
+    p.add_argument("--sk", required=True)
+    p.add_argument("--temperature", type=float, required=True)
+    p.add_argument("--rho", type=float, required=True)
+    p.add_argument("--interaction", choices=["lj", "wca"], required=True)
+    p.add_argument("--tmin", type=float, default=1e-2)
+    p.add_argument("--tmax", type=float, default=1e3)
+    p.add_argument("--n-times", type=int, default=60)
+    p.add_argument("--out", default="fs_prediction.txt")
+    p.set_defaults(func=_predict)
+
+    p = cs.add_parser("evaluate", help="R² / RMSE on the held-out states; simulation vs FsMLP vs MCT")
+    lib_arg(p)
+    p.add_argument("--model", required=True, help="folder written by 'collective train'")
+    p.add_argument("--no-mct", action="store_true")
+    p.add_argument("--out", default="collective-evaluation")
+    p.set_defaults(func=_evaluate)
+
+    p = cs.add_parser("transfer", help="temperature and interaction transferability (seed Figs. 4-5)")
+    lib_arg(p)
+    p.add_argument("--kinds", nargs="+", default=["temperature", "lj->wca", "wca->lj"],
+                   choices=["temperature", "lj->wca", "wca->lj"])
+    p.add_argument("--t0", type=float, default=1.0, help="train on T / T_mct > t0 (temperature study)")
+    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="collective-transfer")
+    p.set_defaults(func=_transfer)
+
+    p = cs.add_parser("tmct", help="T_mct of fit-parameter-free MCT from the library's S(k; T)")
+    lib_arg(p)
+    p.add_argument("--out", default=None, help="markdown table")
+    p.set_defaults(func=_tmct)
+
+    p = cs.add_parser("memory", help="CMA-ES stretched-exponential memory kernels of simulated F_s")
+    lib_arg(p)
+    p.add_argument("--interaction", choices=["lj", "wca"], default="lj")
+    p.add_argument("--rho", type=float, default=1.2)
+    p.add_argument("--states", type=int, default=5, help="number of temperatures (hot to cold)")
+    p.add_argument("--n-exp", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--max-evaluations", type=int, default=3000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="collective-memory")
+    p.set_defaults(func=_memory)
