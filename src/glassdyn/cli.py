@@ -31,25 +31,55 @@ def _demo(args) -> int:
     preset["campaign"]["seed"] = args.seed
     log(f"glassdyn {__version__} demo -> {out}/  (KA2D, T = {preset['equilibration']['temperature']}, "
         f"{preset['campaign']['n_configurations']} configurations x {preset['campaign']['n_replicas']} replicas)")
-    log("[1/3] simulate: equilibrate (MD + swap), quench, isoconfigurational replicas")
+    log("[1/4] simulate: equilibrate (MD + swap), quench, isoconfigurational replicas")
     store = simulate(preset, out / "quick.h5", workers=args.workers, progress=not args.quiet, log=log)
     t_sim = time.perf_counter() - t0
     n_t = int(preset["campaign"]["n_times"])
     times = sorted(set(np.linspace(n_t // 2, n_t - 1, args.times).round().astype(int).tolist()))
-    log(f"[2/3] train GlassMLP, MLP(mae), Ridge at {len(times)} times (epoch scale {args.epoch_scale})")
+    log(f"[2/4] train GlassMLP, MLP(mae), Ridge at {len(times)} times (epoch scale {args.epoch_scale})")
     train_models(store, out / "models", label="bond_breaking", species=0, times=times,
                  epoch_scale=args.epoch_scale, seed=args.seed, progress=not args.quiet, log=log)
     t_train = time.perf_counter() - t0 - t_sim
-    log("[3/3] evaluate on the test configurations")
+    log("[3/4] evaluate on the test configurations")
     ev = evaluate_store(out / "models", store, out / "figures", log=log)
+    collective = None
+    if not args.skip_collective:
+        collective = _demo_collective(out / "collective", args, log)
     summary = dict(version=__version__, preset=preset, seconds=dict(simulate=t_sim, train=t_train,
-                   total=time.perf_counter() - t0), table=ev.table(),
+                   total=time.perf_counter() - t0), table=ev.table(), collective=collective,
                    rho_p={k: v.tolist() for k, v in ev.results["rho"].items()},
                    times=ev.results["times"].tolist())
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=1))
     log(f"done in {time.perf_counter() - t0:.0f} s: figures in {out / 'figures'}, table "
         f"{out / 'figures' / 'summary.md'}")
     return 0
+
+
+def _demo_collective(out: Path, args, log) -> dict:
+    """Seed 003 part of the demo on the shipped state library: FsMLP, MCT overlay, T_mct at rho=1.2."""
+    from types import SimpleNamespace
+
+    from .cli_collective import _evaluate as collective_evaluate
+    from .workflows.collective import library_tmct, train_fsmlp
+    from .workflows.state_library import default_library, read_library
+
+    t0 = time.perf_counter()
+    log("[4/4] collective route (seed 003) on the shipped state library: FsMLP, MCT, T_mct")
+    path = default_library()
+    lib = read_library(path)
+    train_fsmlp(lib, out, seed=args.seed, epochs=args.collective_epochs, log=log)
+    meta = json.loads((out / "fsmlp.json").read_text())
+    meta["library"] = str(path)
+    (out / "fsmlp.json").write_text(json.dumps(meta, indent=1))
+    collective_evaluate(SimpleNamespace(library=str(path), model=str(out), no_mct=False, out=str(out)))
+    tmct = {}
+    for name, code in (("lj", 0), ("wca", 1)):
+        try:
+            tmct[name] = library_tmct(lib, code, 1.2)
+        except ValueError as exc:
+            tmct[name] = f"not bracketed: {exc}"
+    log(f"  T_mct at rho = 1.2 from the library's S(k; T): {tmct} (seed Table I: LJ 0.90, WCA 0.74)")
+    return dict(tmct_rho1_2=tmct, seconds=time.perf_counter() - t0, figures=str(out))
 
 
 def _train(args) -> int:
@@ -504,6 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--epoch-scale", type=float, default=0.1, help="fraction of the seed's epochs")
     d.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--collective-epochs", type=int, default=100, help="FsMLP epochs of the collective part")
+    d.add_argument("--skip-collective", action="store_true", help="GlassMLP part only")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=_demo)
 
