@@ -192,16 +192,17 @@ def _memory(args) -> int:
             row[f"loss_{n_exp}"] = fit.loss
             row[f"memory_{n_exp}"] = fit.memory.to_dict()
             if n_exp == max(args.n_exp):
-                w = fit.memory.w[0]
-                row["slow_channel_weight"] = float(w[np.argmax(fit.memory.tau[0])] / w.sum())
                 line, = axes[0].semilogx(t[ok], phi, "o", ms=3)
                 axes[0].semilogx(t[ok], fit.F_fit, "-", color=line.get_color(),
                                  label=f"T/T_mct = {row['t_over_tmct']:.2f}")
                 axes[1].loglog(t[ok], np.abs(fit.memory(t[ok])), color=line.get_color())
+        if 1 in args.n_exp and 2 in args.n_exp:  # how much the second channel buys (seed Fig. 7, S7)
+            row["second_channel_gain"] = 1.0 - row["loss_2"] / row["loss_1"]
         results.append(row)
         print(f"T/T_mct = {row['t_over_tmct']:.2f}: " + ", ".join(
             f"N_exp={n}: R² = {row[f'r2_{n}']:.5f}" for n in args.n_exp) +
-            (f", slow-channel weight {row['slow_channel_weight']:.3f}" if "slow_channel_weight" in row else ""))
+            (f", loss reduction by the 2nd channel {row['second_channel_gain']:.2f}"
+             if "second_channel_gain" in row else ""))
     axes[0].set(xlabel="t", ylabel="F_s^AA(k_p, t) / S^AA(k_p)", title=f"fits with N_exp = {max(args.n_exp)}")
     axes[0].legend(fontsize=7)
     axes[1].set(xlabel="t", ylabel="|M(t)|")

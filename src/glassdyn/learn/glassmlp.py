@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from .. import __version__
-from .losses import DISTANCES, glassmlp_loss, shell_weights
+from .losses import DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
 
 __all__ = ["GlassMLP", "SEED_SCHEDULE"]
 
@@ -125,6 +125,8 @@ class GlassMLP:
         tw = [shell_weights(p, box, self.distances).float() for p in positions] if needs_space else None
         vw = ([shell_weights(p, box, self.distances).float() for p in positions_val]
               if needs_space else None)
+        tc = [spatial_correlation(t, w) for t, w in zip(ty, tw)] if needs_space else None
+        vc = [spatial_correlation(t, w) for t, w in zip(vy, vw)] if needs_space else None
         rng = np.random.default_rng(self.seed)
         t0 = time.perf_counter()
         for k, (epochs, lr, w_v, w_d, early) in enumerate(phases):
@@ -138,10 +140,10 @@ class GlassMLP:
                 for c in order[:n_batches]:
                     opt.zero_grad()
                     pred = self.net_(tx[c]).squeeze(-1)
-                    loss = glassmlp_loss(pred, ty[c], tw[c] if tw else None, w_v, w_d)
+                    loss = glassmlp_loss(pred, ty[c], tw[c] if tw else None, w_v, w_d, tc[c] if tc else None)
                     loss.backward()
                     opt.step()
-                val = self._loss(vx, vy, vw, w_v, w_d)
+                val = self._loss(vx, vy, vw, w_v, w_d, vc)
                 self.history_.append(dict(phase=k + 1, epoch=epoch, val_loss=val))
                 if early:
                     if val < best - 1e-12:
@@ -158,10 +160,11 @@ class GlassMLP:
         self.train_seconds_ = time.perf_counter() - t0
         return self
 
-    def _loss(self, xs, ys, ws, w_v, w_d) -> float:
+    def _loss(self, xs, ys, ws, w_v, w_d, cs=None) -> float:
         self.net_.eval()
         with torch.no_grad():
-            return float(np.mean([glassmlp_loss(self.net_(x).squeeze(-1), t, ws[i] if ws else None, w_v, w_d)
+            return float(np.mean([glassmlp_loss(self.net_(x).squeeze(-1), t, ws[i] if ws else None, w_v, w_d,
+                                                cs[i] if cs else None)
                                   for i, (x, t) in enumerate(zip(xs, ys))]))
 
     # ------------------------------------------------------------------ prediction

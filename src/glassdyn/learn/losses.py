@@ -40,8 +40,9 @@ def spatial_correlation(x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
 
 
 def glassmlp_loss(pred: torch.Tensor, true: torch.Tensor, weights: torch.Tensor | None = None,
-                  w_v: float = 0.0, w_d: float = 0.0) -> torch.Tensor:
-    """Loss of one configuration; ``weights`` from :func:`shell_weights` (needed when w_d > 0)."""
+                  w_v: float = 0.0, w_d: float = 0.0, c_true: torch.Tensor | None = None) -> torch.Tensor:
+    """Loss of one configuration; ``weights`` from :func:`shell_weights` (needed when w_d > 0);
+    ``c_true`` = spatial_correlation(true, weights) if already known (it is constant in training)."""
     var_true = true.var(unbiased=False)
     loss = (pred - true).abs().mean() / var_true.sqrt()
     if w_v:
@@ -49,7 +50,7 @@ def glassmlp_loss(pred: torch.Tensor, true: torch.Tensor, weights: torch.Tensor 
     if w_d:
         if weights is None:
             raise ValueError("the spatial-correlation term needs the shell weights")
-        c_true = spatial_correlation(true, weights)
+        c_true = spatial_correlation(true, weights) if c_true is None else c_true
         c_norm = (c_true[0] - c_true[-1]).abs()
         loss = loss + w_d * (spatial_correlation(pred, weights) - c_true).abs().sum() / c_norm
     return loss
