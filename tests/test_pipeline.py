@@ -13,7 +13,7 @@ FIGURES = ["rho_p.png", "distributions.png", "chi4.png", "s4.png", "g4.png", "sn
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     assert main(["demo", "--out", str(out), "--configurations", "6", "--replicas", "2", "--times", "2",
-                 "--epoch-scale", "0.02", "--workers", "2", "--quiet"]) == 0
+                 "--epoch-scale", "0.02", "--collective-epochs", "3", "--workers", "2", "--quiet"]) == 0
     return out
 
 
@@ -32,6 +32,11 @@ def test_demo_writes_every_figure_and_the_table(demo):
     split = meta["split"]
     assert not set(split["train"]) & set(split["test"]) and not set(split["validation"]) & set(split["test"])
     assert meta["definition"]["r_max"] == pytest.approx(32.896 / 2)
+    # collective part on the shipped library: figures, R² table, T_mct at rho = 1.2
+    for name in ("fs_test_states.png", "r2_vs_temperature.png", "summary.md", "fsmlp.npz"):
+        assert (demo / "collective" / name).stat().st_size > 500, name
+    tmct = summary["collective"]["tmct_rho1_2"]
+    assert 0.8 < tmct["lj"] < 1.0 and 0.6 < tmct["wca"] < 0.85  # seed Table I: 0.90, 0.74
 
 
 def test_predict_matches_evaluation_and_rerun_resumes(demo, tmp_path):
