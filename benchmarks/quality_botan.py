@@ -4,7 +4,7 @@ Inherent structures computed by glassdyn (FIRE, KA3D potential of seed 000 SM VI
 (E_pot, Voronoi surface, density, E_var; 16 lengths; A, B, all), label = displacement propensity
 (mean over the 32 replicas of |r(t) - r(0)|) of the A particles.  Train on configurations 1-8,
 validate on 9-10, test on 401-405.  Ridge's alpha is chosen on the validation configurations;
-GlassMLP keeps the seed's number of gradient steps per epoch (100, ``batches_per_epoch``) although
+GlassMLP keeps the seed's number of gradient steps per epoch (100, ``min_batches_per_epoch``) although
 only 8 configurations train it, and ``--ensemble k`` averages k seeds.  Prints rho_P of the three
 models on the test set and chi4 of the smooth overlap (seed SM VI) for MD and each model; last line
 rho_p_glassmlp_minus_ridge (target > 0).  ``--cache file.npz`` keeps the quenches and descriptors
@@ -86,9 +86,9 @@ def main():
     print(f"Ridge alpha on validation: {dict(zip(alphas, np.round(val, 4)))} -> {alpha}")
     t0 = time.perf_counter()
     models = {
-        "GlassMLP": Ensemble([GlassMLP(seed=s, batches_per_epoch=args.batches_per_epoch).fit(
+        "GlassMLP": Ensemble([GlassMLP(seed=s, min_batches_per_epoch=args.batches_per_epoch).fit(
             X, y, Xv, yv, P, Pv, box=box) for s in range(args.ensemble)]),
-        "MLP(mae)": Ensemble([GlassMLP(loss="mae", seed=s, batches_per_epoch=args.batches_per_epoch).fit(
+        "MLP(mae)": Ensemble([GlassMLP(loss="mae", seed=s, min_batches_per_epoch=args.batches_per_epoch).fit(
             X, y, Xv, yv) for s in range(args.ensemble)]),
         "Ridge": RidgeBaseline(alpha=alpha).fit(X, y),
     }

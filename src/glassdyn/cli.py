@@ -165,9 +165,15 @@ def _transfer(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "transfer.npz", times=np.asarray(res["times"]), positions=res["configurations"],
              types=res["types"], box=np.asarray(res["system"].box), **res["predictions"])
-    fig, ax = plt.subplots(figsize=(5, 3.8))
-    j = len(res["times"]) - 1
     rows = []
+    for kind in res["s4"]:
+        for jj, fit in enumerate(res["fits"][kind]):
+            if fit is not None:
+                rows.append(f"| {kind} | {res['times'][jj]:.4g} | {res['s4'][kind][jj][1][0]:.3g} | {fit.chi4:.3g} | "
+                            f"{fit.xi:.3g} +- {fit.xi_err:.2g} | {fit.A:.3g} |")
+    # plot the time where the predicted S4 at the smallest q is largest (the heterogeneity peak)
+    j = int(np.argmax([np.mean([res["s4"][k][jj][1][0] for k in res["s4"]]) for jj in range(len(res["times"]))]))
+    fig, ax = plt.subplots(figsize=(5, 3.8))
     for kind in res["s4"]:
         q, s4 = res["s4"][kind][j]
         line, = ax.plot(q, s4, "o", ms=4, label=kind)
@@ -175,13 +181,12 @@ def _transfer(args) -> int:
         if fit is not None:
             qq = np.linspace(q.min(), q.max(), 200)
             ax.plot(qq, fit(qq), color=line.get_color(), lw=1, label=rf"  $\xi$ = {fit.xi:.2f}, A = {fit.A:.2f}")
-            rows.append(f"| {kind} | {res['times'][j]:.4g} | {fit.chi4:.3g} | {fit.xi:.3g} +- {fit.xi_err:.2g} | "
-                        f"{fit.A:.3g} |")
-    ax.set(xscale="log", yscale="log", xlabel="q", ylabel="S4(q) (predicted)",
+    ax.set(xscale="log", yscale="log", xlabel="q", ylabel=f"S4(q, t={res['times'][j]:.3g}) (predicted)",
            title=f"{res['system'].name}, N = {res['system'].n_particles}")
     ax.legend(fontsize=7)
     _savefig(fig, out / "transfer_s4.png")
-    (out / "transfer.md").write_text("| model | t | chi4~ | xi | A |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+    (out / "transfer.md").write_text("| model | t | S4(q_min) | chi4~ | xi | A |\n|---|---|---|---|---|---|\n"
+                                     + "\n".join(rows) + "\n")
     print(f"transfer to N = {res['system'].n_particles} in {res['seconds']:.0f} s "
           f"(equilibration {res['equilibration_seconds']:.0f} s) -> {out}")
     print("\n".join(rows))
@@ -531,7 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--configurations", type=int, default=None, help="override the preset's number")
     d.add_argument("--replicas", type=int, default=None, help="override the preset's number")
     d.add_argument("--times", type=int, default=4, help="number of label times to train models at")
-    d.add_argument("--epoch-scale", type=float, default=0.1, help="fraction of the seed's epochs")
+    d.add_argument("--epoch-scale", type=float, default=0.05, help="fraction of the seed's epochs")
     d.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     d.add_argument("--seed", type=int, default=1)
     d.add_argument("--collective-epochs", type=int, default=100, help="FsMLP epochs of the collective part")

@@ -52,22 +52,22 @@ class GlassMLP:
     epoch_scale : multiply every phase's epoch count (>= 1 epoch each).
     patience : early-stopping patience (epochs).
     seed : torch / numpy seed (reproducible training).
-    batches_per_epoch : gradient steps per epoch (default: one per training configuration, as in
-        the seed with its 100 training configurations).  With few training configurations, set
-        ~100 to keep the seed's number of updates: each epoch then cycles through reshuffled
-        passes over the configurations.
+    min_batches_per_epoch : at least this many gradient steps (batches) per epoch.  The seed's
+        schedule assumes 100 training configurations (one batch each); with fewer, each epoch
+        cycles through reshuffled passes over the configurations so that the number of updates
+        stays the seed's.  With >= 100 configurations this is exactly one pass.
     """
 
     def __init__(self, bottleneck: int = 2, hidden=(10, 10), loss: str = "glassmlp",
                  schedule=SEED_SCHEDULE, epoch_scale: float = 1.0, patience: int = 15, seed: int = 0,
-                 distances=DISTANCES, batches_per_epoch: int | None = None, verbose: bool = False):
+                 distances=DISTANCES, min_batches_per_epoch: int = 100, verbose: bool = False):
         if loss not in ("glassmlp", "mae"):
             raise ValueError("loss must be 'glassmlp' or 'mae'")
         self.bottleneck, self.hidden, self.loss = int(bottleneck), tuple(hidden), loss
         self.schedule = tuple(tuple(p) for p in schedule)
         self.epoch_scale, self.patience, self.seed = float(epoch_scale), int(patience), int(seed)
         self.distances = tuple(distances)
-        self.batches_per_epoch = None if batches_per_epoch is None else int(batches_per_epoch)
+        self.min_batches_per_epoch = int(min_batches_per_epoch)
         self.verbose = verbose
         self.mean_ = self.scale_ = self.net_ = None
         self.definition_ = None
@@ -135,7 +135,7 @@ class GlassMLP:
             best, best_state, wait = np.inf, None, 0
             for epoch in range(epochs):
                 self.net_.train()
-                n_batches = self.batches_per_epoch or len(tx)
+                n_batches = max(len(tx), self.min_batches_per_epoch)
                 order = np.concatenate([rng.permutation(len(tx)) for _ in range(-(-n_batches // len(tx)))])
                 for c in order[:n_batches]:
                     opt.zero_grad()
@@ -193,7 +193,7 @@ class GlassMLP:
         meta = dict(version=__version__, bottleneck=self.bottleneck, hidden=self.hidden, loss=self.loss,
                     schedule=self.schedule, epoch_scale=self.epoch_scale, patience=self.patience,
                     seed=self.seed, distances=self.distances, definition=self.definition_,
-                    batches_per_epoch=self.batches_per_epoch,
+                    min_batches_per_epoch=self.min_batches_per_epoch,
                     history=self.history_[-50:], created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         np.savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
 
@@ -206,7 +206,7 @@ class GlassMLP:
             raise ValueError(f"{path}: not a glassdyn GlassMLP model ({exc})") from None
         model = cls(meta["bottleneck"], meta["hidden"], meta["loss"], meta["schedule"], meta["epoch_scale"],
                     meta["patience"], meta["seed"], meta["distances"],
-                    batches_per_epoch=meta.get("batches_per_epoch"))
+                    min_batches_per_epoch=meta.get("min_batches_per_epoch", 1))
         model.mean_, model.scale_ = data["mean"], data["scale"]
         model.definition_ = meta["definition"]
         model.net_ = _network(model.mean_.size, model.bottleneck, model.hidden)

@@ -226,8 +226,10 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
     T = meta["temperature"]
     t0 = time.perf_counter()
     log(f"transfer: {big.name} N = {big.n_particles}, L = {big.box[0]:.4g}, T = {T}")
+    # tau measured at the training system's wave number (the default scales with the box)
+    k = 2 * np.pi * 32 / base.box[0]
     confs, info = equilibrate(big, T, n_configurations, seed=seed, window_steps=window_steps,
-                              max_windows=max_windows)
+                              max_windows=max_windows, k=k)
     t_eq = time.perf_counter() - t0
     log(f"  equilibrated {n_configurations} configurations in {t_eq:.0f} s ({info['windows']} windows)")
     inh = [inherent_structure(c, big.potential) for c in confs]
