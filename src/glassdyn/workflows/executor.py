@@ -7,6 +7,7 @@ run loses at most the units in flight.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -46,7 +47,9 @@ def execute(func, jobs, on_result, workers: int = 1, scheduler=None, progress: b
                 on_result(key, func(*args))
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            # spawn, not fork: a forked child of a process that already runs OpenMP / torch / MPI
+            # threads can deadlock inside LAMMPS (seen in the test suite after torch was used)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
                 futures = {pool.submit(func, *args): key for key, args in jobs}
                 for fut in as_completed(futures):
                     on_result(futures[fut], fut.result())
