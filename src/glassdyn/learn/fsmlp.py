@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from .. import __version__
+from ..theory.memory_fit import r2_score  # seed 003 Eqs. 2-4, shared with the memory fit
 
 __all__ = ["FsMLP", "library_rows", "split_states", "r2_score", "rmse"]
 
@@ -50,14 +51,6 @@ def split_states(n_states: int, test_fraction: float = 0.1, seed: int = 0) -> di
     if n_test >= n_states:
         raise ValueError(f"cannot split {n_states} states with a test fraction of {test_fraction}")
     return dict(train=sorted(idx[n_test:].tolist()), test=sorted(idx[:n_test].tolist()))
-
-
-def r2_score(y_true, y_pred) -> float:
-    """Coefficient of determination 1 - SS_res / SS_tot (seed 003 Eqs. 2-4) over all values given."""
-    y = np.asarray(y_true, float).ravel()
-    f = np.asarray(y_pred, float).ravel()
-    ss_tot = np.sum((y - y.mean()) ** 2)
-    return float(1.0 - np.sum((y - f) ** 2) / ss_tot) if ss_tot > 0 else float("nan")
 
 
 def rmse(y_true, y_pred) -> float:

@@ -28,8 +28,9 @@ __all__ = ["describe_store", "split_configurations", "train_models", "load_model
 MODEL_KINDS = ("glassmlp", "mlp_mae", "ridge")
 
 
-def describe_store(store: dict, r_max: float | None = None, progress: bool = False) -> tuple:
-    """Descriptors of every inherent structure of a campaign store.
+def describe_store(store: dict, r_max: float | None = None, progress: bool = False,
+                   configurations=None) -> tuple:
+    """Descriptors of the inherent structures of a campaign store (default all configurations).
 
     Returns (features (S, N, M), definition dict).  r_max defaults to half the store's box.
     """
@@ -42,9 +43,10 @@ def describe_store(store: dict, r_max: float | None = None, progress: bool = Fal
     box = np.asarray(store["attrs"]["box"], dtype=float)
     r_max = 0.5 * float(box.min()) if r_max is None else float(r_max)
     desc = GlassMLPDescriptors(r_max=r_max, n_species=pot.n_species)
+    idx = range(len(store["inherent"])) if configurations is None else configurations
     feats = []
-    for x, e in tqdm(list(zip(store["inherent"], store["energy_per_particle"])), desc="descriptors",
-                     disable=not progress):
+    for x, e in tqdm([(store["inherent"][c], store["energy_per_particle"][c]) for c in idx],
+                     desc="descriptors", disable=not progress):
         feats.append(desc.compute(Configuration(x, store["types"], box), per_particle_energy=e).features)
     return np.array(feats), desc.definition()
 
@@ -159,13 +161,13 @@ def predict_store(folder, store_path, configurations=None, kinds=None) -> dict:
     """Predict on (a subset of) a campaign store's configurations; checks the descriptor definition."""
     meta, models = load_models(folder)
     store = read_store(store_path)
-    feats, definition = describe_store(store, r_max=meta["definition"]["r_max"])
+    idx = list(range(len(store["inherent"]))) if configurations is None else list(configurations)
+    feats, definition = describe_store(store, r_max=meta["definition"]["r_max"], configurations=idx)
     if definition["names"] != meta["definition"]["names"]:
         raise ValueError("the store's descriptors differ from the model's (species or lengths)")
-    idx = list(range(len(feats))) if configurations is None else list(configurations)
     types = [store["types"]] * len(idx)
     return dict(meta=meta, store=store, configurations=idx,
-                predictions=_predict(meta, models, feats[idx], types, kinds))
+                predictions=_predict(meta, models, feats, types, kinds))
 
 
 def evaluate_store(folder, store_path, out, configurations=None, log=print):
