@@ -67,10 +67,7 @@ def _demo_collective(out: Path, args, log) -> dict:
     log("[4/4] collective route (seed 003) on the shipped state library: FsMLP, MCT, T_mct")
     path = default_library()
     lib = read_library(path)
-    train_fsmlp(lib, out, seed=args.seed, epochs=args.collective_epochs, log=log)
-    meta = json.loads((out / "fsmlp.json").read_text())
-    meta["library"] = str(path)
-    (out / "fsmlp.json").write_text(json.dumps(meta, indent=1))
+    train_fsmlp(lib, out, seed=args.seed, epochs=args.collective_epochs, log=log, source=path)
     collective_evaluate(SimpleNamespace(library=str(path), model=str(out), no_mct=False, out=str(out)))
     tmct = {}
     for name, code in (("lj", 0), ("wca", 1)):

@@ -35,10 +35,8 @@ def _train(args) -> int:
     from .workflows.collective import train_fsmlp
 
     path, lib = _library(args)
-    train_fsmlp(lib, args.out, test_fraction=args.test_fraction, seed=args.seed, epochs=args.epochs)
+    train_fsmlp(lib, args.out, test_fraction=args.test_fraction, seed=args.seed, epochs=args.epochs, source=path)
     meta = json.loads((Path(args.out) / "fsmlp.json").read_text())
-    meta["library"] = str(path)
-    (Path(args.out) / "fsmlp.json").write_text(json.dumps(meta, indent=1))
     print(f"model -> {args.out}/fsmlp.npz (test states {meta['split']['test']})")
     return 0
 

@@ -86,15 +86,16 @@ def mct_self_scattering(lib: dict, i: int, t_max: float = 1e4):
 
 
 def train_fsmlp(library, out, states=None, test_fraction: float = 0.1, seed: int = 0, epochs: int = 300,
-                log=print) -> tuple:
-    """Train an FsMLP on a library (split by state unless ``states=dict(train=..., test=...)``)."""
+                log=print, source=None) -> tuple:
+    """Train an FsMLP on a library path or loaded dict (split by state unless
+    ``states=dict(train=..., test=...)``); ``source`` names the library file of a loaded dict."""
     lib = read_library(library) if not isinstance(library, dict) else library
     split = states or split_states(len(lib["temperature"]), test_fraction, seed)
     X, y, _, _ = library_rows(lib, split["train"])
     model = FsMLP(epochs=epochs, seed=seed).fit(X, y)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    prov = dict(split=split, library=str(library) if not isinstance(library, dict) else "<in memory>",
+    prov = dict(split=split, library=str(source or (library if not isinstance(library, dict) else "<in memory>")),
                 train_seconds=model.train_seconds_, n_rows=int(len(X)))
     model.save(out / "fsmlp.npz", **prov)
     (out / "fsmlp.json").write_text(json.dumps(dict(version=__version__, **prov), indent=1))
