@@ -7,7 +7,8 @@ validate on 9-10, test on 401-405.  Ridge's alpha is chosen on the validation co
 GlassMLP keeps the seed's number of gradient steps per epoch (100, ``min_batches_per_epoch``) although
 only 8 configurations train it, and ``--ensemble k`` averages k seeds.  Prints rho_P of the three
 models on the test set and chi4 of the smooth overlap (seed SM VI) for MD and each model; last line
-rho_p_glassmlp_minus_ridge (target > 0).  ``--cache file.npz`` keeps the quenches and descriptors
+rho_p_glassmlp_minus_ridge (target > 0).  ``--noise-corrected`` removes the replica noise of the
+labels from GlassMLP's variance and spatial-correlation targets (glassdyn option, not the seed's).  ``--cache file.npz`` keeps the quenches and descriptors
 (3.5 min) between runs.  Needs ../shared/external/botan_ka3d_T0.44.
 """
 import argparse
@@ -50,6 +51,13 @@ def load(path, pot):
     return desc.features[a], label[a], inh.configuration.positions[a], s.initial.box, np.float64(inh.max_force)
 
 
+def label_noise(path):
+    """<Var_replicas(|dr_i|)> / n_replicas over the A particles: the noise variance of the label."""
+    s = read_botan_npz(path)
+    d = displacement(s.initial.positions, s.replicas, remove_drift=False)[:, s.initial.types == 0]
+    return float(d.var(axis=0, ddof=1).mean() / d.shape[0])
+
+
 def data(cache):
     if cache and Path(cache).exists():
         d = np.load(cache)
@@ -72,6 +80,8 @@ def main():
     ap.add_argument("--ensemble", type=int, default=1)
     ap.add_argument("--batches-per-epoch", type=int, default=100)
     ap.add_argument("--cache", default=None)
+    ap.add_argument("--noise-corrected", action="store_true",
+                    help="remove the 32-replica label noise from GlassMLP's variance and C(d) targets")
     ap.add_argument("--epoch-scale", type=float, default=1.0, help="shrink every phase (1 = the seed's)")
     args = ap.parse_args()
     if not ROOT.is_dir():
@@ -81,6 +91,11 @@ def main():
     X, y, P = ([d[k] for d in train[:8]] for k in (0, 1, 2))
     Xv, yv, Pv = ([d[k] for d in train[8:]] for k in (0, 1, 2))
     Xt, yt = [d[0] for d in test], [d[1] for d in test]
+    noise = noise_val = None
+    if args.noise_corrected:
+        nu = [label_noise(ROOT / "train" / f"isoconfig_N4096T0.44_{i}_tc07.npz") for i in range(1, 11)]
+        noise, noise_val = nu[:8], nu[8:]
+        print(f"label noise / label variance: {np.mean([n / d[1].var() for n, d in zip(nu, train)]):.3f}")
     alphas = [0.1, 1.0, 10.0, 100.0, 1000.0]
     val = [np.mean([pearson(p, t) for p, t in zip(RidgeBaseline(a).fit(X, y).predict(Xv), yv)]) for a in alphas]
     alpha = alphas[int(np.argmax(val))]
@@ -89,7 +104,8 @@ def main():
     models = {
         "GlassMLP": Ensemble([GlassMLP(seed=s, min_batches_per_epoch=args.batches_per_epoch,
                                         epoch_scale=args.epoch_scale).fit(
-            X, y, Xv, yv, P, Pv, box=box) for s in range(args.ensemble)]),
+            X, y, Xv, yv, P, Pv, box=box, label_noise=noise, label_noise_val=noise_val)
+            for s in range(args.ensemble)]),
         "MLP(mae)": Ensemble([GlassMLP(loss="mae", seed=s, min_batches_per_epoch=args.batches_per_epoch,
                                         epoch_scale=args.epoch_scale).fit(
             X, y, Xv, yv) for s in range(args.ensemble)]),

@@ -47,6 +47,31 @@ def test_loss_terms():
     assert spatial_correlation(smooth, w)[0] > 5 * abs(float(spatial_correlation(y, w)[0]))
 
 
+def test_noise_correction_removes_the_replica_bias():
+    """A smooth field + uncorrelated replica noise: the raw C(X, d) and Var(X) are biased by the
+    noise; with noise = nu the corrected estimates recover the clean field's values."""
+    rng = np.random.default_rng(3)
+    pos = rng.uniform(0, 20, (800, 2))
+    w = shell_weights(pos, [20, 20])
+    clean = torch.tensor(np.sin(2 * np.pi * pos[:, 0] / 20) + np.cos(2 * np.pi * pos[:, 1] / 10))
+    nu = 0.5 * float(clean.var(unbiased=False))
+    c_clean, raw, corrected = [], [], []
+    for _ in range(20):
+        noisy = clean + torch.tensor(rng.normal(0, np.sqrt(nu), 800))
+        raw.append(spatial_correlation(noisy, w).numpy())
+        corrected.append(spatial_correlation(noisy, w, nu).numpy())
+    c_clean = spatial_correlation(clean, w).numpy()
+    assert np.all(np.abs(np.mean(raw, axis=0)) < 0.8 * np.abs(c_clean))  # the bias removed below
+    np.testing.assert_allclose(np.mean(corrected, axis=0), c_clean, rtol=0.05, atol=0.03 * np.abs(c_clean).max())
+    # a prediction equal to the clean field has zero variance and spatial loss against noisy labels
+    noisy = clean + torch.tensor(rng.normal(0, np.sqrt(nu), 800))
+    mae = float(glassmlp_loss(clean, noisy, noise=nu))
+    assert float(glassmlp_loss(clean, noisy, w, 1.0, 0.5, noise=nu)) - mae < 0.1
+    assert float(glassmlp_loss(clean, noisy, w, 1.0, 0.5)) - mae > 0.5
+    with pytest.raises(ValueError, match="noise variance"):
+        glassmlp_loss(clean, noisy, noise=10.0)
+
+
 def test_loss_gradient_matches_finite_differences():
     rng = np.random.default_rng(2)
     pos = rng.uniform(0, 8, (20, 2))

@@ -72,6 +72,7 @@ class GlassMLP:
         self.mean_ = self.scale_ = self.net_ = None
         self.definition_ = None
         self.history_ = []
+        self.label_noise_ = False
 
     # ------------------------------------------------------------------ data handling
     def _check_inputs(self, X, definition):
@@ -95,10 +96,12 @@ class GlassMLP:
 
     # ------------------------------------------------------------------ training
     def fit(self, X, y, X_val=None, y_val=None, positions=None, positions_val=None, box=None,
-            definition: dict | None = None) -> "GlassMLP":
+            definition: dict | None = None, label_noise=None, label_noise_val=None) -> "GlassMLP":
         """Train on lists over configurations: X[c] (N_c, M), y[c] (N_c,), positions[c] (N_c, d)
         (needed for the spatial term, with ``box``).  Validation data drive early stopping
-        (default: the training data)."""
+        (default: the training data).  ``label_noise[c]`` (optional, one float per configuration):
+        the noise variance of the labels, <Var_replicas>/n_replicas, removed from the variance and
+        spatial-correlation targets (see :mod:`.losses`); default none (the seed's loss)."""
         X = self._check_inputs(X, None)
         y = [np.asarray(v, dtype=float) for v in y]
         if len(X) != len(y) or any(len(a) != len(b) for a, b in zip(X, y)):
@@ -107,6 +110,12 @@ class GlassMLP:
             raise ValueError("labels contain NaN or inf")
         X_val, y_val = (X, y) if X_val is None else (X_val, [np.asarray(v, float) for v in y_val])
         positions_val = positions if positions_val is None else positions_val
+        tn = [0.0] * len(X) if label_noise is None else [float(v) for v in label_noise]
+        vn = (tn if X_val is X else [0.0] * len(X_val)) if label_noise_val is None else \
+            [float(v) for v in label_noise_val]
+        if len(tn) != len(X) or len(vn) != len(X_val) or min(tn + vn) < 0:
+            raise ValueError("label_noise needs one non-negative variance per configuration")
+        self.label_noise_ = label_noise is not None
         allx = np.concatenate(X)  # training statistics only
         self.mean_ = allx.mean(axis=0)
         std = allx.std(axis=0)
@@ -125,8 +134,8 @@ class GlassMLP:
         tw = [shell_weights(p, box, self.distances).float() for p in positions] if needs_space else None
         vw = ([shell_weights(p, box, self.distances).float() for p in positions_val]
               if needs_space else None)
-        tc = [spatial_correlation(t, w) for t, w in zip(ty, tw)] if needs_space else None
-        vc = [spatial_correlation(t, w) for t, w in zip(vy, vw)] if needs_space else None
+        tc = [spatial_correlation(t, w, n) for t, w, n in zip(ty, tw, tn)] if needs_space else None
+        vc = [spatial_correlation(t, w, n) for t, w, n in zip(vy, vw, vn)] if needs_space else None
         rng = np.random.default_rng(self.seed)
         t0 = time.perf_counter()
         for k, (epochs, lr, w_v, w_d, early) in enumerate(phases):
@@ -140,10 +149,11 @@ class GlassMLP:
                 for c in order[:n_batches]:
                     opt.zero_grad()
                     pred = self.net_(tx[c]).squeeze(-1)
-                    loss = glassmlp_loss(pred, ty[c], tw[c] if tw else None, w_v, w_d, tc[c] if tc else None)
+                    loss = glassmlp_loss(pred, ty[c], tw[c] if tw else None, w_v, w_d, tc[c] if tc else None,
+                                         tn[c])
                     loss.backward()
                     opt.step()
-                val = self._loss(vx, vy, vw, w_v, w_d, vc)
+                val = self._loss(vx, vy, vw, w_v, w_d, vc, vn)
                 self.history_.append(dict(phase=k + 1, epoch=epoch, val_loss=val))
                 if early:
                     if val < best - 1e-12:
@@ -160,11 +170,11 @@ class GlassMLP:
         self.train_seconds_ = time.perf_counter() - t0
         return self
 
-    def _loss(self, xs, ys, ws, w_v, w_d, cs=None) -> float:
+    def _loss(self, xs, ys, ws, w_v, w_d, cs, noise) -> float:
         self.net_.eval()
         with torch.no_grad():
             return float(np.mean([glassmlp_loss(self.net_(x).squeeze(-1), t, ws[i] if ws else None, w_v, w_d,
-                                                cs[i] if cs else None)
+                                                cs[i] if cs else None, noise[i])
                                   for i, (x, t) in enumerate(zip(xs, ys))]))
 
     # ------------------------------------------------------------------ prediction
@@ -194,6 +204,7 @@ class GlassMLP:
                     schedule=self.schedule, epoch_scale=self.epoch_scale, patience=self.patience,
                     seed=self.seed, distances=self.distances, definition=self.definition_,
                     min_batches_per_epoch=self.min_batches_per_epoch,
+                    label_noise=self.label_noise_,
                     history=self.history_[-50:], created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         np.savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
 
@@ -212,4 +223,5 @@ class GlassMLP:
         model.net_ = _network(model.mean_.size, model.bottleneck, model.hidden)
         model.net_.load_state_dict({k[3:]: torch.from_numpy(data[k]) for k in data.files if k.startswith("w::")})
         model.history_ = meta["history"]
+        model.label_noise_ = meta.get("label_noise", False)
         return model

@@ -12,6 +12,12 @@ The seed typesets the variance term without an absolute value and the Gaussian a
 exp(+(R - d)^2 / 2); a loss must penalise both signs of the variance error and the Gaussian shell
 must decay, so glassdyn uses |.| and exp(-(R - d)^2 / 2).  The shell weights depend only on the
 (inherent-structure) positions, so they are computed once per configuration.
+
+Optional noise correction (not in the seed): a propensity estimated from n replicas carries
+per-particle noise of variance nu = <Var_replicas(X_i)> / n, uncorrelated between particles, which
+inflates Var(X_true) by nu and lowers C(X_true, d).  With ``noise = nu`` the targets become the
+unbiased Var(X_true) - nu and C = (sum_ij dX_i dX_j g_ij - nu sum_i g_ii) / (sum_i dX_i^2 - N nu).
+The MAE normalisation is unchanged.  ``noise = 0`` is the seed's loss.
 """
 from __future__ import annotations
 
@@ -33,26 +39,37 @@ def shell_weights(positions, box, distances=DISTANCES) -> torch.Tensor:
     return torch.from_numpy(np.stack([np.exp(-0.5 * (r - d) ** 2) for d in distances]))
 
 
-def spatial_correlation(x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """C(X, d) for every shell: x (n,), weights (n_d, n, n) -> (n_d,)."""
+def spatial_correlation(x: torch.Tensor, weights: torch.Tensor, noise: float = 0.0) -> torch.Tensor:
+    """C(X, d) for every shell: x (n,), weights (n_d, n, n) -> (n_d,); ``noise`` = per-particle
+    noise variance nu of x to remove (see the module docstring)."""
     dx = x - x.mean()
+    weights = weights.to(dx.dtype)
     # (n_d, n, n) @ (n,) then a dot product: a batched matrix-vector product, ~6x faster than the
     # equivalent einsum, which copies the (n_d, n, n) tensor on every call
-    return (weights.to(dx.dtype) @ dx) @ dx / (dx * dx).sum()
+    num, den = (weights @ dx) @ dx, (dx * dx).sum()
+    if noise:
+        num = num - noise * weights.diagonal(dim1=1, dim2=2).sum(-1)
+        den = den - noise * dx.numel()
+    return num / den
 
 
 def glassmlp_loss(pred: torch.Tensor, true: torch.Tensor, weights: torch.Tensor | None = None,
-                  w_v: float = 0.0, w_d: float = 0.0, c_true: torch.Tensor | None = None) -> torch.Tensor:
+                  w_v: float = 0.0, w_d: float = 0.0, c_true: torch.Tensor | None = None,
+                  noise: float = 0.0) -> torch.Tensor:
     """Loss of one configuration; ``weights`` from :func:`shell_weights` (needed when w_d > 0);
-    ``c_true`` = spatial_correlation(true, weights) if already known (it is constant in training)."""
-    var_true = true.var(unbiased=False)
-    loss = (pred - true).abs().mean() / var_true.sqrt()
+    ``c_true`` = spatial_correlation(true, weights, noise) if already known (constant in training);
+    ``noise`` = label noise variance nu (0: the seed's loss)."""
+    var_raw = true.var(unbiased=False)
+    loss = (pred - true).abs().mean() / var_raw.sqrt()
+    var_true = var_raw - noise
+    if var_true <= 0:
+        raise ValueError(f"label noise variance {noise:.3g} is not below the label variance {float(var_raw):.3g}")
     if w_v:
         loss = loss + w_v * (pred.var(unbiased=False) - var_true).abs() / var_true
     if w_d:
         if weights is None:
             raise ValueError("the spatial-correlation term needs the shell weights")
-        c_true = spatial_correlation(true, weights) if c_true is None else c_true
+        c_true = spatial_correlation(true, weights, noise) if c_true is None else c_true
         c_norm = (c_true[0] - c_true[-1]).abs()
         loss = loss + w_d * (spatial_correlation(pred, weights) - c_true).abs().sum() / c_norm
     return loss
