@@ -129,3 +129,16 @@ def test_mae_baseline_runs_two_phases():
     assert {h["phase"] for h in m.history_} == {1, 2}
     with pytest.raises(ValueError, match="needs positions"):
         GlassMLP(epoch_scale=0.01).fit(X, y)
+
+
+def test_label_noise_is_validated_and_recorded(tmp_path):
+    rng = np.random.default_rng(4)
+    X, y, pos = _data(rng, 2, 60)
+    with pytest.raises(ValueError, match="one non-negative variance per configuration"):
+        GlassMLP(epoch_scale=0.01).fit(X, y, positions=pos, box=[20, 20], label_noise=[0.01])
+    with pytest.raises(ValueError, match="not below the label variance"):
+        GlassMLP(epoch_scale=0.01).fit(X, y, positions=pos, box=[20, 20], label_noise=[100.0, 100.0])
+    m = GlassMLP(epoch_scale=0.01).fit(X, y, positions=pos, box=[20, 20], label_noise=[0.01, 0.01])
+    m.save(tmp_path / "m.npz")
+    assert GlassMLP.load(tmp_path / "m.npz").label_noise_ is True
+    assert GlassMLP(loss="mae", epoch_scale=0.01).fit(X, y).label_noise_ is False
