@@ -8,8 +8,9 @@ GlassMLP keeps the seed's number of gradient steps per epoch (100, ``min_batches
 only 8 configurations train it, and ``--ensemble k`` averages k seeds.  Prints rho_P of the three
 models on the test set and chi4 of the smooth overlap (seed SM VI) for MD and each model; last line
 rho_p_glassmlp_minus_ridge (target > 0).  ``--noise-corrected`` removes the replica noise of the
-labels from GlassMLP's variance and spatial-correlation targets (glassdyn option, not the seed's).  ``--cache file.npz`` keeps the quenches and descriptors
-(3.5 min) between runs.  Needs ../shared/external/botan_ka3d_T0.44.
+labels from GlassMLP's variance and spatial-correlation targets (glassdyn option, not the seed's).
+``--cache file.npz`` keeps the quenches, descriptors and label noise (3.5 min) between runs.
+Needs ../shared/external/botan_ka3d_T0.44.
 """
 import argparse
 import sys
@@ -43,25 +44,24 @@ class Ensemble:
 
 def load(path, pot):
     s = read_botan_npz(path)
-    label = displacement(s.initial.positions, s.replicas, remove_drift=False).mean(axis=0)
+    d = displacement(s.initial.positions, s.replicas, remove_drift=False)  # (replicas, N)
+    label = d.mean(axis=0)
     inh = inherent_structure(s.initial, pot, strict=False)
     desc = GlassMLPDescriptors().compute(inh.configuration, per_particle_energy=inh.per_particle_energy,
                                          potential=pot)
     a = s.initial.types == 0
-    return desc.features[a], label[a], inh.configuration.positions[a], s.initial.box, np.float64(inh.max_force)
-
-
-def label_noise(path):
-    """<Var_replicas(|dr_i|)> / n_replicas over the A particles: the noise variance of the label."""
-    s = read_botan_npz(path)
-    d = displacement(s.initial.positions, s.replicas, remove_drift=False)[:, s.initial.types == 0]
-    return float(d.var(axis=0, ddof=1).mean() / d.shape[0])
+    # label noise: <Var_replicas(|dr_i|)> / n_replicas over the A particles
+    noise = d[:, a].var(axis=0, ddof=1).mean() / d.shape[0]
+    return (desc.features[a], label[a], inh.configuration.positions[a], s.initial.box,
+            np.float64(inh.max_force), np.float64(noise))
 
 
 def data(cache):
     if cache and Path(cache).exists():
         d = np.load(cache)
-        return ([tuple(d[f"{name}{j}_{k}"] for k in "XyPBF") for j in range(n)]
+        if "train0_N" not in d.files:
+            sys.exit(f"{cache} was written by an older version of this benchmark (no label noise): delete it")
+        return ([tuple(d[f"{name}{j}_{k}"] for k in "XyPBFN") for j in range(n)]
                 for name, n in (("train", 10), ("test", 5)))
     pot = get_potential("ka3d")
     t0 = time.perf_counter()
@@ -71,7 +71,7 @@ def data(cache):
           f"(largest residual max|F| = {max(d[4] for d in train + test):.1e})")
     if cache:
         np.savez(cache, **{f"{name}{j}_{k}": v for name, ds in (("train", train), ("test", test))
-                           for j, d in enumerate(ds) for k, v in zip("XyPBF", d)})
+                           for j, d in enumerate(ds) for k, v in zip("XyPBFN", d)})
     return train, test
 
 
@@ -93,7 +93,7 @@ def main():
     Xt, yt = [d[0] for d in test], [d[1] for d in test]
     noise = noise_val = None
     if args.noise_corrected:
-        nu = [label_noise(ROOT / "train" / f"isoconfig_N4096T0.44_{i}_tc07.npz") for i in range(1, 11)]
+        nu = [d[5] for d in train]
         noise, noise_val = nu[:8], nu[8:]
         print(f"label noise / label variance: {np.mean([n / d[1].var() for n, d in zip(nu, train)]):.3f}")
     alphas = [0.1, 1.0, 10.0, 100.0, 1000.0]

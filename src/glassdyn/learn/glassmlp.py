@@ -115,6 +115,11 @@ class GlassMLP:
             [float(v) for v in label_noise_val]
         if len(tn) != len(X) or len(vn) != len(X_val) or min(tn + vn) < 0:
             raise ValueError("label_noise needs one non-negative variance per configuration")
+        for name, nus, ys in (("training", tn, y), ("validation", vn, y_val)):
+            for c, (nu, v) in enumerate(zip(nus, ys)):
+                if nu and nu >= v.var():
+                    raise ValueError(f"{name} configuration {c}: label noise variance {nu:.3g} is not below "
+                                     f"the label variance {v.var():.3g}")
         self.label_noise_ = label_noise is not None
         allx = np.concatenate(X)  # training statistics only
         self.mean_ = allx.mean(axis=0)

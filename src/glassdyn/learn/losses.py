@@ -62,7 +62,7 @@ def glassmlp_loss(pred: torch.Tensor, true: torch.Tensor, weights: torch.Tensor 
     var_raw = true.var(unbiased=False)
     loss = (pred - true).abs().mean() / var_raw.sqrt()
     var_true = var_raw - noise
-    if var_true <= 0:
+    if noise and var_true <= 0:
         raise ValueError(f"label noise variance {noise:.3g} is not below the label variance {float(var_raw):.3g}")
     if w_v:
         loss = loss + w_v * (pred.var(unbiased=False) - var_true).abs() / var_true
