@@ -82,6 +82,10 @@ def main():
     ap.add_argument("--cache", default=None)
     ap.add_argument("--noise-corrected", action="store_true",
                     help="remove the 32-replica label noise from GlassMLP's variance and C(d) targets")
+    ap.add_argument("--observable", choices=("field", "overlap"), default="field",
+                    help="field the variance and C(d) loss terms compare: R itself or its smooth overlap")
+    ap.add_argument("--distances", type=float, nargs="+", default=[2.0, 4.0, 6.0],
+                    help="shell distances d of the C(d) loss term (the seed's: 2 4 6)")
     ap.add_argument("--epoch-scale", type=float, default=1.0, help="shrink every phase (1 = the seed's)")
     args = ap.parse_args()
     if not ROOT.is_dir():
@@ -103,7 +107,8 @@ def main():
     t0 = time.perf_counter()
     models = {
         "GlassMLP": Ensemble([GlassMLP(seed=s, min_batches_per_epoch=args.batches_per_epoch,
-                                        epoch_scale=args.epoch_scale).fit(
+                                        epoch_scale=args.epoch_scale, observable=args.observable,
+                                        distances=args.distances).fit(
             X, y, Xv, yv, P, Pv, box=box, label_noise=noise, label_noise_val=noise_val)
             for s in range(args.ensemble)]),
         "MLP(mae)": Ensemble([GlassMLP(loss="mae", seed=s, min_batches_per_epoch=args.batches_per_epoch,

@@ -72,6 +72,11 @@ def test_store_holds_replica_averages(configs, tmp_path):
     direct = run_replicas(confs[1], system.potential, 1.0, STEPS, [0, 1], 7, 1, dt=system.dt)
     np.testing.assert_allclose(data["label"]["bond_breaking"][1], direct["bond_breaking"] / 2, atol=1e-12)
     assert data["label"]["replicas_done"].tolist() == [2, 2]
+    # replica variance: (x0 - x1)^2 / 2 from the two single-replica runs
+    one, two = (run_replicas(confs[1], system.potential, 1.0, STEPS, [r], 7, 1, dt=system.dt) for r in (0, 1))
+    for k in ("bond_breaking", "displacement"):
+        np.testing.assert_allclose(data["label"][f"{k}_var"][1], (one[k] - two[k]) ** 2 / 2, atol=1e-10)
+    assert data["label"]["displacement_var"][1, -1].mean() > 0
     assert json.loads(data["attrs"]["campaign"])["seed"] == 7
     np.testing.assert_allclose(data["label"]["times"], np.array(STEPS) * system.dt)
 

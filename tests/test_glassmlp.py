@@ -142,3 +142,30 @@ def test_label_noise_is_validated_and_recorded(tmp_path):
     m.save(tmp_path / "m.npz")
     assert GlassMLP.load(tmp_path / "m.npz").label_noise_ is True
     assert GlassMLP(loss="mae", epoch_scale=0.01).fit(X, y).label_noise_ is False
+
+
+def test_overlap_observable_for_displacement_labels(tmp_path):
+    """observable='overlap' (seed SM VI): the variance and C(d) terms compare the smooth overlaps
+    (1 - tanh(20 (R - 0.44))) / 2, so changes of R deep inside the saturated regions do not count
+    there, while the MAE term still sees them."""
+    from glassdyn.dynamics import smooth_overlap
+
+    rng = np.random.default_rng(5)
+    pos = rng.uniform(0, 10, (200, 2))
+    w = shell_weights(pos, [10, 10])
+    true = torch.tensor(np.where(pos[:, 0] < 5, 0.1, 0.9) + 0.02 * rng.normal(size=200))
+    pred = true + torch.tensor(np.where(true.numpy() > 0.5, 0.3 * rng.uniform(size=200), 0.0))  # far above 0.44
+    mae = float(glassmlp_loss(pred, true))
+    assert mae > 0.05
+    assert float(glassmlp_loss(pred, true, w, 1.0, 0.5, transform=smooth_overlap)) == pytest.approx(mae, abs=1e-6)
+    assert float(glassmlp_loss(pred, true, w, 1.0, 0.5)) > mae + 0.05  # the raw field's terms do see it
+    X, y, p = _data(rng, 2, 60)
+    y = [0.44 + 0.1 * v for v in y]
+    with pytest.raises(ValueError, match="cannot correct the smooth-overlap"):
+        GlassMLP(epoch_scale=0.01, observable="overlap").fit(X, y, positions=p, box=[20, 20],
+                                                             label_noise=[1e-4, 1e-4])
+    m = GlassMLP(epoch_scale=0.01, observable="overlap").fit(X, y, positions=p, box=[20, 20])
+    m.save(tmp_path / "m.npz")
+    assert GlassMLP.load(tmp_path / "m.npz").observable == "overlap"
+    with pytest.raises(ValueError, match="observable"):
+        GlassMLP(observable="mobility")

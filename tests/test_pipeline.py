@@ -79,3 +79,35 @@ def test_bad_model_folder_and_store(demo, tmp_path):
     (tmp_path / "x.h5").write_bytes(b"junk")
     with pytest.raises(SystemExit, match="unreadable or corrupt"):
         main(["train", "--store", str(tmp_path / "x.h5"), "--out", str(tmp_path / "m")])
+
+
+def test_train_noise_corrected_and_overlap_options(demo, tmp_path):
+    import shutil
+
+    import h5py
+
+    from glassdyn.workflows import read_store
+
+    store = demo / "quick.h5"
+    out = tmp_path / "m"
+    data = read_store(store)  # the time where the 2-replica labels carry the most signal over their noise
+    noise = data["label"]["displacement_var"][:, 1:].mean(2) / 2
+    t = 1 + int(np.argmin((noise / data["label"]["displacement"][:, 1:].var(2)).max(0)))
+    assert main(["train", "--store", str(store), "--out", str(out), "--label", "displacement", "--times", str(t),
+                 "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--observable", "field",
+                 "--quiet"]) == 0
+    meta = json.loads((out / "models.json").read_text())
+    assert meta["noise_corrected"] and meta["observable"] == "field" and meta["distances"] == [2.0, 4.0, 6.0]
+    assert main(["train", "--store", str(store), "--out", str(tmp_path / "o"), "--label", "displacement",
+                 "--times", str(t), "--epoch-scale", "0.01", "--no-baselines", "--quiet"]) == 0
+    assert json.loads((tmp_path / "o" / "models.json").read_text())["observable"] == "overlap"  # seed SM VI
+    with pytest.raises(SystemExit, match="cannot correct the smooth-overlap"):
+        main(["train", "--store", str(store), "--out", str(tmp_path / "x"), "--label", "displacement",
+              "--times", str(t), "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--quiet"])
+    old = tmp_path / "old.h5"  # a store without replica variances
+    shutil.copy(store, old)
+    with h5py.File(old, "a") as h:
+        del h["label/bond_breaking_var"], h["label/displacement_var"]
+    with pytest.raises(SystemExit, match="needs the replica variances"):
+        main(["train", "--store", str(old), "--out", str(tmp_path / "y"), "--times", str(t),
+              "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--quiet"])

@@ -86,7 +86,8 @@ def _train(args) -> int:
         kinds = ["glassmlp"] + ([] if args.no_baselines else ["mlp_mae", "ridge"])
         meta = train_models(args.store, args.out, label=args.label, species=args.species, times=args.times,
                             kinds=kinds, epoch_scale=args.epoch_scale, seed=args.seed,
-                            progress=not args.quiet)
+                            observable=args.observable, noise_corrected=args.noise_corrected,
+                            distances=args.distances, progress=not args.quiet)
     except ValueError as exc:
         raise SystemExit(f"glassdyn: error: {exc}")
     print(f"trained {len(meta['kinds'])} model kinds at {len(meta['time_indices'])} times in "
@@ -549,6 +550,14 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--times", type=int, nargs="+", default=None, help="label time indices (default all)")
     tr.add_argument("--epoch-scale", type=float, default=1.0, help="fraction of the seed's epochs")
     tr.add_argument("--no-baselines", action="store_true", help="GlassMLP only")
+    tr.add_argument("--observable", choices=["field", "overlap"], default=None,
+                    help="field of the variance and C(d) loss terms (default: overlap for displacement, "
+                         "seed SM VI; field for bond breaking)")
+    tr.add_argument("--noise-corrected", action="store_true",
+                    help="remove the replica noise of the labels from the variance and C(d) targets "
+                         "(glassdyn option, not the seed's; needs --observable field)")
+    tr.add_argument("--distances", type=float, nargs="+", default=None,
+                    help="shell distances d of the C(d) loss term (default the seed's 2 4 6)")
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--quiet", action="store_true")
     tr.set_defaults(func=_train)

@@ -21,7 +21,10 @@ __all__ = ["chi4", "four_point_structure_factor", "fit_s4", "S4Fit", "g4", "smoo
 
 
 def smooth_overlap(propensity, a: float = 0.44, sharpness: float = 20.0):
-    """Differentiable overlap (1 - tanh(sharpness (R - a))) / 2 of a displacement propensity R."""
+    """Differentiable overlap (1 - tanh(sharpness (R - a))) / 2 of a displacement propensity R
+    (array-like, or a torch tensor, kept differentiable: the GlassMLP loss uses it)."""
+    if hasattr(propensity, "tanh"):  # torch tensor
+        return 0.5 * (1.0 - (sharpness * (propensity - a)).tanh())
     return 0.5 * (1.0 - np.tanh(sharpness * (np.asarray(propensity) - a)))
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from .. import __version__
+from ..dynamics.heterogeneity import smooth_overlap
 from .losses import DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
 
 __all__ = ["GlassMLP", "SEED_SCHEDULE"]
@@ -52,6 +53,9 @@ class GlassMLP:
     epoch_scale : multiply every phase's epoch count (>= 1 epoch each).
     patience : early-stopping patience (epochs).
     seed : torch / numpy seed (reproducible training).
+    observable : "field" (the seed's 2D set-up: variance and C(d) of the label itself) or "overlap"
+        (seed SM VI, displacement propensities R: variance and C(d) of the smooth overlap
+        (1 - tanh(20 (R - 0.44))) / 2; the MAE term stays on R).
     min_batches_per_epoch : at least this many gradient steps (batches) per epoch.  The seed's
         schedule assumes 100 training configurations (one batch each); with fewer, each epoch
         cycles through reshuffled passes over the configurations so that the number of updates
@@ -60,9 +64,13 @@ class GlassMLP:
 
     def __init__(self, bottleneck: int = 2, hidden=(10, 10), loss: str = "glassmlp",
                  schedule=SEED_SCHEDULE, epoch_scale: float = 1.0, patience: int = 15, seed: int = 0,
-                 distances=DISTANCES, min_batches_per_epoch: int = 100, verbose: bool = False):
+                 distances=DISTANCES, min_batches_per_epoch: int = 100, observable: str = "field",
+                 verbose: bool = False):
         if loss not in ("glassmlp", "mae"):
             raise ValueError("loss must be 'glassmlp' or 'mae'")
+        if observable not in ("field", "overlap"):
+            raise ValueError("observable must be 'field' or 'overlap'")
+        self.observable = observable
         self.bottleneck, self.hidden, self.loss = int(bottleneck), tuple(hidden), loss
         self.schedule = tuple(tuple(p) for p in schedule)
         self.epoch_scale, self.patience, self.seed = float(epoch_scale), int(patience), int(seed)
@@ -119,7 +127,11 @@ class GlassMLP:
             for c, (nu, v) in enumerate(zip(nus, ys)):
                 if nu and nu >= v.var():
                     raise ValueError(f"{name} configuration {c}: label noise variance {nu:.3g} is not below "
-                                     f"the label variance {v.var():.3g}")
+                                     f"the label variance {v.var():.3g} (the labels are replica noise: run "
+                                     f"more replicas, or train without the noise correction)")
+        if label_noise is not None and self.observable == "overlap":
+            raise ValueError("label_noise is the noise of the raw labels; it cannot correct the smooth-overlap "
+                             "targets (use observable='field' with label_noise)")
         self.label_noise_ = label_noise is not None
         allx = np.concatenate(X)  # training statistics only
         self.mean_ = allx.mean(axis=0)
@@ -139,8 +151,9 @@ class GlassMLP:
         tw = [shell_weights(p, box, self.distances).float() for p in positions] if needs_space else None
         vw = ([shell_weights(p, box, self.distances).float() for p in positions_val]
               if needs_space else None)
-        tc = [spatial_correlation(t, w, n) for t, w, n in zip(ty, tw, tn)] if needs_space else None
-        vc = [spatial_correlation(t, w, n) for t, w, n in zip(vy, vw, vn)] if needs_space else None
+        f = self._transform()
+        tc = [spatial_correlation(f(t), w, n) for t, w, n in zip(ty, tw, tn)] if needs_space else None
+        vc = [spatial_correlation(f(t), w, n) for t, w, n in zip(vy, vw, vn)] if needs_space else None
         rng = np.random.default_rng(self.seed)
         t0 = time.perf_counter()
         for k, (epochs, lr, w_v, w_d, early) in enumerate(phases):
@@ -155,7 +168,7 @@ class GlassMLP:
                     opt.zero_grad()
                     pred = self.net_(tx[c]).squeeze(-1)
                     loss = glassmlp_loss(pred, ty[c], tw[c] if tw else None, w_v, w_d, tc[c] if tc else None,
-                                         tn[c])
+                                         tn[c], self._transform(False))
                     loss.backward()
                     opt.step()
                 val = self._loss(vx, vy, vw, w_v, w_d, vc, vn)
@@ -179,8 +192,14 @@ class GlassMLP:
         self.net_.eval()
         with torch.no_grad():
             return float(np.mean([glassmlp_loss(self.net_(x).squeeze(-1), t, ws[i] if ws else None, w_v, w_d,
-                                                cs[i] if cs else None, noise[i])
+                                                cs[i] if cs else None, noise[i], self._transform(False))
                                   for i, (x, t) in enumerate(zip(xs, ys))]))
+
+    def _transform(self, identity=True):
+        """The field the variance and C(d) terms see: the label itself, or its smooth overlap."""
+        if self.observable == "overlap":
+            return smooth_overlap
+        return (lambda x: x) if identity else None
 
     # ------------------------------------------------------------------ prediction
     def predict(self, X, definition: dict | None = None):
@@ -209,7 +228,7 @@ class GlassMLP:
                     schedule=self.schedule, epoch_scale=self.epoch_scale, patience=self.patience,
                     seed=self.seed, distances=self.distances, definition=self.definition_,
                     min_batches_per_epoch=self.min_batches_per_epoch,
-                    label_noise=self.label_noise_,
+                    label_noise=self.label_noise_, observable=self.observable,
                     history=self.history_[-50:], created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         np.savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
 
@@ -222,7 +241,8 @@ class GlassMLP:
             raise ValueError(f"{path}: not a glassdyn GlassMLP model ({exc})") from None
         model = cls(meta["bottleneck"], meta["hidden"], meta["loss"], meta["schedule"], meta["epoch_scale"],
                     meta["patience"], meta["seed"], meta["distances"],
-                    min_batches_per_epoch=meta.get("min_batches_per_epoch", 1))
+                    min_batches_per_epoch=meta.get("min_batches_per_epoch", 1),
+                    observable=meta.get("observable", "field"))
         model.mean_, model.scale_ = data["mean"], data["scale"]
         model.definition_ = meta["definition"]
         model.net_ = _network(model.mean_.size, model.bottleneck, model.hidden)

@@ -55,12 +55,16 @@ def spatial_correlation(x: torch.Tensor, weights: torch.Tensor, noise: float = 0
 
 def glassmlp_loss(pred: torch.Tensor, true: torch.Tensor, weights: torch.Tensor | None = None,
                   w_v: float = 0.0, w_d: float = 0.0, c_true: torch.Tensor | None = None,
-                  noise: float = 0.0) -> torch.Tensor:
+                  noise: float = 0.0, transform=None) -> torch.Tensor:
     """Loss of one configuration; ``weights`` from :func:`shell_weights` (needed when w_d > 0);
-    ``c_true`` = spatial_correlation(true, weights, noise) if already known (constant in training);
-    ``noise`` = label noise variance nu (0: the seed's loss)."""
+    ``c_true`` = spatial_correlation(transform(true), weights, noise) if already known (constant in
+    training); ``noise`` = label noise variance nu (0: the seed's loss); ``transform`` (optional,
+    differentiable) maps the field before the variance and C(d) terms (the smooth overlap of seed
+    SM VI for displacement propensities); the MAE term always compares the raw fields."""
+    loss = (pred - true).abs().mean() / true.var(unbiased=False).sqrt()
+    if transform is not None:
+        pred, true = transform(pred), transform(true)
     var_raw = true.var(unbiased=False)
-    loss = (pred - true).abs().mean() / var_raw.sqrt()
     var_true = var_raw - noise
     if noise and var_true <= 0:
         raise ValueError(f"label noise variance {noise:.3g} is not below the label variance {float(var_raw):.3g}")

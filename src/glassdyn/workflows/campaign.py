@@ -13,7 +13,9 @@ Executors: local processes (``workers``, one LAMMPS per core) or a Dask distribu
 Store layout (HDF5, see DESIGN.md): attrs system (JSON), temperature, dt, seed, version, created,
 n_replicas; datasets types (N,), positions (S, N, d), inherent (S, N, d), energy_per_particle (S, N),
 label/times (n_t,), label/steps (n_t,), label/bond_breaking (S, n_t, N), label/displacement
-(S, n_t, N), label/replicas_done (S,).
+(S, n_t, N), label/replicas_done (S,), label/bond_breaking_var and label/displacement_var (S, n_t, N):
+the per-particle sample variance over the replicas (the label noise is var / replicas_done; absent
+when a configuration has a single replica or units come from a version without it).
 """
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ from ..systems.presets import get_system
 from .executor import atomic_savez, execute
 
 __all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store"]
+
+LABELS = ("bond_breaking", "displacement")
 
 
 @dataclass
@@ -74,8 +78,8 @@ def run_unit(spec_json: str, configuration_index: int, block: int, positions, ty
     replicas = list(range(r0, min(r0 + spec.replicas_per_unit, spec.n_replicas)))
     out = run_replicas(conf, system.potential, spec.temperature, spec.steps, replicas, spec.seed,
                        configuration_index, dt=system.dt, tdamp=spec.tdamp)
-    return dict(bond_breaking=out["bond_breaking"], displacement=out["displacement"],
-                n_replicas=np.int64(len(replicas)))
+    return {**{k: out[k] for k in LABELS + tuple(f"{k}_sq" for k in LABELS)},
+            "n_replicas": np.int64(len(replicas))}
 
 
 class Campaign:
@@ -174,17 +178,22 @@ class Campaign:
         system = get_system(spec.system, **spec.system_kwargs)
         S, N, d = len(self.configurations), system.n_particles, system.dimension
         n_t = len(spec.steps)
-        cb = np.zeros((S, n_t, N))
-        disp = np.zeros((S, n_t, N))
+        sums = {k: np.zeros((S, n_t, N)) for k in LABELS + tuple(f"{k}_sq" for k in LABELS)}
         done = np.zeros(S, dtype=np.int64)
+        has_sq = True
         for c in range(S):
             for b in range(self.n_blocks):
                 with np.load(self.unit_path(c, b)) as u:
-                    cb[c] += u["bond_breaking"]
-                    disp[c] += u["displacement"]
+                    has_sq &= all(f"{k}_sq" in u.files for k in LABELS)
+                    for k in sums:
+                        if k in u.files:
+                            sums[k][c] += u[k]
                     done[c] += int(u["n_replicas"])
-        cb /= done[:, None, None]
-        disp /= done[:, None, None]
+        n = done[:, None, None].astype(float)
+        labels = {k: sums[k] / n for k in LABELS}
+        if has_sq and done.min() >= 2:  # per-particle sample variance over the replicas
+            labels.update({f"{k}_var": np.maximum(sums[f"{k}_sq"] - n * labels[k] ** 2, 0.0) / (n - 1)
+                           for k in LABELS})
         self.store.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.store.parent, prefix=self.store.name, suffix=".tmp")
         os.close(fd)
@@ -203,8 +212,8 @@ class Campaign:
                 g = h.create_group("label")
                 g["steps"] = np.asarray(spec.steps)
                 g["times"] = np.asarray(spec.steps) * system.dt
-                g["bond_breaking"] = cb
-                g["displacement"] = disp
+                for k, v in labels.items():
+                    g[k] = v
                 g["replicas_done"] = done
             os.replace(tmp, self.store)
         finally:

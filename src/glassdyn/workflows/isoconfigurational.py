@@ -55,6 +55,7 @@ def run_replicas(configuration: Configuration, potential: LennardJonesMixture, t
     """Run the listed ``replicas`` (indices) of one configuration; return label sums.
 
     Returns dict(bond_breaking=(n_t, N) sum over the replicas, displacement=(n_t, N) sum,
+    bond_breaking_sq / displacement_sq = (n_t, N) sums of squares (for the replica variance),
     replicas=list, seeds=list of entropy tuples).  Dividing by the number of replicas gives the
     propensities.  With ``labels=False`` the same MD runs in one piece, without snapshots or labels (the
     baseline of the label-overhead benchmark).
@@ -66,6 +67,8 @@ def run_replicas(configuration: Configuration, potential: LennardJonesMixture, t
     tracker = BondTracker(configuration, potential.sigma) if labels else None
     cb = np.zeros((steps.size, n))
     disp = np.zeros((steps.size, n))
+    cb_sq = np.zeros((steps.size, n))
+    disp_sq = np.zeros((steps.size, n))
     seeds = []
     try:
         for r in replicas:
@@ -84,9 +87,13 @@ def run_replicas(configuration: Configuration, potential: LennardJonesMixture, t
                     x0 = x
                 d = x - x0
                 d -= d.mean(axis=0)
-                disp[k] += np.linalg.norm(d, axis=1)
-                cb[k] += tracker(x)
+                dk, ck = np.linalg.norm(d, axis=1), tracker(x)
+                disp[k] += dk
+                cb[k] += ck
+                disp_sq[k] += dk * dk
+                cb_sq[k] += ck * ck
     finally:
         if own:
             sim.close()
-    return dict(bond_breaking=cb, displacement=disp, replicas=list(replicas), seeds=seeds)
+    return dict(bond_breaking=cb, displacement=disp, bond_breaking_sq=cb_sq, displacement_sq=disp_sq,
+                replicas=list(replicas), seeds=seeds)

@@ -17,6 +17,7 @@ import numpy as np
 from .. import __version__
 from ..learn.baselines import RidgeBaseline
 from ..learn.glassmlp import GlassMLP
+from ..learn.losses import DISTANCES
 from ..structure.descriptors import GlassMLPDescriptors
 from ..systems.configuration import Configuration
 from ..systems.potentials import LennardJonesMixture
@@ -71,9 +72,18 @@ def _labels(store: dict, label: str) -> np.ndarray:
 
 def train_models(store_path, out, label: str = "bond_breaking", species: int = 0, times=None,
                  kinds=MODEL_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
-                 ridge_alpha: float = 10.0, progress: bool = True, log=print) -> dict:
-    """Train the chosen model kinds at the chosen time indices (default all) on a campaign store."""
+                 ridge_alpha: float = 10.0, observable: str | None = None, noise_corrected: bool = False,
+                 distances=None, progress: bool = True, log=print) -> dict:
+    """Train the chosen model kinds at the chosen time indices (default all) on a campaign store.
+
+    observable : field of GlassMLP's variance and C(d) loss terms; default "overlap" for displacement
+        labels (seed SM VI), "field" for bond breaking.
+    noise_corrected : remove the replica noise <Var_replicas>/n of the labels from those targets
+        (needs the store's replica variances; glassdyn option, not the seed's).
+    distances : shell distances d of the C(d) term (default the seed's 2, 4, 6).
+    """
     store = read_store(store_path)
+    observable = observable or ("overlap" if label == "displacement" else "field")
     unknown = set(kinds) - set(MODEL_KINDS)
     if unknown:
         raise ValueError(f"unknown model kinds {sorted(unknown)}; known: {MODEL_KINDS}")
@@ -95,15 +105,22 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    noise = _label_noise(store, label, mask) if noise_corrected else None  # (S, T) or None
+    extra = {} if distances is None else dict(distances=tuple(float(d) for d in distances))
     for t in times:
         y = {k: [y_all[c, t][mask] for c in v] for k, v in split.items()}
+        nu = None if noise is None else {k: [noise[c, t] for c in v] for k, v in split.items()}
         for kind in kinds:
             if kind == "ridge":
                 m = RidgeBaseline(alpha=ridge_alpha).fit(sel["train"], y["train"])
+            elif kind == "mlp_mae":
+                m = GlassMLP(loss="mae", epoch_scale=epoch_scale, seed=seed).fit(
+                    sel["train"], y["train"], sel["validation"], y["validation"], definition=definition)
             else:
-                m = GlassMLP(loss="glassmlp" if kind == "glassmlp" else "mae", epoch_scale=epoch_scale,
-                             seed=seed).fit(sel["train"], y["train"], sel["validation"], y["validation"],
-                                            P["train"], P["validation"], box=box, definition=definition)
+                m = GlassMLP(epoch_scale=epoch_scale, seed=seed, observable=observable, **extra).fit(
+                    sel["train"], y["train"], sel["validation"], y["validation"], P["train"], P["validation"],
+                    box=box, definition=definition, label_noise=nu and nu["train"],
+                    label_noise_val=nu and nu["validation"])
             m.save(out / f"{kind}_t{t}.npz")
         if progress:
             log(f"  t = {store['label']['times'][t]:.4g}: trained {', '.join(kinds)} "
@@ -112,10 +129,23 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                 species=int(species), time_indices=times,
                 times=[float(store["label"]["times"][t]) for t in times], kinds=list(kinds), split=split,
                 definition=definition, store=str(Path(store_path).resolve()), seed=seed,
-                epoch_scale=epoch_scale, ridge_alpha=ridge_alpha, train_seconds=time.perf_counter() - t0,
+                epoch_scale=epoch_scale, ridge_alpha=ridge_alpha, observable=observable,
+                noise_corrected=bool(noise_corrected), distances=list(extra.get("distances", DISTANCES)),
+                train_seconds=time.perf_counter() - t0,
                 system=store["attrs"]["system"], temperature=float(store["attrs"]["temperature"]))
     (out / "models.json").write_text(json.dumps(meta, indent=1))
     return meta
+
+
+def _label_noise(store: dict, label: str, mask) -> np.ndarray:
+    """Label noise nu[c, t] = <Var_replicas(X_i)>_i / n_replicas over the selected particles."""
+    key = f"{label}_var"
+    if key not in store["label"]:
+        raise ValueError("noise correction needs the replica variances of the labels, which this store lacks "
+                         "(its replicas ran before glassdyn recorded them, or a configuration has a single "
+                         "replica); train without noise correction")
+    var = np.asarray(store["label"][key], dtype=float)[:, :, mask]
+    return var.mean(axis=2) / np.asarray(store["label"]["replicas_done"], dtype=float)[:, None]
 
 
 def load_models(folder) -> tuple:
