@@ -5,6 +5,9 @@ with labels (S, T, N), predictions {model name: (S, T, N)} and initial (inherent
 (S, N, d) of the test configurations.  For MD and every model it computes
 
 * rho_P(t): Pearson correlation per configuration (mean and std) and pooled over configurations;
+  with the labels' replica noise nu (S, T) (optional) also the maximal achievable correlation
+  rho_max(t) = < sqrt(1 - nu / Var(X_MD)) > (seed Fig. 5a): the correlation of the finite-replica
+  labels with the infinite-replica propensity, which bounds any prediction from the structure;
 * propensity distributions at every time (histograms on common bins);
 * chi4(t) of the field (seed normalisation N_1 Var(Cbar));
 * S4(q, t*) at the time t* of the MD chi4 peak, with the fit chi4~/(1 + (q xi)^2 + A (q xi)^3);
@@ -41,7 +44,14 @@ class PropensityEvaluation:
     def _field(self, x):
         return smooth_overlap(x) if self.observable == "overlap" else np.asarray(x, float)
 
-    def compute(self, times, labels, predictions: dict, positions) -> "PropensityEvaluation":
+    def mobility(self, field) -> np.ndarray:
+        """Standardised mobility of a propensity field (N,), the colour of the snapshots (seed Figs.
+        1 and 3: red = mobile = low C_B or large displacement R, blue = high C_B, moving very little)."""
+        f = np.asarray(field, dtype=float)
+        z = (f - f.mean()) / (f.std() or 1.0)
+        return -z if self.observable == "field" else z
+
+    def compute(self, times, labels, predictions: dict, positions, label_noise=None) -> "PropensityEvaluation":
         times = np.asarray(times, dtype=float)
         y = np.asarray(labels, dtype=float)
         pos = np.asarray(positions, dtype=float)
@@ -65,6 +75,13 @@ class PropensityEvaluation:
         lo = min(float(np.min(v[:, :, mask])) for v in sources.values())
         hi = max(float(np.max(v[:, :, mask])) for v in sources.values())
         res["bins"] = np.linspace(lo, hi, 41)
+        if label_noise is not None:
+            nu = np.asarray(label_noise, dtype=float)
+            if nu.shape != (S, T) or not np.all(np.isfinite(nu)) or np.any(nu < 0):
+                raise ValueError(f"label_noise must be finite, non-negative, of shape ({S}, {T}); got {nu.shape}")
+            var = y[:, :, mask].var(axis=2)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                res["rho_max"] = np.sqrt(np.clip(1 - nu / var, 0, 1)).mean(axis=0)
         for name, v in sources.items():
             if name != "MD":
                 per = np.array([[pearson(v[s, t, mask], y[s, t, mask]) for s in range(S)] for t in range(T)])
@@ -107,8 +124,11 @@ class PropensityEvaluation:
 
     def write_table(self, path) -> None:
         rows = self.table()
-        lines = [f"# t* = {self.results['times'][self.results['t_star']]:.4g} (peak of the MD chi4)",
-                 "| source | rho_P(t*) | max_t rho_P | chi4 peak | xi | A |", "|---|---|---|---|---|---|"]
+        ts = self.results["t_star"]
+        lines = [f"# t* = {self.results['times'][ts]:.4g} (peak of the MD chi4)"]
+        if "rho_max" in self.results:
+            lines.append(f"# maximal achievable rho_P(t*) with these replicas: {self.results['rho_max'][ts]:.3f}")
+        lines += ["| source | rho_P(t*) | max_t rho_P | chi4 peak | xi | A |", "|---|---|---|---|---|---|"]
         lines += [f"| {r['source']} | {r['rho_P_at_t_star']:.3f} | {r['rho_P_max']:.3f} | "
                   f"{r['chi4_peak']:.3g} | {r['xi']:.3g} | {r['A']:.3g} |" for r in rows]
         Path(path).write_text("\n".join(lines) + "\n")
@@ -136,6 +156,8 @@ class PropensityEvaluation:
         fig, ax = plt.subplots(figsize=(5, 3.8))
         for name in r["sources"][1:]:
             ax.errorbar(t, r["rho"][name], yerr=r["rho_std"][name], marker="o", ms=3, capsize=2, label=name)
+        if "rho_max" in r:
+            ax.plot(t, r["rho_max"], "k-.", lw=1, label="max. achievable (replica noise)")
         ax.set(xscale="log", xlabel="t", ylabel=r"$\rho_P$", ylim=(min(0, ax.get_ylim()[0]), 1))
         ax.legend()
         save(fig, "rho_p.png")
@@ -188,14 +210,11 @@ class PropensityEvaluation:
             fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 4), squeeze=False)
             ref = fields[0][mask]
             for ax, name, f in zip(axes[0], names, fields):
-                # seed colour convention: standardised propensity, blue = mobile, red = immobile
-                z = (f[mask] - f[mask].mean()) / (f[mask].std() or 1.0)
-                if self.observable == "overlap":
-                    z = -z  # large displacement = mobile
+                z = self.mobility(f[mask])
                 sc = ax.scatter(x[mask, 0], x[mask, 1], c=z, s=9, cmap="coolwarm", vmin=-2, vmax=2)
                 title = name if name == "MD" else f"{name} (rho_P = {pearson(f[mask], ref):.2f})"
                 ax.set(aspect="equal", title=title, xticks=[], yticks=[])
-            fig.colorbar(sc, ax=axes[0].tolist(), shrink=0.8, label="standardised propensity")
+            fig.colorbar(sc, ax=axes[0].tolist(), shrink=0.8, label="standardised mobility (red = mobile)")
             fig.savefig(folder / "snapshots.png", dpi=110)
             plt.close(fig)
             paths.append(folder / "snapshots.png")

@@ -222,12 +222,18 @@ def evaluate_store(folder, store_path, out, configurations=None, log=print):
     preds = {names[k]: v for k, v in res["predictions"].items()}
     ev = PropensityEvaluation(store["attrs"]["box"], mask,
                               observable="overlap" if meta["label"] == "displacement" else "field")
-    ev.compute(np.asarray(meta["times"]), labels, preds, store["inherent"][idx])
+    noise = None
+    if f"{meta['label']}_var" in store["label"]:
+        noise = _label_noise(store, meta["label"], mask)[idx][:, t_idx]
+    ev.compute(np.asarray(meta["times"]), labels, preds, store["inherent"][idx], label_noise=noise)
     out = Path(out)
     ev.plot(out, labels, preds, store["inherent"][idx])
     ev.write_table(out / "summary.md")
     np.savez(out / "predictions.npz", configurations=np.asarray(idx), times=np.asarray(meta["times"]),
              labels=labels, **{k: v for k, v in res["predictions"].items()})
+    if "rho_max" in ev.results:
+        log(f"  maximal achievable rho_P(t*) with {int(np.mean(store['label']['replicas_done']))} replicas "
+            f"(label noise): {ev.results['rho_max'][ev.results['t_star']]:.3f}")
     for row in ev.table():
         log(f"  {row['source']:9s} rho_P(t*) = {row['rho_P_at_t_star']:.3f}  chi4 peak = "
             f"{row['chi4_peak']:.3g}  xi = {row['xi']:.3g}")

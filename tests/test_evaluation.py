@@ -1,0 +1,56 @@
+"""PropensityEvaluation: maximal achievable rho_P from the replica noise, consistency, colours, errors."""
+import numpy as np
+import pytest
+
+from glassdyn.dynamics import chi4
+from glassdyn.learn.evaluation import PropensityEvaluation
+
+
+def _fields(rng, S=4, T=2, N=1500, nu=0.5):
+    pos = rng.uniform(0, 30, (S, N, 2))
+    clean = np.stack([np.stack([np.sin(p[:, 0] / (2 + t)) + 0.3 * rng.normal(size=N) for t in range(T)])
+                      for p in pos])  # (S, T, N) infinite-replica propensity
+    labels = clean + rng.normal(0, np.sqrt(nu), clean.shape)  # finite-replica estimate
+    return pos, clean, labels, np.full((S, T), nu)
+
+
+def test_rho_max_bounds_the_perfect_prediction():
+    """The infinite-replica propensity as 'prediction' reaches rho_max = <sqrt(1 - nu/Var)>; a
+    noisier prediction stays below it."""
+    rng = np.random.default_rng(0)
+    pos, clean, labels, nu = _fields(rng)
+    worse = clean + rng.normal(0, 0.5, clean.shape)
+    ev = PropensityEvaluation([30, 30]).compute([1.0, 2.0], labels, {"exact": clean, "worse": worse}, pos,
+                                                label_noise=nu)
+    r = ev.results
+    np.testing.assert_allclose(r["rho"]["exact"], r["rho_max"], atol=0.02)
+    assert np.all(r["rho"]["worse"] < r["rho_max"] - 0.05)
+    np.testing.assert_allclose(r["chi4"]["MD"], chi4(labels))
+    # without noise information there is no bound; a wrong shape is refused
+    assert "rho_max" not in PropensityEvaluation([30, 30]).compute([1.0, 2.0], labels, {"x": clean}, pos).results
+    with pytest.raises(ValueError, match="label_noise must be"):
+        PropensityEvaluation([30, 30]).compute([1.0, 2.0], labels, {"x": clean}, pos, label_noise=nu[:, :1])
+
+
+def test_identical_prediction_and_errors():
+    rng = np.random.default_rng(1)
+    pos, _, labels, _ = _fields(rng, S=3, T=2, N=400)
+    ev = PropensityEvaluation([30, 30]).compute([1.0, 2.0], labels, {"copy": labels.copy()}, pos)
+    np.testing.assert_allclose(ev.results["rho"]["copy"], 1.0)
+    np.testing.assert_allclose(ev.results["s4"]["copy"][1], ev.results["s4"]["MD"][1])
+    with pytest.raises(ValueError, match="predictions of bad"):
+        PropensityEvaluation([30, 30]).compute([1.0, 2.0], labels, {"bad": labels[:, :1]}, pos)
+    bad = labels.copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        PropensityEvaluation([30, 30]).compute([1.0, 2.0], labels, {"bad": bad}, pos)
+
+
+def test_snapshot_colours_follow_the_seed():
+    """Seed Figs. 1, 3: blue = high C_B (moves very little), red = low C_B; for displacements red = large R."""
+    cb = np.array([1.0, 0.9, 0.2])  # the last particle has relaxed
+    z = PropensityEvaluation([10, 10]).mobility(cb)
+    assert z[2] > 0 > z[0]  # coolwarm: positive = red
+    r = np.array([0.1, 0.2, 1.5])  # the last particle moved most
+    z = PropensityEvaluation([10, 10], observable="overlap").mobility(r)
+    assert z[2] > 0 > z[0]
