@@ -14,14 +14,16 @@ from . import __version__
 
 
 def _demo(args) -> int:
-    """The whole GlassMLP pipeline on the embedded ``quick`` preset (see README)."""
+    """The whole GlassMLP pipeline on the embedded ``quick`` preset (see README), or on a shipped
+    campaign store (``--dataset``)."""
     from .workflows import load_preset, simulate
-    from .workflows.learning import evaluate_store, train_models
 
     t0 = time.perf_counter()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     log = (lambda *a, **k: None) if args.quiet else print
+    if args.dataset:
+        return _demo_dataset(args, out, log, t0)
     preset = load_preset("quick")
     if args.configurations is not None:
         preset["campaign"]["n_configurations"] = args.configurations
@@ -35,6 +37,14 @@ def _demo(args) -> int:
     store = simulate(preset, out / "quick.h5", workers=args.workers, progress=not args.quiet, log=log)
     t_sim = time.perf_counter() - t0
     n_t = int(preset["campaign"]["n_times"])
+    return _demo_learn(args, out, log, t0, store, preset, n_t, t_sim)
+
+
+def _demo_learn(args, out, log, t0, store, preset, n_t, t_sim) -> int:
+    """Steps 2-4 of the demo: train at ``args.times`` times in the second half of the log-spaced
+    label times, evaluate on the test configurations, collective route, summary."""
+    from .workflows.learning import evaluate_store, train_models
+
     times = sorted(set(np.linspace(n_t // 2, n_t - 1, args.times).round().astype(int).tolist()))
     log(f"[2/4] train GlassMLP, MLP(mae), Ridge at {len(times)} times (epoch scale {args.epoch_scale})")
     train_models(store, out / "models", label="bond_breaking", species=0, times=times,
@@ -45,14 +55,37 @@ def _demo(args) -> int:
     collective = None
     if not args.skip_collective:
         collective = _demo_collective(out / "collective", args, log)
-    summary = dict(version=__version__, preset=preset, seconds=dict(simulate=t_sim, train=t_train,
-                   total=time.perf_counter() - t0), table=ev.table(), collective=collective,
+    summary = dict(version=__version__, preset=preset, dataset=args.dataset, store=str(store),
+                   seconds=dict(simulate=t_sim, train=t_train, total=time.perf_counter() - t0),
+                   table=ev.table(), collective=collective,
                    rho_p={k: v.tolist() for k, v in ev.results["rho"].items()},
+                   rho_max=ev.results["rho_max"].tolist() if "rho_max" in ev.results else None,
                    times=ev.results["times"].tolist())
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=1))
     log(f"done in {time.perf_counter() - t0:.0f} s: figures in {out / 'figures'}, table "
         f"{out / 'figures' / 'summary.md'}")
     return 0
+
+
+def _demo_dataset(args, out, log, t0) -> int:
+    """The demo on a shipped campaign store (no simulation): ``--dataset ka2d-T0.45``."""
+    from .workflows import read_store, shipped_store
+
+    if args.configurations is not None or args.replicas is not None:
+        raise SystemExit("glassdyn: error: --configurations / --replicas apply to the simulated demo, "
+                         "not to a shipped --dataset")
+    try:
+        store = shipped_store(args.dataset)
+    except ValueError as exc:
+        raise SystemExit(f"glassdyn: error: {exc}")
+    data = read_store(store)
+    preset = json.loads(data["attrs"]["preset"])
+    S, n_t, _ = data["label"]["bond_breaking"].shape
+    log(f"glassdyn {__version__} demo -> {out}/  (shipped data set {args.dataset}: KA2D, "
+        f"T = {float(data['attrs']['temperature']):g}, {S} configurations x {int(data['attrs']['n_replicas'])} "
+        f"replicas; made by `{data['attrs'].get('generated_by', '?')}`)")
+    log("[1/4] simulate: skipped (shipped data set)")
+    return _demo_learn(args, out, log, t0, store, preset, n_t, 0.0)
 
 
 def _demo_collective(out: Path, args, log) -> dict:
@@ -539,6 +572,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=1)
     d.add_argument("--collective-epochs", type=int, default=100, help="FsMLP epochs of the collective part")
     d.add_argument("--skip-collective", action="store_true", help="GlassMLP part only")
+    d.add_argument("--dataset", default=None,
+                   help="train and evaluate on a shipped campaign store instead of simulating: "
+                        "ka2d-T0.45 (KA2D, 24 configurations x 10 replicas, see glassdyn/data/README.md)")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=_demo)
 

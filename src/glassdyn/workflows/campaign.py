@@ -33,7 +33,11 @@ from ..systems.configuration import Configuration
 from ..systems.presets import get_system
 from .executor import atomic_savez, execute
 
-__all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store"]
+__all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store", "compact_store", "shipped_store",
+           "SHIPPED_STORES"]
+
+#: campaign stores shipped in glassdyn/data (see its README.md)
+SHIPPED_STORES = ("ka2d-T0.45",)
 
 LABELS = ("bond_breaking", "displacement")
 
@@ -240,3 +244,42 @@ def read_store(path) -> dict:
             return out
     except OSError as exc:
         raise ValueError(f"{path}: unreadable or corrupt HDF5 store ({exc})") from None
+
+
+def compact_store(src, dst, command: str) -> Path:
+    """Copy a campaign store with the labels as gzip-compressed float32 (positions, inherent
+    structures and energies stay float64) and the generating ``command`` recorded as an attribute;
+    written atomically."""
+    import h5py
+
+    data = read_store(src)  # validates
+    dst = Path(dst)
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=dst.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as h:
+            h.attrs.update({**data["attrs"], "generated_by": command, "compacted_from": str(Path(src).name)})
+            for k in ("types", "positions", "inherent", "energy_per_particle"):
+                if k in data:
+                    h.create_dataset(k, data=data[k], compression="gzip", shuffle=True)
+            g = h.create_group("label")
+            for k, v in data["label"].items():
+                v = v.astype(np.float32) if v.dtype.kind == "f" and v.ndim == 3 else v
+                g.create_dataset(k, data=v, compression="gzip", shuffle=True)
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return dst
+
+
+def shipped_store(name: str) -> Path:
+    """Path of a campaign store shipped with glassdyn (``SHIPPED_STORES``)."""
+    from importlib import resources
+
+    if name not in SHIPPED_STORES:
+        raise ValueError(f"unknown shipped data set {name!r}; known: {list(SHIPPED_STORES)}")
+    path = Path(str(resources.files("glassdyn") / "data" / f"{name}.h5"))
+    if not path.is_file():
+        raise ValueError(f"the shipped data set {path} is missing (a broken installation?)")
+    return path
