@@ -23,25 +23,12 @@ import numpy as np
 
 from glassdyn.dynamics import chi4, displacement, smooth_overlap
 from glassdyn.io import read_botan_npz
-from glassdyn.learn import GlassMLP, RidgeBaseline, pearson
+from glassdyn.learn import GlassMLPEnsemble, RidgeBaseline, pearson
 from glassdyn.structure import GlassMLPDescriptors
 from glassdyn.systems import get_potential
 from glassdyn.workflows import inherent_structure
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "external" / "botan_ka3d_T0.44"
-
-
-class Ensemble:
-    """Mean prediction of several seeds."""
-
-    def __init__(self, models):
-        self.models = models
-
-    def predict(self, X):
-        preds = [m.predict(X) for m in self.models]
-        if isinstance(X, list):
-            return [np.mean(p, axis=0) for p in zip(*preds)]
-        return np.mean(preds, axis=0)
 
 
 def load(path, pot):
@@ -108,14 +95,12 @@ def main():
     print(f"Ridge alpha on validation: {dict(zip(alphas, np.round(val, 4)))} -> {alpha}")
     t0 = time.perf_counter()
     models = {
-        "GlassMLP": Ensemble([GlassMLP(seed=s, min_batches_per_epoch=args.batches_per_epoch,
-                                        epoch_scale=args.epoch_scale, observable=args.observable,
-                                        distances=args.distances).fit(
-            X, y, Xv, yv, P, Pv, box=box, label_noise=noise, label_noise_val=noise_val)
-            for s in range(args.ensemble)]),
-        "MLP(mae)": Ensemble([GlassMLP(loss="mae", seed=s, min_batches_per_epoch=args.batches_per_epoch,
-                                        epoch_scale=args.epoch_scale).fit(
-            X, y, Xv, yv) for s in range(args.ensemble)]),
+        "GlassMLP": GlassMLPEnsemble(args.ensemble, min_batches_per_epoch=args.batches_per_epoch,
+                                     epoch_scale=args.epoch_scale, observable=args.observable,
+                                     distances=args.distances).fit(
+            X, y, Xv, yv, P, Pv, box=box, label_noise=noise, label_noise_val=noise_val),
+        "MLP(mae)": GlassMLPEnsemble(args.ensemble, loss="mae", min_batches_per_epoch=args.batches_per_epoch,
+                                     epoch_scale=args.epoch_scale).fit(X, y, Xv, yv),
         "Ridge": RidgeBaseline(alpha=alpha).fit(X, y),
     }
     print(f"training: {time.perf_counter() - t0:.0f} s")

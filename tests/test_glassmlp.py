@@ -169,3 +169,23 @@ def test_overlap_observable_for_displacement_labels(tmp_path):
     assert GlassMLP.load(tmp_path / "m.npz").observable == "overlap"
     with pytest.raises(ValueError, match="observable"):
         GlassMLP(observable="mobility")
+
+
+def test_ensemble_is_the_mean_of_its_seeds(tmp_path):
+    from glassdyn.learn import GlassMLPEnsemble, load_model
+
+    rng = np.random.default_rng(6)
+    X, y, pos = _data(rng, 3, 80)
+    kw = dict(epoch_scale=0.01, min_batches_per_epoch=3)
+    ens = GlassMLPEnsemble(2, seed=4, **kw).fit(X, y, positions=pos, box=[20, 20])
+    singles = [GlassMLP(seed=s, **kw).fit(X, y, positions=pos, box=[20, 20]).predict(X[0]) for s in (4, 5)]
+    assert not np.allclose(singles[0], singles[1])  # the members differ
+    np.testing.assert_allclose(ens.predict(X[0]), np.mean(singles, axis=0), rtol=1e-6)
+    ens.save(tmp_path / "e.npz")
+    back = load_model(tmp_path / "e.npz")
+    assert isinstance(back, GlassMLPEnsemble) and len(back.members_) == 2
+    np.testing.assert_array_equal(back.predict(X[1]), ens.predict(X[1]))
+    with pytest.raises(ValueError, match="ensemble"):
+        GlassMLP.load(tmp_path / "e.npz")
+    with pytest.raises(ValueError, match="at least one member"):
+        GlassMLPEnsemble(0)

@@ -95,9 +95,12 @@ def test_train_noise_corrected_and_overlap_options(demo, tmp_path):
     t = 1 + int(np.argmin((noise / data["label"]["displacement"][:, 1:].var(2)).max(0)))
     assert main(["train", "--store", str(store), "--out", str(out), "--label", "displacement", "--times", str(t),
                  "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--observable", "field",
-                 "--quiet"]) == 0
+                 "--ensemble", "2", "--quiet"]) == 0
     meta = json.loads((out / "models.json").read_text())
     assert meta["noise_corrected"] and meta["observable"] == "field" and meta["distances"] == [2.0, 4.0, 6.0]
+    assert meta["ensemble"] == 2
+    assert main(["predict", "--models", str(out), "--store", str(store), "--out", str(tmp_path / "p.npz")]) == 0
+    assert np.isfinite(np.load(tmp_path / "p.npz")["glassmlp"][:, :, data["types"] == 0]).all()
     assert main(["train", "--store", str(store), "--out", str(tmp_path / "o"), "--label", "displacement",
                  "--times", str(t), "--epoch-scale", "0.01", "--no-baselines", "--quiet"]) == 0
     assert json.loads((tmp_path / "o" / "models.json").read_text())["observable"] == "overlap"  # seed SM VI
@@ -111,3 +114,33 @@ def test_train_noise_corrected_and_overlap_options(demo, tmp_path):
     with pytest.raises(SystemExit, match="needs the replica variances"):
         main(["train", "--store", str(old), "--out", str(tmp_path / "y"), "--times", str(t),
               "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--quiet"])
+
+
+def test_compact_store_round_trip(demo, tmp_path):
+    from glassdyn.workflows import compact_store, read_store
+
+    src = read_store(demo / "quick.h5")
+    dst = compact_store(demo / "quick.h5", tmp_path / "c.h5", "glassdyn demo (test)")
+    out = read_store(dst)
+    assert out["attrs"]["generated_by"] == "glassdyn demo (test)"
+    np.testing.assert_array_equal(out["inherent"], src["inherent"])  # positions stay float64
+    for k, v in src["label"].items():
+        np.testing.assert_allclose(out["label"][k], v, rtol=1e-6, atol=1e-7)
+    assert out["label"]["bond_breaking"].dtype == np.float32
+
+
+def test_demo_on_the_shipped_dataset(tmp_path):
+    """The shipped low-temperature KA2D store: training and evaluation without simulation; its
+    labels carry signal (Ridge and the noise ceiling well above the quick preset's)."""
+    out = tmp_path / "d"
+    assert main(["demo", "--dataset", "ka2d-T0.45", "--out", str(out), "--times", "2", "--epoch-scale", "0.02",
+                 "--skip-collective", "--quiet"]) == 0
+    for name in FIGURES:
+        assert (out / "figures" / name).stat().st_size > 5000, name
+    summary = json.loads((out / "demo_summary.json").read_text())
+    assert summary["dataset"] == "ka2d-T0.45" and summary["seconds"]["simulate"] == 0.0
+    assert max(summary["rho_p"]["Ridge"]) > RIDGE_MIN and max(summary["rho_max"]) > RHO_MAX_MIN
+    with pytest.raises(SystemExit, match="unknown shipped data set"):
+        main(["demo", "--dataset", "ka2d-T0.1", "--out", str(out)])
+    with pytest.raises(SystemExit, match="not to a shipped"):
+        main(["demo", "--dataset", "ka2d-T0.45", "--replicas", "3", "--out", str(out)])

@@ -120,7 +120,7 @@ def _train(args) -> int:
         meta = train_models(args.store, args.out, label=args.label, species=args.species, times=args.times,
                             kinds=kinds, epoch_scale=args.epoch_scale, seed=args.seed,
                             observable=args.observable, noise_corrected=args.noise_corrected,
-                            distances=args.distances, progress=not args.quiet)
+                            distances=args.distances, ensemble=args.ensemble, progress=not args.quiet)
     except ValueError as exc:
         raise SystemExit(f"glassdyn: error: {exc}")
     print(f"trained {len(meta['kinds'])} model kinds at {len(meta['time_indices'])} times in "
@@ -592,6 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--noise-corrected", action="store_true",
                     help="remove the replica noise of the labels from the variance and C(d) targets "
                          "(glassdyn option, not the seed's; needs --observable field)")
+    tr.add_argument("--ensemble", type=int, default=1,
+                    help="train this many seeds of GlassMLP and MLP(mae) and predict with their mean")
     tr.add_argument("--distances", type=float, nargs="+", default=None,
                     help="shell distances d of the C(d) loss term (default the seed's 2 4 6)")
     tr.add_argument("--seed", type=int, default=0)

@@ -26,7 +26,7 @@ from .. import __version__
 from ..dynamics.heterogeneity import smooth_overlap
 from .losses import DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
 
-__all__ = ["GlassMLP", "SEED_SCHEDULE"]
+__all__ = ["GlassMLP", "GlassMLPEnsemble", "load_model", "SEED_SCHEDULE"]
 
 # (max epochs, learning rate, w_v, w_d, early stopping)
 SEED_SCHEDULE = ((300, 5e-4, 0.0, 0.0, False), (1000, 2e-4, 0.0, 0.0, True),
@@ -220,7 +220,7 @@ class GlassMLP:
             return self.net_[0](self._tensor(x)).double().numpy()
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path) -> None:
+    def _arrays(self) -> dict:
         if self.net_ is None:
             raise RuntimeError("nothing to save: fit the model first")
         state = {f"w::{k}": v.detach().numpy() for k, v in self.net_.state_dict().items()}
@@ -230,15 +230,11 @@ class GlassMLP:
                     min_batches_per_epoch=self.min_batches_per_epoch,
                     label_noise=self.label_noise_, observable=self.observable,
                     history=self.history_[-50:], created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-        np.savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
+        return dict(mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
 
     @classmethod
-    def load(cls, path) -> "GlassMLP":
-        try:
-            data = np.load(Path(path), allow_pickle=False)
-            meta = json.loads(str(data["meta"]))
-        except (OSError, KeyError, ValueError) as exc:
-            raise ValueError(f"{path}: not a glassdyn GlassMLP model ({exc})") from None
+    def _from_arrays(cls, data) -> "GlassMLP":
+        meta = json.loads(str(data["meta"]))
         model = cls(meta["bottleneck"], meta["hidden"], meta["loss"], meta["schedule"], meta["epoch_scale"],
                     meta["patience"], meta["seed"], meta["distances"],
                     min_batches_per_epoch=meta.get("min_batches_per_epoch", 1),
@@ -246,7 +242,80 @@ class GlassMLP:
         model.mean_, model.scale_ = data["mean"], data["scale"]
         model.definition_ = meta["definition"]
         model.net_ = _network(model.mean_.size, model.bottleneck, model.hidden)
-        model.net_.load_state_dict({k[3:]: torch.from_numpy(data[k]) for k in data.files if k.startswith("w::")})
+        model.net_.load_state_dict({k[3:]: torch.from_numpy(data[k]) for k in data if k.startswith("w::")})
         model.history_ = meta["history"]
         model.label_noise_ = meta.get("label_noise", False)
         return model
+
+    def save(self, path) -> None:
+        """One .npz: weights, scaler, descriptor definition, schedule, seed, version, history."""
+        np.savez(Path(path), **self._arrays())
+
+    @classmethod
+    def load(cls, path) -> "GlassMLP":
+        data = _read(path)
+        if "ensemble" in data:
+            raise ValueError(f"{path}: a GlassMLP ensemble; load it with glassdyn.learn.load_model")
+        return cls._from_arrays(data)
+
+
+class GlassMLPEnsemble:
+    """Mean prediction of ``n_members`` GlassMLPs trained on the same data with seeds ``seed``,
+    ``seed + 1``, ...; other keyword arguments go to every :class:`GlassMLP`."""
+
+    def __init__(self, n_members: int = 3, seed: int = 0, **kwargs):
+        if int(n_members) < 1:
+            raise ValueError("an ensemble needs at least one member")
+        self.n_members, self.seed, self.kwargs = int(n_members), int(seed), kwargs
+        self.members_ = []
+
+    def fit(self, *args, **kwargs) -> "GlassMLPEnsemble":
+        """Same arguments as :meth:`GlassMLP.fit`."""
+        self.members_ = [GlassMLP(seed=self.seed + j, **self.kwargs).fit(*args, **kwargs)
+                         for j in range(self.n_members)]
+        return self
+
+    def predict(self, X, definition: dict | None = None):
+        """Mean of the members' predictions: (N, M) -> (N,) or a list of them."""
+        if not self.members_:
+            raise RuntimeError("fit or load the ensemble first")
+        preds = [m.predict(X, definition) for m in self.members_]
+        if isinstance(X, (list, tuple)):
+            return [np.mean(p, axis=0) for p in zip(*preds)]
+        return np.mean(preds, axis=0)
+
+    def save(self, path) -> None:
+        if not self.members_:
+            raise RuntimeError("nothing to save: fit the ensemble first")
+        arrays = {f"m{j}::{k}": v for j, m in enumerate(self.members_) for k, v in m._arrays().items()}
+        np.savez(Path(path), ensemble=json.dumps(dict(n_members=self.n_members, seed=self.seed,
+                                                      version=__version__)), **arrays)
+
+    @classmethod
+    def load(cls, path) -> "GlassMLPEnsemble":
+        data = _read(path)
+        if "ensemble" not in data:
+            raise ValueError(f"{path}: a single GlassMLP, not an ensemble")
+        info = json.loads(str(data["ensemble"]))
+        ens = cls(info["n_members"], info["seed"])
+        ens.members_ = [GlassMLP._from_arrays({k[len(f"m{j}::"):]: v for k, v in data.items()
+                                               if k.startswith(f"m{j}::")}) for j in range(info["n_members"])]
+        return ens
+
+
+def _read(path) -> dict:
+    """The arrays of a saved model, with a clear error for anything else."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as d:
+            data = {k: d[k] for k in d.files}
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a glassdyn GlassMLP model ({exc})") from None
+    if "meta" not in data and "ensemble" not in data:
+        raise ValueError(f"{path}: not a glassdyn GlassMLP model (no metadata)")
+    return data
+
+
+def load_model(path):
+    """A saved :class:`GlassMLP` or :class:`GlassMLPEnsemble`, whichever the file holds."""
+    data = _read(path)
+    return GlassMLPEnsemble.load(path) if "ensemble" in data else GlassMLP._from_arrays(data)

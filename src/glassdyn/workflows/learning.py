@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__
 from ..learn.baselines import RidgeBaseline
-from ..learn.glassmlp import GlassMLP
+from ..learn.glassmlp import GlassMLP, GlassMLPEnsemble, load_model
 from ..learn.losses import DISTANCES
 from ..structure.descriptors import GlassMLPDescriptors
 from ..systems.configuration import Configuration
@@ -73,7 +73,7 @@ def _labels(store: dict, label: str) -> np.ndarray:
 def train_models(store_path, out, label: str = "bond_breaking", species: int = 0, times=None,
                  kinds=MODEL_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
                  ridge_alpha: float = 10.0, observable: str | None = None, noise_corrected: bool = False,
-                 distances=None, progress: bool = True, log=print) -> dict:
+                 distances=None, ensemble: int = 1, progress: bool = True, log=print) -> dict:
     """Train the chosen model kinds at the chosen time indices (default all) on a campaign store.
 
     observable : field of GlassMLP's variance and C(d) loss terms; default "overlap" for displacement
@@ -81,6 +81,8 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     noise_corrected : remove the replica noise <Var_replicas>/n of the labels from those targets
         (needs the store's replica variances; glassdyn option, not the seed's).
     distances : shell distances d of the C(d) term (default the seed's 2, 4, 6).
+    ensemble : > 1 trains that many seeds (seed, seed + 1, ...) of GlassMLP and MLP(mae) and
+        predicts with their mean.
     """
     store = read_store(store_path)
     observable = observable or ("overlap" if label == "displacement" else "field")
@@ -114,10 +116,10 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
             if kind == "ridge":
                 m = RidgeBaseline(alpha=ridge_alpha).fit(sel["train"], y["train"])
             elif kind == "mlp_mae":
-                m = GlassMLP(loss="mae", epoch_scale=epoch_scale, seed=seed).fit(
+                m = _net(ensemble, seed, loss="mae", epoch_scale=epoch_scale).fit(
                     sel["train"], y["train"], sel["validation"], y["validation"], definition=definition)
             else:
-                m = GlassMLP(epoch_scale=epoch_scale, seed=seed, observable=observable, **extra).fit(
+                m = _net(ensemble, seed, epoch_scale=epoch_scale, observable=observable, **extra).fit(
                     sel["train"], y["train"], sel["validation"], y["validation"], P["train"], P["validation"],
                     box=box, definition=definition, label_noise=nu and nu["train"],
                     label_noise_val=nu and nu["validation"])
@@ -130,11 +132,18 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                 times=[float(store["label"]["times"][t]) for t in times], kinds=list(kinds), split=split,
                 definition=definition, store=str(Path(store_path).resolve()), seed=seed,
                 epoch_scale=epoch_scale, ridge_alpha=ridge_alpha, observable=observable,
-                noise_corrected=bool(noise_corrected), distances=list(extra.get("distances", DISTANCES)),
+                noise_corrected=bool(noise_corrected), ensemble=int(ensemble), distances=list(extra.get("distances", DISTANCES)),
                 train_seconds=time.perf_counter() - t0,
                 system=store["attrs"]["system"], temperature=float(store["attrs"]["temperature"]))
     (out / "models.json").write_text(json.dumps(meta, indent=1))
     return meta
+
+
+def _net(ensemble: int, seed: int, **kwargs):
+    """A GlassMLP, or an ensemble of ``ensemble`` seeds of it."""
+    if int(ensemble) < 1:
+        raise ValueError("ensemble must be >= 1")
+    return GlassMLP(seed=seed, **kwargs) if ensemble == 1 else GlassMLPEnsemble(ensemble, seed, **kwargs)
 
 
 def _label_noise(store: dict, label: str, mask) -> np.ndarray:
@@ -160,7 +169,7 @@ def load_models(folder) -> tuple:
         models[kind] = []
         for t in meta["time_indices"]:
             path = folder / f"{kind}_t{t}.npz"
-            models[kind].append(RidgeBaseline.load(path) if kind == "ridge" else GlassMLP.load(path))
+            models[kind].append(RidgeBaseline.load(path) if kind == "ridge" else load_model(path))
     return meta, models
 
 
