@@ -6,6 +6,9 @@ import pytest
 
 from glassdyn.cli import main
 
+# the shipped T = 0.45 store: Ridge reaches rho_P 0.36 at t = 1000, the noise ceiling is 0.80 at t = 2.5
+# (the quick preset at T = 0.6 with 2-4 replicas: rho_P ~ 0.1)
+RIDGE_MIN, RHO_MAX_MIN = 0.25, 0.7
 FIGURES = ["rho_p.png", "distributions.png", "chi4.png", "s4.png", "g4.png", "snapshots.png"]
 
 
@@ -144,3 +147,39 @@ def test_demo_on_the_shipped_dataset(tmp_path):
         main(["demo", "--dataset", "ka2d-T0.1", "--out", str(out)])
     with pytest.raises(SystemExit, match="not to a shipped"):
         main(["demo", "--dataset", "ka2d-T0.45", "--replicas", "3", "--out", str(out)])
+
+
+def test_transfer_is_consistent_with_tiling(demo):
+    """A model applied to a 2x2 tiling of a training-size configuration predicts the same
+    propensities as on the original (the descriptors use the training r_max = L/2)."""
+    from glassdyn.structure import GlassMLPDescriptors
+    from glassdyn.systems import Configuration
+    from glassdyn.workflows import read_store
+    from glassdyn.workflows.learning import load_models, predict
+
+    store = read_store(demo / "quick.h5")
+    meta, _ = load_models(demo / "models")
+    c = meta["split"]["test"][0]
+    x, e, types, box = store["inherent"][c], store["energy_per_particle"][c], store["types"], store["attrs"]["box"]
+    desc = GlassMLPDescriptors(r_max=meta["definition"]["r_max"], n_species=3)
+    small = desc.compute(Configuration(x, types, box), per_particle_energy=e).features
+    shifts = [np.array([i, j]) * box for i in range(2) for j in range(2)]
+    big = Configuration(np.concatenate([x + s for s in shifts]), np.tile(types, 4), 2 * np.asarray(box))
+    large = desc.compute(big, per_particle_energy=np.tile(e, 4)).features
+    p_small = predict(demo / "models", small[None])["glassmlp"][0]
+    p_large = predict(demo / "models", large[None])["glassmlp"][0]
+    n = len(x)
+    for k in range(4):
+        np.testing.assert_allclose(p_large[:, k * n:(k + 1) * n], p_small, rtol=1e-4, atol=1e-5)
+
+
+def test_transfer_command_on_a_larger_system(demo, tmp_path):
+    out = tmp_path / "big"
+    assert main(["transfer", "--models", str(demo / "models"), "--tile", "2", "--configurations", "2",
+                 "--out", str(out)]) == 0
+    res = np.load(out / "transfer.npz")
+    assert res["positions"].shape == (2, 4 * 1290, 2)
+    mask = res["types"] == 0
+    assert np.isfinite(res["glassmlp"][:, :, mask]).all() and np.isnan(res["glassmlp"][:, :, ~mask]).all()
+    assert (out / "transfer_s4.png").stat().st_size > 5000
+    assert (out / "transfer.md").read_text().startswith("| model | t | S4(q_min)")

@@ -266,6 +266,7 @@ def compact_store(src, dst, command: str) -> Path:
             for k, v in data["label"].items():
                 v = v.astype(np.float32) if v.dtype.kind == "f" and v.ndim == 3 else v
                 g.create_dataset(k, data=v, compression="gzip", shuffle=True)
+        os.chmod(tmp, 0o644)  # a data file to ship, readable by all (mkstemp makes it 0600)
         os.replace(tmp, dst)
     finally:
         if os.path.exists(tmp):
