@@ -86,3 +86,16 @@ def test_tiled_system_keeps_density_and_composition():
     big = s.tiled(8)
     assert big.n_particles == 82560 and big.density == pytest.approx(s.density)
     assert big.counts == (600 * 64, 330 * 64, 360 * 64)
+
+
+def test_sorted_by_species_keeps_the_configuration():
+    from glassdyn.systems import Configuration, get_potential
+
+    rng = np.random.default_rng(0)
+    x = np.stack(np.meshgrid(np.arange(6.0), np.arange(6.0)), -1).reshape(-1, 2) * 1.2
+    types = rng.permutation(np.repeat([0, 1, 2], 12))
+    c = Configuration(x, types, [7.2, 7.2])
+    s = c.sorted_by_species()
+    assert np.all(np.diff(s.types) >= 0) and np.array_equal(np.bincount(s.types), np.bincount(types))
+    pot = get_potential("ka2d")
+    assert pot.compute(s).energy == pytest.approx(pot.compute(c).energy, abs=1e-10)

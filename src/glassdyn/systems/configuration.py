@@ -97,6 +97,15 @@ class Configuration:
         args.update(changes)
         return Configuration(**args)
 
+    def sorted_by_species(self) -> "Configuration":
+        """The same configuration with its particles reordered by species (stable).  Swap Monte
+        Carlo exchanges species between particles, so configurations sampled along one swap run
+        differ in *which* index holds which species; in this order every configuration of a given
+        composition shares one species array (the campaign store keeps a single ``types``)."""
+        order = np.argsort(self.types, kind="stable")
+        return Configuration(self.positions[order], self.types[order], self.box,
+                             None if self.velocities is None else self.velocities[order])
+
     def minimum_image(self, dr: np.ndarray) -> np.ndarray:
         """Fold displacement vectors (..., d) to the nearest periodic image."""
         return dr - self.box * np.round(dr / self.box)

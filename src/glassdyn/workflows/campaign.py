@@ -109,7 +109,12 @@ class Campaign:
         self.inherent = inherent
         self.n_blocks = -(-spec.n_replicas // spec.replicas_per_unit)
         system = get_system(spec.system, **spec.system_kwargs)
-        for c in self.configurations:
+        types = self.configurations[0].types
+        for k, c in enumerate(self.configurations):
+            if c.n_particles == types.size and not np.array_equal(c.types, types):
+                raise ValueError(f"configuration {k} assigns species to particles differently from configuration 0; "
+                                 "the store keeps one species array: reorder the particles "
+                                 "(Configuration.sorted_by_species())")
             system.potential.check(c)
             if c.n_particles != system.n_particles:
                 raise ValueError(f"configuration has {c.n_particles} particles, system "

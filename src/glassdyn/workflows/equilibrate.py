@@ -95,7 +95,9 @@ def equilibrate(system: SystemPreset, temperature: float, n_configurations: int,
                 run_swap_md(sim, mc, gap // 10, md_steps=10, rng=rng)
             else:
                 sim.run(gap)
-            configurations.append(sim.configuration(with_velocities=False))
+            # swaps move species between particle indices: reorder by species so that every
+            # sampled configuration shares one species array
+            configurations.append(sim.configuration(with_velocities=False).sorted_by_species())
     info = dict(windows=len(energies), window_steps=window_steps, energies=energies, taus=taus,
                 tau=tau, spacing_steps=gap, swap=bool(swap), k=k, seed=seed)
     return configurations, info

@@ -283,8 +283,8 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
     desc = GlassMLPDescriptors(r_max=meta["definition"]["r_max"], n_species=big.potential.n_species)
     feats = np.array([desc.compute(i.configuration, per_particle_energy=i.per_particle_energy).features
                       for i in inh])
-    types = confs[0].types
-    preds = _predict(meta, models, feats, [types] * len(inh))
+    types = confs[0].types  # shared by all: equilibrate() orders particles by species
+    preds = _predict(meta, models, feats, [c.types for c in confs])
     mask = types == meta["species"]
     pos = np.array([i.configuration.positions for i in inh])
     smooth = None

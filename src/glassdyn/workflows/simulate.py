@@ -120,6 +120,10 @@ def simulate(preset: dict, store, workers: int = 1, scheduler=None, progress: bo
         with np.load(conf_file) as d:
             if json.loads(str(d["spec"])) != json.loads(spec.to_json()):
                 raise ValueError(f"{conf_file} belongs to a different campaign; choose another store")
+            if eq.get("swap") and "species_sorted" not in d.files:
+                raise ValueError(f"{conf_file} was written before glassdyn kept each swap-equilibrated "
+                                 "configuration's own species assignment (its campaign ran configurations "
+                                 "1.. with configuration 0's species): delete this store folder and rerun")
             positions, types, box = d["positions"], d["types"], d["box"]
             inherent, energies = d["inherent"], d["energy_per_particle"]
             info = json.loads(str(d["equilibration"]))
@@ -135,12 +139,13 @@ def simulate(preset: dict, store, workers: int = 1, scheduler=None, progress: bo
             f"configurations every {info['spacing_steps']} steps")
         inh = [inherent_structure(c, system.potential) for c in confs]
         positions = np.array([c.positions for c in confs])
-        types = confs[0].types
+        types = confs[0].types  # shared: equilibrate() returns particles ordered by species
         box = confs[0].box
         inherent = np.array([i.configuration.positions for i in inh])
         energies = np.array([i.per_particle_energy for i in inh])
         atomic_savez(conf_file, positions=positions, types=types, box=box, inherent=inherent,
-                      energy_per_particle=energies, spec=spec.to_json(), equilibration=json.dumps(info))
+                      energy_per_particle=energies, spec=spec.to_json(), equilibration=json.dumps(info),
+                      species_sorted=True)
     configurations = [Configuration(x, types, box) for x in positions]
     campaign = Campaign(spec, configurations, store, inherent=list(zip(inherent, energies)),
                         attrs=dict(equilibration=json.dumps(info), preset=json.dumps(preset)))
