@@ -151,7 +151,8 @@ class GlassMLP:
         tw = [shell_weights(p, box, self.distances).float() for p in positions] if needs_space else None
         vw = ([shell_weights(p, box, self.distances).float() for p in positions_val]
               if needs_space else None)
-        f = self._transform()
+        transform = self._transform()
+        f = transform or (lambda x: x)
         tc = [spatial_correlation(f(t), w, n) for t, w, n in zip(ty, tw, tn)] if needs_space else None
         vc = [spatial_correlation(f(t), w, n) for t, w, n in zip(vy, vw, vn)] if needs_space else None
         rng = np.random.default_rng(self.seed)
@@ -168,7 +169,7 @@ class GlassMLP:
                     opt.zero_grad()
                     pred = self.net_(tx[c]).squeeze(-1)
                     loss = glassmlp_loss(pred, ty[c], tw[c] if tw else None, w_v, w_d, tc[c] if tc else None,
-                                         tn[c], self._transform(False))
+                                         tn[c], transform)
                     loss.backward()
                     opt.step()
                 val = self._loss(vx, vy, vw, w_v, w_d, vc, vn)
@@ -192,14 +193,12 @@ class GlassMLP:
         self.net_.eval()
         with torch.no_grad():
             return float(np.mean([glassmlp_loss(self.net_(x).squeeze(-1), t, ws[i] if ws else None, w_v, w_d,
-                                                cs[i] if cs else None, noise[i], self._transform(False))
+                                                cs[i] if cs else None, noise[i], self._transform())
                                   for i, (x, t) in enumerate(zip(xs, ys))]))
 
-    def _transform(self, identity=True):
-        """The field the variance and C(d) terms see: the label itself, or its smooth overlap."""
-        if self.observable == "overlap":
-            return smooth_overlap
-        return (lambda x: x) if identity else None
+    def _transform(self):
+        """Map applied before the variance and C(d) terms: the smooth overlap, or None (the label)."""
+        return smooth_overlap if self.observable == "overlap" else None
 
     # ------------------------------------------------------------------ prediction
     def predict(self, X, definition: dict | None = None):
