@@ -61,10 +61,11 @@ def glassmlp_loss(pred: torch.Tensor, true: torch.Tensor, weights: torch.Tensor 
     training); ``noise`` = label noise variance nu (0: the seed's loss); ``transform`` (optional,
     differentiable) maps the field before the variance and C(d) terms (the smooth overlap of seed
     SM VI for displacement propensities); the MAE term always compares the raw fields."""
-    loss = (pred - true).abs().mean() / true.var(unbiased=False).sqrt()
-    if transform is not None:
-        pred, true = transform(pred), transform(true)
     var_raw = true.var(unbiased=False)
+    loss = (pred - true).abs().mean() / var_raw.sqrt()
+    if transform is not None and (w_v or w_d):  # the MAE-only phases never need the transform
+        pred, true = transform(pred), transform(true)
+        var_raw = true.var(unbiased=False)
     var_true = var_raw - noise
     if noise and var_true <= 0:
         raise ValueError(f"label noise variance {noise:.3g} is not below the label variance {float(var_raw):.3g}")
