@@ -53,7 +53,6 @@ def _q_vectors(box, q_max, max_vectors_per_shell=200, seed=0):
     """Reciprocal lattice vectors 2 pi n / L with |q| <= q_max, at most ``max_vectors_per_shell``
     per shell of width 2 pi / L (deterministic subsample)."""
     box = np.asarray(box, dtype=float)
-    d = box.size
     nmax = np.floor(q_max * box / (2 * np.pi)).astype(int)
     grids = np.meshgrid(*[np.arange(-m, m + 1) for m in nmax], indexing="ij")
     n = np.stack([g.ravel() for g in grids], axis=1)
