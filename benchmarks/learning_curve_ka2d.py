@@ -1,0 +1,91 @@
+"""rho_P of Ridge, MLP(mae) and GlassMLP against the number of training configurations (KA2D).
+
+The seed trains on 100 configurations; the BOTAN benchmark has 8.  This script asks how the
+ranking of the three models changes with the training-set size, on bond-breaking propensities of
+species 1 from one or more glassdyn campaign stores of the same system and temperature (default the
+shipped ``ka2d-T0.45`` store, 24 configurations; add more with ``--store``).  A fixed random set of
+configurations is the test set (``--n-test``), the next ``--n-val`` validate (early stopping, Ridge
+alpha), and the models train on the first n of the rest for n = 2, 4, 8, ... up to all of them.
+GlassMLP is trained with the seed's loss and with the label-noise correction (``label_noise``, the
+replica variance / n_replicas of each configuration).  Prints one line per (time, n) with the
+test set's expected noise ceiling rho_max; last line ``mlp_minus_ridge_at_largest=<x>`` (MLP(mae) minus Ridge at
+the largest n and the last time index asked for).
+"""
+import argparse
+import json
+import time
+
+import numpy as np
+
+from glassdyn.learn import GlassMLP, RidgeBaseline, pearson
+from glassdyn.workflows.campaign import read_store, shipped_store
+from glassdyn.workflows.learning import describe_store
+
+
+def _load(paths):
+    """Descriptors, labels (S, T, N), label noise variances (S, T, N), inherent positions, types, box,
+    times of several stores."""
+    X, Y, V, P, ref = [], [], [], [], None
+    for path in paths:
+        st = read_store(path)
+        key = (json.loads(st["attrs"]["system"])["name"], float(st["attrs"]["temperature"]),
+               tuple(np.round(st["label"]["times"], 6)))
+        if ref is None:
+            ref, types, box = key, st["types"], np.asarray(st["attrs"]["box"], float)
+        elif key != ref or not np.array_equal(st["types"], types):
+            raise SystemExit(f"{path}: system, temperature, times or species differ from the first store")
+        X.append(describe_store(st)[0])
+        Y.append(np.asarray(st["label"]["bond_breaking"], float))
+        V.append(np.asarray(st["label"]["bond_breaking_var"], float) / float(st["attrs"]["n_replicas"]))
+        P.append(np.asarray(st["inherent"], float))
+    return (np.concatenate(X), np.concatenate(Y), np.concatenate(V), np.concatenate(P), types, box,
+            st["label"]["times"])
+
+
+def _rho(model, X, y) -> float:
+    return float(np.mean([pearson(p, t) for p, t in zip(model.predict(X), y)]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--store", action="append", help="campaign store (repeatable; default the shipped ka2d-T0.45)")
+    ap.add_argument("--time-index", type=int, nargs="+", default=[-2, -1])
+    ap.add_argument("--n-test", type=int, default=6)
+    ap.add_argument("--n-val", type=int, default=4)
+    ap.add_argument("--epoch-scale", type=float, default=0.2)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    X, Y, V, P, types, box, times = _load(args.store or [shipped_store("ka2d-T0.45")])
+    m = types == 0
+    perm = np.random.default_rng(args.seed).permutation(len(X))
+    test, val, pool = perm[:args.n_test], perm[args.n_test:args.n_test + args.n_val], perm[args.n_test + args.n_val:]
+    sizes = [n for n in 2 ** np.arange(1, 12) if n < len(pool)] + [len(pool)]
+    print(f"{len(X)} configurations ({len(pool)} for training, {len(val)} validation, {len(test)} test); "
+          f"descriptors in {time.perf_counter() - t0:.0f} s")
+    x = lambda idx: [X[c][m] for c in idx]
+    pos = lambda idx: [P[c][m] for c in idx]
+    for ti in args.time_index:
+        y = lambda idx: [Y[c, ti][m] for c in idx]
+        for n in sizes:
+            tr = pool[:n]
+            alpha = max((0.1, 1.0, 10.0, 100.0, 1000.0), key=lambda a: _rho(RidgeBaseline(a).fit(x(tr), y(tr)), x(val), y(val)))
+            rho = dict(ridge=_rho(RidgeBaseline(alpha).fit(x(tr), y(tr)), x(test), y(test)))
+            rho["mlp"] = _rho(GlassMLP(loss="mae", epoch_scale=args.epoch_scale).fit(x(tr), y(tr), x(val), y(val)),
+                              x(test), y(test))
+            rho["glassmlp"] = _rho(GlassMLP(epoch_scale=args.epoch_scale).fit(
+                x(tr), y(tr), x(val), y(val), pos(tr), pos(val), box=box), x(test), y(test))
+            nu = lambda idx: [V[c, ti][m].mean() for c in idx]
+            rho["corrected"] = _rho(GlassMLP(epoch_scale=args.epoch_scale).fit(
+                x(tr), y(tr), x(val), y(val), pos(tr), pos(val), box=box, label_noise=nu(tr),
+                label_noise_val=nu(val)), x(test), y(test))
+            rho_max = np.mean([np.sqrt(max(0.0, 1 - nu([c])[0] / Y[c, ti][m].var())) for c in test])
+            print(f"t = {times[ti]:7.4g}  n_train = {n:3d}:  Ridge (alpha {alpha:g}) {rho['ridge']:.3f}   "
+                  f"MLP(mae) {rho['mlp']:.3f}   GlassMLP {rho['glassmlp']:.3f}   "
+                  f"GlassMLP noise-corrected {rho['corrected']:.3f}   (rho_max {rho_max:.3f}) "
+                  f"({time.perf_counter() - t0:.0f} s)", flush=True)
+    print(f"mlp_minus_ridge_at_largest={rho['mlp'] - rho['ridge']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
