@@ -14,10 +14,14 @@ must decay, so glassdyn uses |.| and exp(-(R - d)^2 / 2).  The shell weights dep
 (inherent-structure) positions, so they are computed once per configuration.
 
 Optional noise correction (not in the seed): a propensity estimated from n replicas carries
-per-particle noise of variance nu = <Var_replicas(X_i)> / n, uncorrelated between particles, which
-inflates Var(X_true) by nu and lowers C(X_true, d).  With ``noise = nu`` the targets become the
-unbiased Var(X_true) - nu and C = (sum_ij dX_i dX_j g_ij - nu sum_i g_ii) / (sum_i dX_i^2 - N nu).
-The MAE normalisation is unchanged.  ``noise = 0`` is the seed's loss.
+per-particle noise of variance nu = <Var_replicas(X_i)> / n, which inflates Var(X_true) by nu and,
+for noise uncorrelated between particles, lowers C(X_true, d).  With ``noise = nu`` the targets become the
+unbiased Var(X_true) - nu and C = (sum_ij dX_i dX_j g_ij - nu sum_i g_ii) / (sum_i dX_i^2 - N nu),
+unbiased for uncorrelated noise.
+The MAE normalisation is unchanged.  ``noise = 0`` is the seed's loss.  Replica noise of real
+propensities is spatially correlated (a replica relaxes in clusters), so the correction is exact for
+the variance and the denominator but leaves the correlated part of the noise in the numerator of C
+(measured magnitudes in docs/architecture.md).
 """
 from __future__ import annotations
 
