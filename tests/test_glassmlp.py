@@ -1,4 +1,6 @@
 """GlassMLP: loss properties, synthetic recovery vs Ridge, training-only scaling, persistence."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -189,3 +191,23 @@ def test_ensemble_is_the_mean_of_its_seeds(tmp_path):
         GlassMLP.load(tmp_path / "e.npz")
     with pytest.raises(ValueError, match="at least one member"):
         GlassMLPEnsemble(0)
+
+
+def test_collapse_of_the_spatial_phases_is_reported(tmp_path):
+    """With very few configurations the spatial phases can destroy a model (measured on KA2D: validation
+    rho_P 0.53 -> 0.06); fit records the validation rho_P before and after them and warns on a collapse.
+    A deliberately destructive phase 3 (w_d = 500 at lr 0.1) provokes one; the seed's schedule does not."""
+    rng = np.random.default_rng(7)
+    X, y, pos = _data(rng, 4, 150)
+    Xv, yv, pv = _data(rng, 2, 150)
+    wreck = ((40, 5e-3, 0, 0, False), (20, 2e-3, 0, 0, True), (100, 0.1, 0, 500.0, False), (1, 0.1, 0, 500.0, False))
+    with pytest.warns(RuntimeWarning, match="lowered the validation rho_P"):
+        m = GlassMLP(schedule=wreck, min_batches_per_epoch=4).fit(X, y, Xv, yv, pos, pv, box=[20, 20])
+    assert m.validation_rho_["mae_phases"] > 0.8 and m.validation_rho_["final"] < 0.4
+    m.save(tmp_path / "m.npz")
+    assert GlassMLP.load(tmp_path / "m.npz").validation_rho_ == m.validation_rho_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        ok = GlassMLP(schedule=wreck[:2] + ((20, 4e-5, 1.0, 0.5, False),), min_batches_per_epoch=4).fit(
+            X, y, Xv, yv, pos, pv, box=[20, 20])
+    assert ok.validation_rho_["final"] > 0.8

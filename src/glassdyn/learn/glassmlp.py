@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ import torch
 
 from .. import __version__
 from ..dynamics.heterogeneity import smooth_overlap
+from .baselines import pearson
 from .losses import DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
 
 __all__ = ["GlassMLP", "GlassMLPEnsemble", "load_model", "SEED_SCHEDULE"]
@@ -60,6 +62,10 @@ class GlassMLP:
         schedule assumes 100 training configurations (one batch each); with fewer, each epoch
         cycles through reshuffled passes over the configurations so that the number of updates
         stays the seed's.  With >= 100 configurations this is exactly one pass.
+
+    After ``fit``, ``validation_rho_`` holds the mean validation rho_P after the MAE phases
+    ("mae_phases") and at the end ("final"); a RuntimeWarning says so when the variance/spatial
+    phases lost more than half of it (a collapse seen with very few training configurations).
     """
 
     def __init__(self, bottleneck: int = 2, hidden=(10, 10), loss: str = "glassmlp",
@@ -80,6 +86,7 @@ class GlassMLP:
         self.mean_ = self.scale_ = self.net_ = None
         self.definition_ = None
         self.history_ = []
+        self.validation_rho_ = {}
         self.label_noise_ = False
 
     # ------------------------------------------------------------------ data handling
@@ -156,6 +163,7 @@ class GlassMLP:
         tc = [spatial_correlation(f(t), w, n) for t, w, n in zip(ty, tw, tn)] if needs_space else None
         vc = [spatial_correlation(f(t), w, n) for t, w, n in zip(vy, vw, vn)] if needs_space else None
         rng = np.random.default_rng(self.seed)
+        self.history_, self.validation_rho_ = [], {}
         t0 = time.perf_counter()
         for k, (epochs, lr, w_v, w_d, early) in enumerate(phases):
             epochs = max(1, int(round(epochs * self.epoch_scale)))
@@ -186,8 +194,25 @@ class GlassMLP:
                 self.net_.load_state_dict(best_state)
             if self.verbose:
                 print(f"phase {k + 1}: {epoch + 1} epochs, validation loss {self.history_[-1]['val_loss']:.4f}")
+            if k == 1:
+                self.validation_rho_["mae_phases"] = self._validation_rho(vx, y_val)
+        self.validation_rho_["final"] = self._validation_rho(vx, y_val)
+        before, after = self.validation_rho_.get("mae_phases", 0.0), self.validation_rho_["final"]
+        if len(phases) > 2 and before > 0.1 and after < 0.5 * before:
+            warnings.warn(f"GlassMLP: the variance/spatial phases lowered the validation rho_P from {before:.3f} "
+                          f"to {after:.3f}; the model has lost most of its predictive power (seen with very few "
+                          f"training configurations): train an ensemble (--ensemble) or on more configurations",
+                          RuntimeWarning, stacklevel=2)
         self.train_seconds_ = time.perf_counter() - t0
         return self
+
+    def _validation_rho(self, vx, vy) -> float:
+        """Mean rho_P over the validation configurations of the current network."""
+        self.net_.eval()
+        with torch.no_grad():
+            preds = [self.net_(x).squeeze(-1).double().numpy() for x in vx]
+        # a constant prediction (a collapsed network) has no correlation: count it as 0, not NaN
+        return float(np.mean([pearson(p, t) if p.std() > 0 else 0.0 for p, t in zip(preds, vy)]))
 
     def _loss(self, xs, ys, ws, w_v, w_d, cs, noise) -> float:
         self.net_.eval()
@@ -228,7 +253,8 @@ class GlassMLP:
                     seed=self.seed, distances=self.distances, definition=self.definition_,
                     min_batches_per_epoch=self.min_batches_per_epoch,
                     label_noise=self.label_noise_, observable=self.observable,
-                    history=self.history_[-50:], created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+                    validation_rho=self.validation_rho_, history=self.history_[-50:],
+                    created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         return dict(mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
 
     @classmethod
@@ -244,6 +270,7 @@ class GlassMLP:
         model.net_.load_state_dict({k[3:]: torch.from_numpy(data[k]) for k in data if k.startswith("w::")})
         model.history_ = meta["history"]
         model.label_noise_ = meta.get("label_noise", False)
+        model.validation_rho_ = meta.get("validation_rho", {})
         return model
 
     def save(self, path) -> None:
