@@ -67,6 +67,8 @@ def main():
     pos = lambda idx: [P[c][m] for c in idx]
     for ti in args.time_index:
         y = lambda idx: [Y[c, ti][m] for c in idx]
+        nu = lambda idx: [V[c, ti][m].mean() for c in idx]
+        rho_max = np.mean([np.sqrt(max(0.0, 1 - v / t.var())) for v, t in zip(nu(test), y(test))])
         for n in sizes:
             tr = pool[:n]
             alpha = max((0.1, 1.0, 10.0, 100.0, 1000.0), key=lambda a: _rho(RidgeBaseline(a).fit(x(tr), y(tr)), x(val), y(val)))
@@ -75,11 +77,9 @@ def main():
                               x(test), y(test))
             rho["glassmlp"] = _rho(GlassMLP(epoch_scale=args.epoch_scale).fit(
                 x(tr), y(tr), x(val), y(val), pos(tr), pos(val), box=box), x(test), y(test))
-            nu = lambda idx: [V[c, ti][m].mean() for c in idx]
             rho["corrected"] = _rho(GlassMLP(epoch_scale=args.epoch_scale).fit(
                 x(tr), y(tr), x(val), y(val), pos(tr), pos(val), box=box, label_noise=nu(tr),
                 label_noise_val=nu(val)), x(test), y(test))
-            rho_max = np.mean([np.sqrt(max(0.0, 1 - nu([c])[0] / Y[c, ti][m].var())) for c in test])
             print(f"t = {times[ti]:7.4g}  n_train = {n:3d}:  Ridge (alpha {alpha:g}) {rho['ridge']:.3f}   "
                   f"MLP(mae) {rho['mlp']:.3f}   GlassMLP {rho['glassmlp']:.3f}   "
                   f"GlassMLP noise-corrected {rho['corrected']:.3f}   (rho_max {rho_max:.3f}) "
