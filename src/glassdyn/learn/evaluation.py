@@ -7,7 +7,8 @@ with labels (S, T, N), predictions {model name: (S, T, N)} and initial (inherent
 * rho_P(t): Pearson correlation per configuration (mean and std) and pooled over configurations;
   with the labels' replica noise nu (S, T) (optional) also the maximal achievable correlation
   rho_max(t) = < sqrt(1 - nu / Var(X_MD)) > (seed Fig. 5a): the correlation of the finite-replica
-  labels with the infinite-replica propensity, which bounds any prediction from the structure;
+  labels with the infinite-replica propensity, which bounds any prediction from the structure in
+  expectation (replica noise is spatially correlated, so a few test configurations can exceed it);
 * propensity distributions at every time (histograms on common bins);
 * chi4(t) of the field (seed normalisation N_1 Var(Cbar));
 * S4(q, t*) at the time t* of the MD chi4 peak, with the fit chi4~/(1 + (q xi)^2 + A (q xi)^3);
@@ -127,7 +128,8 @@ class PropensityEvaluation:
         ts = self.results["t_star"]
         lines = [f"# t* = {self.results['times'][ts]:.4g} (peak of the MD chi4)"]
         if "rho_max" in self.results:
-            lines.append(f"# maximal achievable rho_P(t*) with these replicas: {self.results['rho_max'][ts]:.3f}")
+            lines.append(f"# expected maximal rho_P(t*) with these replicas (replica-noise ceiling; a finite "
+                         f"test set can exceed it): {self.results['rho_max'][ts]:.3f}")
         lines += ["| source | rho_P(t*) | max_t rho_P | chi4 peak | xi | A |", "|---|---|---|---|---|---|"]
         lines += [f"| {r['source']} | {r['rho_P_at_t_star']:.3f} | {r['rho_P_max']:.3f} | "
                   f"{r['chi4_peak']:.3g} | {r['xi']:.3g} | {r['A']:.3g} |" for r in rows]
@@ -157,7 +159,7 @@ class PropensityEvaluation:
         for name in r["sources"][1:]:
             ax.errorbar(t, r["rho"][name], yerr=r["rho_std"][name], marker="o", ms=3, capsize=2, label=name)
         if "rho_max" in r:
-            ax.plot(t, r["rho_max"], "k-.", lw=1, label="max. achievable (replica noise)")
+            ax.plot(t, r["rho_max"], "k-.", lw=1, label="expected max. (replica noise)")
         ax.set(xscale="log", xlabel="t", ylabel=r"$\rho_P$", ylim=(min(0, ax.get_ylim()[0]), 1))
         ax.legend()
         save(fig, "rho_p.png")

@@ -241,8 +241,9 @@ def evaluate_store(folder, store_path, out, configurations=None, log=print):
     np.savez(out / "predictions.npz", configurations=np.asarray(idx), times=np.asarray(meta["times"]),
              labels=labels, **{k: v for k, v in res["predictions"].items()})
     if "rho_max" in ev.results:
-        log(f"  maximal achievable rho_P(t*) with {int(np.mean(store['label']['replicas_done']))} replicas "
-            f"(label noise): {ev.results['rho_max'][ev.results['t_star']]:.3f}")
+        log(f"  expected maximal rho_P(t*) with {int(np.mean(store['label']['replicas_done']))} replicas "
+            f"(replica-noise ceiling, not a bound for a finite test set): "
+            f"{ev.results['rho_max'][ev.results['t_star']]:.3f}")
     for row in ev.table():
         log(f"  {row['source']:9s} rho_P(t*) = {row['rho_P_at_t_star']:.3f}  chi4 peak = "
             f"{row['chi4_peak']:.3g}  xi = {row['xi']:.3g}")
