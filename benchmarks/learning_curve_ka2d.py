@@ -71,7 +71,8 @@ def main():
         rho_max = np.mean([np.sqrt(max(0.0, 1 - v / t.var())) for v, t in zip(nu(test), y(test))])
         for n in sizes:
             tr = pool[:n]
-            alpha = max((0.1, 1.0, 10.0, 100.0, 1000.0), key=lambda a: _rho(RidgeBaseline(a).fit(x(tr), y(tr)), x(val), y(val)))
+            alpha = max((0.1, 1.0, 10.0, 100.0, 1000.0),
+                        key=lambda a: _rho(RidgeBaseline(a).fit(x(tr), y(tr)), x(val), y(val)))
             rho = dict(ridge=_rho(RidgeBaseline(alpha).fit(x(tr), y(tr)), x(test), y(test)))
             rho["mlp"] = _rho(GlassMLP(loss="mae", epoch_scale=args.epoch_scale).fit(x(tr), y(tr), x(val), y(val)),
                               x(test), y(test))

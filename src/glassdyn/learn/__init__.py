@@ -3,5 +3,5 @@ from .baselines import RidgeBaseline, pearson, single_descriptor_correlations
 from .glassmlp import SEED_SCHEDULE, GlassMLP, GlassMLPEnsemble, load_model
 from .losses import glassmlp_loss, shell_weights, spatial_correlation
 
-__all__ = ["GlassMLP", "GlassMLPEnsemble", "load_model", "SEED_SCHEDULE", "RidgeBaseline", "pearson", "single_descriptor_correlations",
-           "glassmlp_loss", "shell_weights", "spatial_correlation"]
+__all__ = ["GlassMLP", "GlassMLPEnsemble", "load_model", "SEED_SCHEDULE", "RidgeBaseline", "pearson",
+           "single_descriptor_correlations", "glassmlp_loss", "shell_weights", "spatial_correlation"]

@@ -201,8 +201,8 @@ class GlassMLP:
         if len(phases) > 2 and before > 0.1 and after < 0.5 * before:
             warnings.warn(f"GlassMLP: the variance/spatial phases lowered the validation rho_P from {before:.3f} "
                           f"to {after:.3f}; the model has lost most of its predictive power (seen with very few "
-                          f"training configurations): train an ensemble (GlassMLPEnsemble, `glassdyn train --ensemble`) "
-                          f"or on more configurations",
+                          f"training configurations): train an ensemble (GlassMLPEnsemble, "
+                          f"`glassdyn train --ensemble`) or on more configurations",
                           RuntimeWarning, stacklevel=2)
         self.train_seconds_ = time.perf_counter() - t0
         return self

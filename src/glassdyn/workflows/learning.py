@@ -132,7 +132,8 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                 times=[float(store["label"]["times"][t]) for t in times], kinds=list(kinds), split=split,
                 definition=definition, store=str(Path(store_path).resolve()), seed=seed,
                 epoch_scale=epoch_scale, ridge_alpha=ridge_alpha, observable=observable,
-                noise_corrected=bool(noise_corrected), ensemble=int(ensemble), distances=list(extra.get("distances", DISTANCES)),
+                noise_corrected=bool(noise_corrected), ensemble=int(ensemble),
+                distances=list(extra.get("distances", DISTANCES)),
                 train_seconds=time.perf_counter() - t0,
                 system=store["attrs"]["system"], temperature=float(store["attrs"]["temperature"]))
     (out / "models.json").write_text(json.dumps(meta, indent=1))
