@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from glassdyn.learn import GlassMLP, GlassMLPEnsemble, RidgeBaseline, pearson
+from glassdyn.learn import GlassMLP, GlassMLPEnsemble, RidgeBaseline, mean_pearson
 from quality_botan import ROOT, data
 
 
@@ -59,7 +59,7 @@ class _Trees:
 
 
 def _rho(model, X, y) -> float:
-    return float(np.mean([pearson(p, t) for p, t in zip(model.predict(X), y)]))
+    return mean_pearson(model.predict(X), y)
 
 
 def main():

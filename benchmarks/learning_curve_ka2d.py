@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from glassdyn.learn import GlassMLP, RidgeBaseline, pearson
+from glassdyn.learn import GlassMLP, RidgeBaseline, mean_pearson
 from glassdyn.workflows.campaign import read_store, shipped_store
 from glassdyn.workflows.learning import describe_store
 
@@ -43,7 +43,7 @@ def _load(paths):
 
 
 def _rho(model, X, y) -> float:
-    return float(np.mean([pearson(p, t) for p, t in zip(model.predict(X), y)]))
+    return mean_pearson(model.predict(X), y)
 
 
 def main():

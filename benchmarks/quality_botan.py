@@ -23,7 +23,7 @@ import numpy as np
 
 from glassdyn.dynamics import chi4, displacement, smooth_overlap
 from glassdyn.io import read_botan_npz
-from glassdyn.learn import GlassMLPEnsemble, RidgeBaseline, pearson
+from glassdyn.learn import GlassMLPEnsemble, RidgeBaseline, mean_pearson
 from glassdyn.structure import GlassMLPDescriptors
 from glassdyn.systems import get_potential
 from glassdyn.workflows import inherent_structure
@@ -90,7 +90,7 @@ def main():
         noise, noise_val = nu[:8], nu[8:]
         print(f"label noise / label variance: {np.mean([n / d[1].var() for n, d in zip(nu, train)]):.3f}")
     alphas = [0.1, 1.0, 10.0, 100.0, 1000.0]
-    val = [np.mean([pearson(p, t) for p, t in zip(RidgeBaseline(a).fit(X, y).predict(Xv), yv)]) for a in alphas]
+    val = [mean_pearson(RidgeBaseline(a).fit(X, y).predict(Xv), yv) for a in alphas]
     alpha = alphas[int(np.argmax(val))]
     print(f"Ridge alpha on validation: {dict(zip(alphas, np.round(val, 4)))} -> {alpha}")
     t0 = time.perf_counter()
@@ -104,7 +104,7 @@ def main():
         "Ridge": RidgeBaseline(alpha=alpha).fit(X, y),
     }
     print(f"training: {time.perf_counter() - t0:.0f} s")
-    rho = {n: float(np.mean([pearson(m.predict(x), t) for x, t in zip(Xt, yt)])) for n, m in models.items()}
+    rho = {n: mean_pearson(m.predict(Xt), yt) for n, m in models.items()}
     rho_max = np.mean([np.sqrt(1 - d[5] / d[1].var()) for d in test])  # seed Fig. 5a, dash-dotted
     print(f"expected maximal rho_P with 32 replicas (replica-noise ceiling): {rho_max:.3f}")
     md_chi4 = chi4(np.array([smooth_overlap(t) for t in yt]))[0]  # N_1 Var(mean overlap), seed SM VI

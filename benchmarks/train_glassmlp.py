@@ -9,7 +9,7 @@ import time
 import numpy as np
 import torch
 
-from glassdyn.learn import GlassMLP, pearson
+from glassdyn.learn import GlassMLP, mean_pearson
 
 
 def data(rng, S, N=600, M=256, L=32.9):
@@ -34,7 +34,7 @@ def main():
     model = GlassMLP(seed=0).fit(train[0], train[1], val[0], val[1], train[2], val[2], box=[32.9, 32.9])
     seconds = time.perf_counter() - t
     epochs = [sum(1 for h in model.history_ if h["phase"] == p) for p in (1, 2, 3, 4)]
-    rho = np.mean([pearson(model.predict(x), y) for x, y in zip(test[0], test[1])])
+    rho = mean_pearson(model.predict(test[0]), test[1])
     print(f"epochs per phase {epochs}; test rho_P = {rho:.3f}")
     print(f"train_seconds={seconds:.1f}")
 

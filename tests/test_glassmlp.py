@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from glassdyn.learn import (GlassMLP, RidgeBaseline, glassmlp_loss, pearson, shell_weights,
+from glassdyn.learn import (GlassMLP, RidgeBaseline, glassmlp_loss, mean_pearson, pearson, shell_weights,
                             spatial_correlation)
 
 M = 20
@@ -84,11 +84,22 @@ def test_loss_gradient_matches_finite_differences():
                                     atol=1e-5)
 
 
+def test_mean_pearson_averages_configurations_and_scores_a_constant_as_zero():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=50), rng.normal(size=50)
+    assert mean_pearson([a], [2 * a + 1]) == pytest.approx(1.0)
+    assert mean_pearson([a, -a], [a, a]) == pytest.approx(0.0)
+    assert mean_pearson([a, b], [b, b]) == pytest.approx((pearson(a, b) + 1) / 2)
+    assert mean_pearson([np.ones(50), a], [b, a]) == pytest.approx(0.5)  # collapsed network: 0, not NaN
+    with pytest.raises(ValueError, match="one prediction per configuration"):
+        mean_pearson([a], [a, b])
+
+
 def test_recovers_nonlinear_target_better_than_ridge(trained):
     model, train, test = trained
-    rho = np.mean([pearson(model.predict(x), y) for x, y in zip(test[0], test[1])])
+    rho = mean_pearson(model.predict(test[0]), test[1])
     ridge = RidgeBaseline().fit(train[0], train[1])
-    rho_ridge = np.mean([pearson(ridge.predict(x), y) for x, y in zip(test[0], test[1])])
+    rho_ridge = mean_pearson(ridge.predict(test[0]), test[1])
     assert rho > 0.7
     assert rho > rho_ridge + 0.15
     # the bottleneck sees the two true combinations: its 2D weight subspace aligns with span(W1, W2)

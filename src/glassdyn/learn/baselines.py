@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RidgeBaseline", "pearson", "single_descriptor_correlations"]
+__all__ = ["RidgeBaseline", "pearson", "mean_pearson", "single_descriptor_correlations"]
 
 
 def pearson(a, b) -> float:
@@ -14,6 +14,17 @@ def pearson(a, b) -> float:
     a = a - a.mean()
     b = b - b.mean()
     return float(a @ b / np.sqrt((a @ a) * (b @ b)))
+
+
+def mean_pearson(predictions, labels) -> float:
+    """rho_P averaged over configurations (the seed's figure of merit): ``predictions`` and ``labels``
+    are sequences of per-configuration fields (N_c,).  A constant prediction (a collapsed network)
+    has no correlation and counts as 0, not NaN."""
+    predictions, labels = list(predictions), list(labels)
+    if len(predictions) != len(labels) or not labels:
+        raise ValueError(f"need one prediction per configuration: got {len(predictions)} predictions "
+                         f"for {len(labels)} label fields")
+    return float(np.mean([pearson(p, t) if np.std(p) > 0 else 0.0 for p, t in zip(predictions, labels)]))
 
 
 class RidgeBaseline:

@@ -25,7 +25,7 @@ import torch
 
 from .. import __version__
 from ..dynamics.heterogeneity import smooth_overlap
-from .baselines import pearson
+from .baselines import mean_pearson
 from .losses import DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
 
 __all__ = ["GlassMLP", "GlassMLPEnsemble", "load_model", "SEED_SCHEDULE"]
@@ -212,8 +212,7 @@ class GlassMLP:
         self.net_.eval()
         with torch.no_grad():
             preds = [self.net_(x).squeeze(-1).double().numpy() for x in vx]
-        # a constant prediction (a collapsed network) has no correlation: count it as 0, not NaN
-        return float(np.mean([pearson(p, t) if p.std() > 0 else 0.0 for p, t in zip(preds, vy)]))
+        return mean_pearson(preds, vy)
 
     def _loss(self, xs, ys, ws, w_v, w_d, cs, noise) -> float:
         self.net_.eval()
