@@ -52,6 +52,7 @@ def main():
     ap.add_argument("--time-index", type=int, nargs="+", default=[-2, -1])
     ap.add_argument("--n-test", type=int, default=6)
     ap.add_argument("--n-val", type=int, default=4)
+    ap.add_argument("--sizes", type=int, nargs="+", help="training-set sizes (default 2, 4, 8, ... and all)")
     ap.add_argument("--epoch-scale", type=float, default=0.2)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
@@ -60,7 +61,9 @@ def main():
     m = types == 0
     perm = np.random.default_rng(args.seed).permutation(len(X))
     test, val, pool = perm[:args.n_test], perm[args.n_test:args.n_test + args.n_val], perm[args.n_test + args.n_val:]
-    sizes = [n for n in 2 ** np.arange(1, 12) if n < len(pool)] + [len(pool)]
+    sizes = args.sizes or [n for n in 2 ** np.arange(1, 12) if n < len(pool)] + [len(pool)]
+    if max(sizes) > len(pool) or min(sizes) < 1:
+        raise SystemExit(f"--sizes must lie in 1..{len(pool)} (the configurations left for training)")
     print(f"{len(X)} configurations ({len(pool)} for training, {len(val)} validation, {len(test)} test); "
           f"descriptors in {time.perf_counter() - t0:.0f} s")
     x = lambda idx: [X[c][m] for c in idx]
@@ -85,6 +88,7 @@ def main():
                   f"MLP(mae) {rho['mlp']:.3f}   GlassMLP {rho['glassmlp']:.3f}   "
                   f"GlassMLP noise-corrected {rho['corrected']:.3f}   (rho_max {rho_max:.3f}) "
                   f"({time.perf_counter() - t0:.0f} s)", flush=True)
+    print(f"glassmlp_corrected_minus_ridge_at_largest={rho['corrected'] - rho['ridge']:.3f}")
     print(f"mlp_minus_ridge_at_largest={rho['mlp'] - rho['ridge']:.3f}")
 
 
