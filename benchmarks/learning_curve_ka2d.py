@@ -5,11 +5,12 @@ ranking of the three models changes with the training-set size, on bond-breaking
 species 1 from one or more glassdyn campaign stores of the same system and temperature (default the
 shipped ``ka2d-T0.45`` store, 24 configurations; add more with ``--store``).  A fixed random set of
 configurations is the test set (``--n-test``), the next ``--n-val`` validate (early stopping, Ridge
-alpha), and the models train on the first n of the rest for n = 2, 4, 8, ... up to all of them.
-GlassMLP is trained with the seed's loss and with the label-noise correction (``label_noise``, the
+alpha), and the models train on the first n of the rest for n = 2, 4, 8, ... up to all of them
+(or ``--sizes``); ``--ensemble k`` averages k seeds per network model.  GlassMLP is trained with the seed's loss and with the label-noise correction (``label_noise``, the
 replica variance / n_replicas of each configuration).  Prints one line per (time, n) with the
-test set's expected noise ceiling rho_max; last line ``mlp_minus_ridge_at_largest=<x>`` (MLP(mae) minus Ridge at
-the largest n and the last time index asked for).
+test set's expected noise ceiling rho_max, then the noise-corrected GlassMLP minus Ridge and, last,
+``mlp_minus_ridge_at_largest=<x>`` (MLP(mae) minus Ridge), both at the largest n and the last time
+index asked for.
 """
 import argparse
 import json
@@ -17,7 +18,7 @@ import time
 
 import numpy as np
 
-from glassdyn.learn import GlassMLP, RidgeBaseline, mean_pearson
+from glassdyn.learn import GlassMLPEnsemble, RidgeBaseline, mean_pearson
 from glassdyn.workflows.campaign import read_store, shipped_store
 from glassdyn.workflows.learning import describe_store
 
@@ -54,6 +55,7 @@ def main():
     ap.add_argument("--n-val", type=int, default=4)
     ap.add_argument("--sizes", type=int, nargs="+", help="training-set sizes (default 2, 4, 8, ... and all)")
     ap.add_argument("--epoch-scale", type=float, default=0.2)
+    ap.add_argument("--ensemble", type=int, default=1, help="seeds averaged per network model")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -77,11 +79,11 @@ def main():
             alpha = max((0.1, 1.0, 10.0, 100.0, 1000.0),
                         key=lambda a: _rho(RidgeBaseline(a).fit(x(tr), y(tr)), x(val), y(val)))
             rho = dict(ridge=_rho(RidgeBaseline(alpha).fit(x(tr), y(tr)), x(test), y(test)))
-            rho["mlp"] = _rho(GlassMLP(loss="mae", epoch_scale=args.epoch_scale).fit(x(tr), y(tr), x(val), y(val)),
-                              x(test), y(test))
-            rho["glassmlp"] = _rho(GlassMLP(epoch_scale=args.epoch_scale).fit(
+            net = lambda **kw: GlassMLPEnsemble(args.ensemble, epoch_scale=args.epoch_scale, **kw)
+            rho["mlp"] = _rho(net(loss="mae").fit(x(tr), y(tr), x(val), y(val)), x(test), y(test))
+            rho["glassmlp"] = _rho(net().fit(
                 x(tr), y(tr), x(val), y(val), pos(tr), pos(val), box=box), x(test), y(test))
-            rho["corrected"] = _rho(GlassMLP(epoch_scale=args.epoch_scale).fit(
+            rho["corrected"] = _rho(net().fit(
                 x(tr), y(tr), x(val), y(val), pos(tr), pos(val), box=box, label_noise=nu(tr),
                 label_noise_val=nu(val)), x(test), y(test))
             print(f"t = {times[ti]:7.4g}  n_train = {n:3d}:  Ridge (alpha {alpha:g}) {rho['ridge']:.3f}   "
