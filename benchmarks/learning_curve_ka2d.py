@@ -71,6 +71,7 @@ def main():
           f"descriptors in {time.perf_counter() - t0:.0f} s")
     x = lambda idx: [X[c][m] for c in idx]
     pos = lambda idx: [P[c][m] for c in idx]
+    net = lambda **kw: GlassMLPEnsemble(args.ensemble, epoch_scale=args.epoch_scale, **kw)
     for ti in args.time_index:
         y = lambda idx: [Y[c, ti][m] for c in idx]
         nu = lambda idx: [V[c, ti][m].mean() for c in idx]
@@ -80,7 +81,6 @@ def main():
             alpha = max((0.1, 1.0, 10.0, 100.0, 1000.0),
                         key=lambda a: _rho(RidgeBaseline(a).fit(x(tr), y(tr)), x(val), y(val)))
             rho = dict(ridge=_rho(RidgeBaseline(alpha).fit(x(tr), y(tr)), x(test), y(test)))
-            net = lambda **kw: GlassMLPEnsemble(args.ensemble, epoch_scale=args.epoch_scale, **kw)
             rho["mlp"] = _rho(net(loss="mae").fit(x(tr), y(tr), x(val), y(val)), x(test), y(test))
             rho["glassmlp"] = _rho(net().fit(
                 x(tr), y(tr), x(val), y(val), pos(tr), pos(val), box=box), x(test), y(test))
