@@ -133,7 +133,7 @@ def _predict(args) -> int:
     from .structure.descriptors import GlassMLPDescriptors
     from .systems import get_potential
     from .workflows import inherent_structure
-    from .workflows.learning import _predict as predict_features, load_models, predict_store
+    from .workflows.learning import _predict as predict_features, load_models, model_cutoff, predict_store
 
     try:
         if args.store:
@@ -146,17 +146,17 @@ def _predict(args) -> int:
                 raise ValueError("give --store, or trajectory files with --potential")
             meta, models = load_models(args.models)
             pot = get_potential(args.potential)
-            desc = GlassMLPDescriptors(r_max=meta["definition"]["r_max"], n_species=pot.n_species)
+            desc = GlassMLPDescriptors(cutoff=model_cutoff(meta), n_species=pot.n_species)
             feats, positions, types = [], [], None
             for path in args.inputs:
                 conf = read_trajectory(path, args.format).frame(args.frame)
                 inh = inherent_structure(conf, pot)
-                feats.append(desc.compute(inh.configuration, per_particle_energy=inh.per_particle_energy).features)
+                feats.append(desc.compute(inh.configuration, pot, per_particle_energy=inh.per_particle_energy).features)
                 positions.append(inh.configuration.positions)
                 types = conf.types
             if len({f.shape for f in feats}) != 1:
                 raise ValueError("all input configurations must have the same number of particles")
-            preds = predict_features(meta, models, np.array(feats), [types] * len(feats))
+            preds = predict_features(meta, models, np.array(feats), [types] * len(feats), desc.definition())
             positions = np.array(positions)
     except ValueError as exc:
         raise SystemExit(f"glassdyn: error: {exc}")
@@ -399,7 +399,7 @@ def _describe(args) -> int:
             inh = inherent_structure(conf, potential)
             conf, energies = inh.configuration, inh.per_particle_energy
             print(f"quenched: E_IS/N = {inh.energy / conf.n_particles:.6f}, max|F| = {inh.max_force:.1e}")
-        desc = GlassMLPDescriptors(r_max=args.r_max).compute(conf, potential, per_particle_energy=energies)
+        desc = GlassMLPDescriptors(cutoff=args.cutoff).compute(conf, potential, per_particle_energy=energies)
     except (ValueError, IndexError) as exc:
         raise SystemExit(f"glassdyn: error: {exc}")
     out = Path(args.out)
@@ -662,7 +662,8 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--frame", type=int, default=0)
     ds.add_argument("--potential", help="potential preset for the energy descriptors (e.g. ka2d)")
     ds.add_argument("--quench", action="store_true", help="quench to the inherent structure first")
-    ds.add_argument("--r-max", type=float, default=None, help="coarse-graining cap (training box / 2)")
+    ds.add_argument("--cutoff", type=float, default=20.0,
+                    help="coarse-graining cut-off (default 20, the reference's; a model's own for predictions)")
     ds.add_argument("--out", default="describe")
     ds.set_defaults(func=_describe)
 

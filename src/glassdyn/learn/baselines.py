@@ -2,7 +2,12 @@
 descriptors, and single-descriptor correlations.  MLP(mae) is ``GlassMLP(loss="mae")``."""
 from __future__ import annotations
 
+import json
+import zipfile
+
 import numpy as np
+
+from ..structure.descriptors import check_definition
 
 __all__ = ["RidgeBaseline", "pearson", "mean_pearson", "single_descriptor_correlations"]
 
@@ -29,19 +34,22 @@ def mean_pearson(predictions, labels) -> float:
 
 class RidgeBaseline:
     """Ridge regression on descriptors standardised with training statistics (fit/predict on
-    lists over configurations, like GlassMLP)."""
+    lists over configurations, like GlassMLP).  Like GlassMLP it records the descriptor definition
+    it was fitted on and refuses descriptors of another definition."""
 
     def __init__(self, alpha: float = 1.0):
         self.alpha = float(alpha)
         self.model_ = None
+        self.definition_ = None
 
-    def fit(self, X, y, **_ignored) -> "RidgeBaseline":
+    def fit(self, X, y, definition: dict | None = None) -> "RidgeBaseline":
         from sklearn.linear_model import Ridge
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
         self.model_ = make_pipeline(StandardScaler(), Ridge(alpha=self.alpha))
         self.model_.fit(np.concatenate(X), np.concatenate(y))
+        self.definition_ = definition
         return self
 
     def predict(self, X, definition=None):
@@ -55,6 +63,7 @@ class RidgeBaseline:
                 raise ValueError(f"model expects (N, {scaler.mean_.size}) descriptors, got {x.shape}")
             if not np.all(np.isfinite(x)):
                 raise ValueError("descriptors contain NaN or inf")
+        check_definition(self.definition_, definition)
         out = [self.model_.predict(x) for x in X]
         return out[0] if single else out
 
@@ -64,7 +73,7 @@ class RidgeBaseline:
             raise RuntimeError("nothing to save: fit the model first")
         scaler, ridge = self.model_
         np.savez(path, kind="ridge", alpha=self.alpha, mean=scaler.mean_, scale=scaler.scale_,
-                 coef=ridge.coef_, intercept=ridge.intercept_)
+                 coef=ridge.coef_, intercept=ridge.intercept_, definition=json.dumps(self.definition_))
 
     @classmethod
     def load(cls, path) -> "RidgeBaseline":
@@ -81,7 +90,8 @@ class RidgeBaseline:
             scaler.mean_, scaler.scale_ = d["mean"], d["scale"]
             scaler.var_, scaler.n_features_in_ = d["scale"] ** 2, d["mean"].size
             ridge.coef_, ridge.intercept_, ridge.n_features_in_ = d["coef"], float(d["intercept"]), d["mean"].size
-        except (OSError, KeyError, ValueError) as exc:
+            model.definition_ = json.loads(str(d["definition"])) if "definition" in d else None
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise ValueError(f"{path}: not a glassdyn Ridge model ({exc})") from None
         model.model_ = make_pipeline(scaler, ridge)
         return model

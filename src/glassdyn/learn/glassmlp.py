@@ -25,6 +25,7 @@ import torch
 
 from .. import __version__
 from ..dynamics.heterogeneity import smooth_overlap
+from ..structure.descriptors import check_definition
 from .baselines import mean_pearson
 from .losses import DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
 
@@ -102,8 +103,7 @@ class GlassMLP:
         if self.mean_ is not None:
             if m != self.mean_.size:
                 raise ValueError(f"model expects {self.mean_.size} descriptors, got {m}")
-            if definition is not None and self.definition_ is not None and definition != self.definition_:
-                raise ValueError("descriptor definition differs from the one the model was trained on")
+            check_definition(self.definition_, definition)
         return X
 
     def _tensor(self, x):

@@ -3,8 +3,8 @@
 A *model folder* holds one GlassMLP (and optionally the baselines) per label time:
 ``glassmlp_t{i}.npz``, ``mlp_mae_t{i}.npz``, ``ridge_t{i}.npz`` and ``models.json`` (label kind,
 species, times, split by configuration, descriptor definition, training store and seeds).  The
-descriptor definition -- including r_max = half the *training* box -- travels with the model, so
-predictions on larger systems use the coarse-graining of the training data.
+descriptor definition (the reference's by default: cut-off 20, radical Voronoi radii) travels with
+the model, so predictions on other systems use the coarse-graining of the training data.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from .. import __version__
 from ..learn.baselines import RidgeBaseline
 from ..learn.glassmlp import GlassMLP, GlassMLPEnsemble, load_model
 from ..learn.losses import DISTANCES
-from ..structure.descriptors import GlassMLPDescriptors
+from ..structure.coarse_grain import REFERENCE_CUTOFF
+from ..structure.descriptors import DEFINITION_KIND, GlassMLPDescriptors
 from ..systems.configuration import Configuration
 from ..systems.potentials import LennardJonesMixture
 from .campaign import read_store
@@ -29,11 +30,12 @@ __all__ = ["describe_store", "split_configurations", "train_models", "load_model
 MODEL_KINDS = ("glassmlp", "mlp_mae", "ridge")
 
 
-def describe_store(store: dict, r_max: float | None = None, progress: bool = False,
+def describe_store(store: dict, cutoff: float = REFERENCE_CUTOFF, progress: bool = False,
                    configurations=None) -> tuple:
     """Descriptors of the inherent structures of a campaign store (default all configurations).
 
-    Returns (features (S, N, M), definition dict).  r_max defaults to half the store's box.
+    Returns (features (S, N, M), definition dict).  cutoff: coarse-graining cut-off (default the
+    reference's 20; half the box makes descriptors exactly invariant under periodic tiling).
     """
     from tqdm import tqdm
 
@@ -42,13 +44,12 @@ def describe_store(store: dict, r_max: float | None = None, progress: bool = Fal
     system = json.loads(store["attrs"]["system"])
     pot = LennardJonesMixture.from_dict(system["potential"])
     box = np.asarray(store["attrs"]["box"], dtype=float)
-    r_max = 0.5 * float(box.min()) if r_max is None else float(r_max)
-    desc = GlassMLPDescriptors(r_max=r_max, n_species=pot.n_species)
+    desc = GlassMLPDescriptors(cutoff=cutoff, n_species=pot.n_species)
     idx = range(len(store["inherent"])) if configurations is None else configurations
     feats = []
     for x, e in tqdm([(store["inherent"][c], store["energy_per_particle"][c]) for c in idx],
                      desc="descriptors", disable=not progress):
-        feats.append(desc.compute(Configuration(x, store["types"], box), per_particle_energy=e).features)
+        feats.append(desc.compute(Configuration(x, store["types"], box), pot, per_particle_energy=e).features)
     return np.array(feats), desc.definition()
 
 
@@ -73,7 +74,8 @@ def _labels(store: dict, label: str) -> np.ndarray:
 def train_models(store_path, out, label: str = "bond_breaking", species: int = 0, times=None,
                  kinds=MODEL_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
                  ridge_alpha: float = 10.0, observable: str | None = None, noise_corrected: bool = False,
-                 distances=None, ensemble: int = 1, progress: bool = True, log=print) -> dict:
+                 distances=None, ensemble: int = 1, cutoff: float = REFERENCE_CUTOFF, progress: bool = True,
+                 log=print) -> dict:
     """Train the chosen model kinds at the chosen time indices (default all) on a campaign store.
 
     observable : field of GlassMLP's variance and C(d) loss terms; default "overlap" for displacement
@@ -83,6 +85,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     distances : shell distances d of the C(d) term (default the seed's 2, 4, 6).
     ensemble : > 1 trains that many seeds (seed, seed + 1, ...) of GlassMLP and MLP(mae) and
         predicts with their mean.
+    cutoff : coarse-graining cut-off of the descriptors (default the reference's 20).
     """
     store = read_store(store_path)
     observable = observable or ("overlap" if label == "displacement" else "field")
@@ -98,7 +101,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     if any(t < 0 or t >= T for t in times):
         raise ValueError(f"time indices must be in [0, {T - 1}]")
     split = split or split_configurations(S, seed=seed)
-    X_all, definition = describe_store(store, progress=progress)
+    X_all, definition = describe_store(store, cutoff=cutoff, progress=progress)
     mask = types == species
     box = np.asarray(store["attrs"]["box"], dtype=float)
     pos = store["inherent"]
@@ -114,7 +117,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
         nu = None if noise is None else {k: [noise[c, t] for c in v] for k, v in split.items()}
         for kind in kinds:
             if kind == "ridge":
-                m = RidgeBaseline(alpha=ridge_alpha).fit(sel["train"], y["train"])
+                m = RidgeBaseline(alpha=ridge_alpha).fit(sel["train"], y["train"], definition=definition)
             elif kind == "mlp_mae":
                 m = _net(ensemble, seed, loss="mae", epoch_scale=epoch_scale).fit(
                     sel["train"], y["train"], sel["validation"], y["validation"], definition=definition)
@@ -158,6 +161,16 @@ def _label_noise(store: dict, label: str, mask) -> np.ndarray:
     return var.mean(axis=2) / np.asarray(store["label"]["replicas_done"], dtype=float)[:, None]
 
 
+def model_cutoff(meta: dict) -> float:
+    """The coarse-graining cut-off of a model folder's descriptors; refuses folders made with a
+    descriptor definition this version no longer computes."""
+    definition = meta.get("definition", {})
+    if definition.get("kind") != DEFINITION_KIND:
+        raise ValueError(f"models were trained on descriptors of kind {definition.get('kind')!r}; this "
+                         f"glassdyn computes {DEFINITION_KIND!r} (the reference definition): retrain them")
+    return float(definition["cutoff"])
+
+
 def load_models(folder) -> tuple:
     """(meta, {kind: [model per time]}) of a model folder, with clear errors."""
     folder = Path(folder)
@@ -174,14 +187,15 @@ def load_models(folder) -> tuple:
     return meta, models
 
 
-def predict(folder, features, kinds=None) -> dict:
-    """Predictions {kind: (S, T_models, N)} for descriptor arrays (S, N, M) of any system size;
-    particles of other species than the model's are NaN."""
+def predict(folder, features, definition: dict, kinds=None) -> dict:
+    """Predictions {kind: (S, T_models, N)} for descriptor arrays (S, N, M) of any system size,
+    computed with ``definition`` (``GlassMLPDescriptors.definition()``; refused unless it is the
+    models' own); particles of other species than the model's are NaN."""
     meta, models = load_models(folder)
-    return _predict(meta, models, features, None, kinds)
+    return _predict(meta, models, features, None, definition, kinds)
 
 
-def _predict(meta, models, features, types, kinds=None):
+def _predict(meta, models, features, types, definition, kinds=None):
     feats = np.asarray(features, dtype=float)
     out = {}
     for kind in kinds or meta["kinds"]:
@@ -189,10 +203,7 @@ def _predict(meta, models, features, types, kinds=None):
         for s, x in enumerate(feats):
             mask = np.ones(len(x), bool) if types is None else np.asarray(types[s]) == meta["species"]
             for j, m in enumerate(models[kind]):
-                if kind == "ridge":
-                    res[s, j, mask] = m.predict(x[mask])
-                else:
-                    res[s, j, mask] = m.predict(x[mask], definition=meta["definition"])
+                res[s, j, mask] = m.predict(x[mask], definition=definition)
         out[kind] = res
     return out
 
@@ -202,12 +213,10 @@ def predict_store(folder, store_path, configurations=None, kinds=None) -> dict:
     meta, models = load_models(folder)
     store = read_store(store_path)
     idx = list(range(len(store["inherent"]))) if configurations is None else list(configurations)
-    feats, definition = describe_store(store, r_max=meta["definition"]["r_max"], configurations=idx)
-    if definition["names"] != meta["definition"]["names"]:
-        raise ValueError("the store's descriptors differ from the model's (species or lengths)")
+    feats, definition = describe_store(store, cutoff=model_cutoff(meta), configurations=idx)
     types = [store["types"]] * len(idx)
     return dict(meta=meta, store=store, configurations=idx,
-                predictions=_predict(meta, models, feats, types, kinds))
+                predictions=_predict(meta, models, feats, types, definition, kinds))
 
 
 def evaluate_store(folder, store_path, out, configurations=None, log=print):
@@ -257,7 +266,7 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
 
     The large system is equilibrated at the training temperature with the campaign tools
     (:func:`~glassdyn.workflows.equilibrate.equilibrate`, MD + swap for KA2D), quenched, described
-    with the *training* r_max, and predicted; S4(q, t) down to q = 2 pi / L_large is computed from
+    with the model's descriptor definition, and predicted; S4(q, t) down to q = 2 pi / L_large is computed from
     the predictions and fitted.  Returns dict(system, times, configurations, predictions, s4, fits,
     seconds).
     """
@@ -282,11 +291,11 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
     t_eq = time.perf_counter() - t0
     log(f"  equilibrated {n_configurations} configurations in {t_eq:.0f} s ({info['windows']} windows)")
     inh = [inherent_structure(c, big.potential) for c in confs]
-    desc = GlassMLPDescriptors(r_max=meta["definition"]["r_max"], n_species=big.potential.n_species)
-    feats = np.array([desc.compute(i.configuration, per_particle_energy=i.per_particle_energy).features
+    desc = GlassMLPDescriptors(cutoff=model_cutoff(meta), n_species=big.potential.n_species)
+    feats = np.array([desc.compute(i.configuration, big.potential, per_particle_energy=i.per_particle_energy).features
                       for i in inh])
     types = confs[0].types  # shared by all: equilibrate() orders particles by species
-    preds = _predict(meta, models, feats, [c.types for c in confs])
+    preds = _predict(meta, models, feats, [c.types for c in confs], desc.definition())
     mask = types == meta["species"]
     pos = np.array([i.configuration.positions for i in inh])
     smooth = None
