@@ -8,20 +8,22 @@ __all__ = ["cell_list"]
 
 
 @numba.njit(cache=True)
-def cell_list(pos, box, dim, r):
-    """Cells of side >= r in an orthorhombic periodic box; pos (N, 3) inside [0, box), box (3,).
+def cell_list(pos, box, dim, r, subdivisions=1):
+    """Cells of side >= r / subdivisions in an orthorhombic periodic box; pos (N, 3) inside
+    [0, box), box (3,).
 
     Returns (nc (3,) cells per axis, w (3,) stencil half-width per axis, head (cells,), nxt (N,),
-    cell (N, 3)).  An axis too short for 3 cells gets a single cell and no stencil offsets, so
-    visiting offsets -w..w around each particle's cell covers every pair closer than r once.
+    cell (N, 3)).  An axis too short for 2 w + 1 cells gets a single cell and no stencil offsets,
+    so visiting offsets -w..w around each particle's cell covers every pair closer than r once.
+    Finer cells (subdivisions > 1) visit less empty space for long cut-offs.
     """
     n = pos.shape[0]
     nc = np.ones(3, np.int64)
     w = np.zeros(3, np.int64)
     for d in range(dim):
-        if box[d] // r >= 3:
-            nc[d] = int(box[d] // r)
-            w[d] = 1
+        if box[d] * subdivisions // r >= 2 * subdivisions + 1:
+            nc[d] = int(box[d] * subdivisions // r)
+            w[d] = subdivisions
     head = -np.ones(nc[0] * nc[1] * nc[2], np.int64)
     nxt = -np.ones(n, np.int64)
     cell = np.empty((n, 3), np.int64)

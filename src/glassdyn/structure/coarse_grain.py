@@ -44,7 +44,7 @@ def _cg_kernel(pos, box, dim, types, values, inv_lengths, square_of, r_cut, out)
     n = pos.shape[0]
     n_l = inv_lengths.shape[0]
     k_val = values.shape[1]
-    nc, w, head, nxt, cell = cell_list(pos, box, dim, r_cut)
+    nc, w, head, nxt, cell = cell_list(pos, box, dim, r_cut, 3)
     rcut2 = r_cut * r_cut
     weights = np.empty(n_l)
     acc = np.zeros(out.shape[1:])
