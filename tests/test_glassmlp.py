@@ -222,3 +222,19 @@ def test_collapse_of_the_spatial_phases_is_reported(tmp_path):
         ok = GlassMLP(schedule=wreck[:2] + ((20, 4e-5, 1.0, 0.5, False),), min_batches_per_epoch=4).fit(
             X, y, Xv, yv, pos, pv, box=[20, 20])
     assert ok.validation_rho_["final"] > 0.8
+
+
+def test_ridge_records_and_guards_the_descriptor_definition(tmp_path):
+    from glassdyn.learn import RidgeBaseline
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(50, 4)) for _ in range(3)]
+    y = [x @ np.array([1.0, -2.0, 0.5, 0.0]) for x in X]
+    definition = dict(kind="glassmlp-jung2023", cutoff=20.0, names=["a", "b", "c", "d"])
+    m = RidgeBaseline(alpha=1e-6).fit(X, y, definition=definition)
+    m.save(tmp_path / "r.npz")
+    loaded = RidgeBaseline.load(tmp_path / "r.npz")
+    assert loaded.definition_ == definition
+    np.testing.assert_allclose(loaded.predict(X[0], definition=definition), y[0], atol=1e-4)
+    with pytest.raises(ValueError, match="differing: cutoff"):
+        loaded.predict(X[0], definition=dict(definition, cutoff=16.4))

@@ -203,3 +203,21 @@ def test_transfer_command_on_a_larger_system(demo, tmp_path):
     assert np.isfinite(res["glassmlp"][:, :, mask]).all() and np.isnan(res["glassmlp"][:, :, ~mask]).all()
     assert (out / "transfer_s4.png").stat().st_size > 5000
     assert (out / "transfer.md").read_text().startswith("| model | t | S4(q_min)")
+
+
+def test_evaluation_recognises_the_training_store_by_content(demo, tmp_path):
+    """A moved or copied training store is still evaluated on the test split only; training
+    configurations and indices outside the store are refused (models.json once matched by path)."""
+    import shutil
+
+    copy = tmp_path / "moved.h5"
+    shutil.copy(demo / "quick.h5", copy)
+    meta = json.loads((demo / "models" / "models.json").read_text())
+    assert main(["evaluate", "--models", str(demo / "models"), "--store", str(copy),
+                 "--out", str(tmp_path / "ev")]) == 0
+    assert np.load(tmp_path / "ev" / "predictions.npz")["configurations"].tolist() == meta["split"]["test"]
+    for bad, message in ((meta["split"]["train"][:1], "own training data"), ([0, 99], "store has configurations"),
+                         ([-1], "store has configurations")):
+        with pytest.raises(SystemExit, match=message):
+            main(["evaluate", "--models", str(demo / "models"), "--store", str(copy), "--configurations",
+                  *map(str, bad), "--out", str(tmp_path / "ev2")])

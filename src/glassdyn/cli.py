@@ -394,8 +394,10 @@ def _describe(args) -> int:
         traj = read_trajectory(args.input, args.format)
         conf = traj.frame(args.frame)
         potential = get_potential(args.potential) if args.potential else None
+        if args.quench and potential is None:
+            raise ValueError("--quench needs --potential (the inherent structure is a minimum of a potential)")
         energies = None
-        if potential is not None and args.quench:
+        if args.quench:
             inh = inherent_structure(conf, potential)
             conf, energies = inh.configuration, inh.per_particle_energy
             print(f"quenched: E_IS/N = {inh.energy / conf.n_particles:.6f}, max|F| = {inh.max_force:.1e}")
@@ -426,7 +428,8 @@ def _analyse(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .dynamics import BondBreaking, displacement, relaxation_time, self_intermediate_scattering
+    from .dynamics import (BondBreaking, displacement, particle_relaxation_times, relaxation_time,
+                           self_intermediate_scattering)
     from .io import read_trajectory
     from .structure import StructureFactor
     from .systems import get_potential
@@ -454,33 +457,61 @@ def _analyse(args) -> int:
     first = trajs[0]
     if any(t.positions.shape != first.positions.shape for t in trajs):
         raise SystemExit("glassdyn: error: replicas must have the same frames and particles")
+    _check_replicas(trajs, args.inputs)
     if not first.unwrapped:
         raise SystemExit("glassdyn: error: dynamics needs unwrapped coordinates (xu yu [zu])")
-    times = first.times if first.dt else first.steps.astype(float)
+    times, unit = _times(first)
     pot = get_potential(args.potential)
     initial = first.frame(0)
     cb = np.mean([BondBreaking(pot.sigma).compute(initial, t.positions).values for t in trajs], axis=0)
-    disp = np.mean([displacement(t.positions[0], t.positions) for t in trajs], axis=0)
+    # |r_i(t) - r_i(0)| without drift removal, as the reference program computes it
+    disp = np.mean([displacement(t.positions[0], t.positions, remove_drift=False) for t in trajs], axis=0)
     fs = np.mean([self_intermediate_scattering(t.positions, times, args.k, t.types)[1] for t in trajs], axis=0)
     m = pot.n_species
     mean_cb = np.array([cb[:, first.types == a].mean(axis=1) for a in range(m)]).T
     tau_bb = relaxation_time(times, mean_cb[:, 0], 0.5)
     tau_fs = relaxation_time(times, fs[:, 0], np.exp(-1))
-    np.savez(out / "dynamics.npz", times=times, bond_breaking=cb, displacement=disp, F_s=fs,
+    tau_i = particle_relaxation_times(times, cb, 0.5)
+    np.savez(out / "dynamics.npz", times=times, bond_breaking=cb, displacement=disp, F_s=fs, tau_bb_particle=tau_i,
              provenance=json.dumps(dict(version=__version__, inputs=[str(p) for p in args.inputs],
-                                        k=args.k, potential=args.potential)))
+                                        k=args.k, potential=args.potential, time_unit=unit)))
     print(f"{len(trajs)} replicas, {first.n_frames} frames: tau_BB(species 0) = {tau_bb:.4g}, "
-          f"tau(F_s, k={args.k}) = {tau_fs:.4g}")
+          f"tau(F_s, k={args.k}) = {tau_fs:.4g}" + (" MD steps" if unit != "t" else ""))
+    never = int(np.isnan(tau_i).sum())
+    print(f"per-particle tau_BB (C_B^i < 0.5): {never} of {tau_i.size} particles never cross within the run "
+          "(NaN in tau_bb_particle)")
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     for a in range(m):
         ax[0].semilogx(times[1:], mean_cb[1:, a], label=f"C_B species {a}")
         ax[0].semilogx(times[1:], fs[1:, a], "--", label=f"F_s species {a}")
-    ax[0].set(xlabel="t", ylabel="correlation")
+    ax[0].set(xlabel=unit, ylabel="correlation")
     ax[0].legend(fontsize=8)
     ax[1].loglog(times[1:], (disp[1:] ** 2).mean(axis=1))
-    ax[1].set(xlabel="t", ylabel="<propensity^2> (MSD-like)")
+    ax[1].set(xlabel=unit, ylabel="<propensity^2> (MSD-like)")
     _savefig(fig, out / "dynamics.png")
     return 0
+
+
+def _check_replicas(trajs, paths) -> None:
+    """Isoconfigurational replicas must start from one configuration: same particles, same types,
+    same frame 0 (to the files' precision)."""
+    first = trajs[0]
+    for t, path in zip(trajs[1:], paths[1:]):
+        if t.positions.shape[1:] != first.positions.shape[1:] or not np.array_equal(t.types, first.types):
+            raise SystemExit(f"glassdyn: error: {path} and {paths[0]} have different particles or types: "
+                             "not replicas of one configuration")
+        if not np.allclose(t.positions[0], first.positions[0], rtol=0, atol=1e-5):
+            worst = float(np.abs(t.positions[0] - first.positions[0]).max())
+            raise SystemExit(f"glassdyn: error: {path} and {paths[0]} do not share frame 0 (positions differ "
+                             f"by up to {worst:.3g}): not replicas of one configuration")
+
+
+def _times(traj) -> tuple:
+    """(times, unit label): times = steps x dt when --dt was given, else the raw MD steps (said so)."""
+    if traj.dt:
+        return traj.times, "t"
+    print("note: no --dt given: times are MD steps, not time units")
+    return traj.steps.astype(float), "t [MD steps]"
 
 
 def _heterogeneity(args, trajs, out, plt) -> int:
@@ -493,17 +524,21 @@ def _heterogeneity(args, trajs, out, plt) -> int:
     if len(trajs) % r or len(trajs) // r < 2:
         raise SystemExit("glassdyn: error: need >= 2 configurations, each with --replicas files")
     pot = get_potential(args.potential)
-    props, starts = [], []
+    props, starts, masks = [], [], []
     for c in range(len(trajs) // r):
         group = trajs[c * r:(c + 1) * r]
+        _check_replicas(group, args.inputs[c * r:(c + 1) * r])
         initial = group[0].frame(0)
         props.append(np.mean([BondBreaking(pot.sigma).compute(initial, t.positions).values
                               for t in group], axis=0))
         starts.append(initial.positions)
+        masks.append(initial.types == args.species)  # each configuration's own particle order
     props = np.array(props)  # (S, T, N)
     first = trajs[0]
-    times = first.times if first.dt else first.steps.astype(float)
-    mask = first.types == args.species
+    if any(t.positions.shape[:2] != first.positions.shape[:2] for t in trajs):
+        raise SystemExit("glassdyn: error: every configuration needs the same frames and particle number")
+    times, unit = _times(first)
+    mask = np.array(masks)
     x4 = chi4(props, mask)
     it = int(np.argmax(x4)) if args.time is None else int(np.argmin(np.abs(times - args.time)))
     q, s4, counts = four_point_structure_factor(np.array(starts), props[:, it], first.box, mask=mask,
@@ -513,17 +548,23 @@ def _heterogeneity(args, trajs, out, plt) -> int:
         fit = fit_s4(q, s4)
         fit_text = (f"chi4~ = {fit.chi4:.3g} ± {fit.chi4_err:.2g}, xi = {fit.xi:.3g} ± {fit.xi_err:.2g}, "
                     f"A = {fit.A:.3g} ± {fit.A_err:.2g}")
+        if not fit.determined:
+            fit_text = (f"S4 fit undetermined: the uncertainties of chi4~ and xi exceed their values (with "
+                        f"{props.shape[0]} configurations S4 at small q is noise: use more configurations "
+                        "or a larger system)")
     except (RuntimeError, ValueError) as exc:
         fit, fit_text = None, f"S4 fit failed: {exc}"
-    print(f"{props.shape[0]} configurations x {r} replicas; chi4 max {x4.max():.4g} at t = {times[np.argmax(x4)]:.4g}; "
-          f"S4 at t = {times[it]:.4g}: {fit_text}")
+    steps = " MD steps" if unit != "t" else ""
+    print(f"{props.shape[0]} configurations x {r} replicas; chi4 max {x4.max():.4g} at t = "
+          f"{times[np.argmax(x4)]:.4g}{steps}; S4 at t = {times[it]:.4g}{steps}: {fit_text}")
     np.savez(out / "heterogeneity.npz", times=times, chi4=x4, q=q, S4=s4, r=r_g4, G4=G,
              propensity=props, provenance=json.dumps(dict(version=__version__, time=float(times[it]),
+                                                          time_unit=unit,
                                                           fit=None if fit is None else fit.__dict__,
                                                           inputs=[str(p) for p in args.inputs])))
     fig, ax = plt.subplots(1, 3, figsize=(13, 4))
     ax[0].semilogx(times[1:], x4[1:])
-    ax[0].set(xlabel="t", ylabel="chi4(t)")
+    ax[0].set(xlabel=unit, ylabel="chi4(t)")
     ax[1].loglog(q, s4, "o", label="S4")
     if fit is not None:
         qq = np.linspace(q.min(), q.max(), 200)

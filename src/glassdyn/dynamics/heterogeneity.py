@@ -28,19 +28,37 @@ def smooth_overlap(propensity, a: float = 0.44, sharpness: float = 20.0):
     return 0.5 * (1.0 - np.tanh(sharpness * (np.asarray(propensity) - a)))
 
 
+def _masks(mask, n_conf: int, n: int) -> np.ndarray:
+    """Particle selection per configuration (S, N) from None, one (N,) mask, or (S, N) masks (each
+    configuration's own types, e.g. ``types == 0``); every configuration must select as many."""
+    if mask is None:
+        return np.ones((n_conf, n), bool)
+    m = np.asarray(mask, bool)
+    if m.shape == (n,):
+        m = np.broadcast_to(m, (n_conf, n))
+    if m.shape != (n_conf, n):
+        raise ValueError(f"mask must have shape ({n},) or ({n_conf}, {n}), got {m.shape}")
+    counts = m.sum(axis=1)
+    if counts.min() != counts.max() or counts[0] == 0:
+        raise ValueError(f"the configurations select different numbers of particles ({sorted(set(counts.tolist()))}): "
+                         "they are not of one composition")
+    return m
+
+
 def chi4(fields, mask=None, normalise: str = "seed") -> np.ndarray:
     """Four-point susceptibility from fields (S, T, N) or (S, N): S configurations, T times.
 
-    mask : (N,) boolean particle selection (e.g. type 1), default all.
+    mask : boolean particle selection (e.g. type 1), default all: (N,) shared by every
+        configuration, or (S, N), each configuration's own (particle order may differ).
     """
     f = np.asarray(fields, dtype=float)
     if f.ndim == 2:
         f = f[:, None, :]
     if f.ndim != 3 or f.shape[0] < 2:
         raise ValueError("chi4 needs fields of shape (S >= 2 configurations, T, N)")
-    mask = np.ones(f.shape[2], bool) if mask is None else np.asarray(mask, bool)
-    n1 = int(mask.sum())
-    cbar = f[:, :, mask].mean(axis=2)  # (S, T)
+    masks = _masks(mask, f.shape[0], f.shape[2])
+    n1 = int(masks[0].sum())
+    cbar = np.array([fs[:, ms].mean(axis=1) for fs, ms in zip(f, masks)])  # (S, T)
     var = cbar.var(axis=0)
     if normalise == "seed":
         return n1 * var
@@ -77,7 +95,7 @@ def _q_vectors(box, q_max, max_vectors_per_shell=200, seed=0):
 
 def four_point_structure_factor(positions, fields, box, mask=None, q_max: float = 3.0,
                                 n_bins: int | None = None, max_vectors_per_shell: int = 200):
-    """S4(q) from initial positions (S, N, d) and fields (S, N) at one time.
+    """S4(q) from initial positions (S, N, d) and fields (S, N) at one time; mask as in chi4.
 
     The mean <C> is over the selected particles of all configurations.  Returns (q (B,), S4 (B,),
     counts (B,)) binned in shells of width 2 pi / L_min (or ``n_bins`` bins up to q_max).
@@ -88,14 +106,14 @@ def four_point_structure_factor(positions, fields, box, mask=None, q_max: float 
         x, c = x[None], c[None]
     if c.shape != x.shape[:2]:
         raise ValueError("fields must have shape (S, N) matching positions (S, N, d)")
-    mask = np.ones(x.shape[1], bool) if mask is None else np.asarray(mask, bool)
+    masks = _masks(mask, x.shape[0], x.shape[1])
     q, qn = _q_vectors(box, q_max, max_vectors_per_shell)
-    mean = c[:, mask].mean()
-    n1 = mask.sum()
+    mean = c[masks].mean()
+    n1 = masks[0].sum()
     s4 = np.zeros(q.shape[0])
-    for xs, cs in zip(x, c):
-        dc = cs[mask] - mean
-        phase = xs[mask] @ q.T  # (N1, Q)
+    for xs, cs, ms in zip(x, c, masks):
+        dc = cs[ms] - mean
+        phase = xs[ms] @ q.T  # (N1, Q)
         w = dc @ np.exp(1j * phase)
         s4 += np.abs(w) ** 2 / n1
     s4 /= x.shape[0]
@@ -123,6 +141,12 @@ class S4Fit:
     def __call__(self, q):
         qx = np.asarray(q) * self.xi
         return self.chi4 / (1 + qx**2 + self.A * qx**3)
+
+    @property
+    def determined(self) -> bool:
+        """False when the data do not fix chi4~ and xi (one-sigma uncertainty larger than the value,
+        or infinite): typical of S4 from a few configurations, whose small-q values are noise."""
+        return all(np.isfinite(e) and e < abs(v) for v, e in ((self.chi4, self.chi4_err), (self.xi, self.xi_err)))
 
 
 def fit_s4(q, s4, sigma=None, with_cubic: bool = True, p0=None) -> S4Fit:
@@ -155,22 +179,23 @@ def fit_s4(q, s4, sigma=None, with_cubic: bool = True, p0=None) -> S4Fit:
 
 
 def g4(positions, fields, box, mask=None, r_max: float | None = None, dr: float = 0.1):
-    """G4(r) (radial) from positions (S, N, d) and fields (S, N); returns (r centres, G4)."""
+    """G4(r) (radial) from positions (S, N, d) and fields (S, N), mask as in chi4; returns (r
+    centres, G4)."""
     x = np.asarray(positions, dtype=float)
     c = np.asarray(fields, dtype=float)
     if x.ndim == 2:
         x, c = x[None], c[None]
     box = np.asarray(box, dtype=float)
     d = box.size
-    mask = np.ones(x.shape[1], bool) if mask is None else np.asarray(mask, bool)
+    masks = _masks(mask, x.shape[0], x.shape[1])
     r_max = 0.5 * box.min() if r_max is None else r_max
     edges = np.arange(0, r_max + dr, dr)
     acc = np.zeros(edges.size - 1)
-    mean = c[:, mask].mean()
-    n1 = mask.sum()
-    for xs, cs in zip(x, c):
-        p = xs[mask]
-        dc = cs[mask] - mean
+    mean = c[masks].mean()
+    n1 = masks[0].sum()
+    for xs, cs, ms in zip(x, c, masks):
+        p = xs[ms]
+        dc = cs[ms] - mean
         for i in range(n1 - 1):
             rij = p[i + 1:] - p[i]
             rij -= box * np.round(rij / box)

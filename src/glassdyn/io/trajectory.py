@@ -51,5 +51,10 @@ class Trajectory:
         return self.steps * self.dt
 
     def frame(self, index: int) -> Configuration:
-        """Frame ``index`` as a Configuration (positions folded into the box)."""
+        """Frame ``index`` (0-based; negative counts from the end) as a Configuration (positions
+        folded into the box)."""
+        n = self.positions.shape[0]
+        if not -n <= int(index) < n:
+            raise ValueError(f"{self.source}: frame {index} does not exist: the file has {n} frames "
+                             f"(0..{n - 1})")
         return Configuration(self.positions[index], self.types, self.box, wrap=True)

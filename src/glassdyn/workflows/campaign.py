@@ -34,6 +34,7 @@ from ..systems.presets import get_system
 from .executor import atomic_savez, execute
 
 __all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store", "compact_store", "shipped_store",
+           "configuration_fingerprints",
            "SHIPPED_STORES"]
 
 #: campaign stores shipped in glassdyn/data (see its README.md)
@@ -213,6 +214,8 @@ class Campaign:
                                     n_replicas=spec.n_replicas, version=__version__,
                                     created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), dimension=d, N=N,
                                     box=np.asarray(self.configurations[0].box), **self.attrs))
+                h.attrs["configuration_sha256"] = json.dumps(configuration_fingerprints(
+                    self.configurations[0].types, [c.positions for c in self.configurations]))
                 h["types"] = self.configurations[0].types
                 h["positions"] = np.array([c.positions for c in self.configurations])
                 if self.inherent is not None:
@@ -231,6 +234,17 @@ class Campaign:
         return self.store
 
 
+def configuration_fingerprints(types, positions) -> list:
+    """Content identity of each configuration of a store: sha256 of its species and its positions
+    rounded to float32 (so a compacted copy keeps it).  A store is known by its content, never by
+    its path: models record the fingerprints of their training configurations."""
+    import hashlib
+
+    t = np.ascontiguousarray(np.asarray(types, dtype=np.int64)).tobytes()
+    return [hashlib.sha256(t + np.ascontiguousarray(np.asarray(x, dtype=np.float32)).tobytes()).hexdigest()
+            for x in positions]
+
+
 def read_store(path) -> dict:
     """Load a campaign store into a dict of arrays (+ 'attrs'); clear errors for foreign files."""
     import h5py
@@ -246,9 +260,15 @@ def read_store(path) -> dict:
                     out[k] = h[k][()]
             out["label"] = {k: h["label"][k][()] for k in h["label"]}
             out["attrs"] = dict(h.attrs)
-            return out
     except OSError as exc:
         raise ValueError(f"{path}: unreadable or corrupt HDF5 store ({exc})") from None
+    if "positions" in out and "types" in out:
+        out["fingerprints"] = configuration_fingerprints(out["types"], out["positions"])
+        recorded = out["attrs"].get("configuration_sha256")
+        if recorded is not None and json.loads(recorded) != out["fingerprints"]:
+            raise ValueError(f"{path}: configurations do not match the fingerprints recorded at assembly "
+                             "(a modified or corrupt store)")
+    return out
 
 
 def compact_store(src, dst, command: str) -> Path:

@@ -25,7 +25,7 @@ from ..systems.potentials import LennardJonesMixture
 from .campaign import read_store
 
 __all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict",
-           "predict_store", "evaluate_store", "transfer"]
+           "predict_store", "unseen_configurations", "evaluate_store", "transfer"]
 
 MODEL_KINDS = ("glassmlp", "mlp_mae", "ridge")
 
@@ -134,6 +134,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                 species=int(species), time_indices=times,
                 times=[float(store["label"]["times"][t]) for t in times], kinds=list(kinds), split=split,
                 definition=definition, store=str(Path(store_path).resolve()), seed=seed,
+                fingerprints={k: [store["fingerprints"][c] for c in v] for k, v in split.items()},
                 epoch_scale=epoch_scale, ridge_alpha=ridge_alpha, observable=observable,
                 noise_corrected=bool(noise_corrected), ensemble=int(ensemble),
                 distances=list(extra.get("distances", DISTANCES)),
@@ -219,17 +220,42 @@ def predict_store(folder, store_path, configurations=None, kinds=None) -> dict:
                 predictions=_predict(meta, models, feats, types, definition, kinds))
 
 
+def unseen_configurations(meta: dict, store: dict, configurations=None) -> list:
+    """Indices of the store's configurations the models never saw in training or validation,
+    recognised by content (fingerprints), wherever the store lies and whatever it is called.
+
+    ``configurations`` given: refused if any of them was used for training or validation (a
+    model scored on its own training data is not a result)."""
+    seen = set(meta["fingerprints"]["train"]) | set(meta["fingerprints"]["validation"])
+    fps = store["fingerprints"]
+    if configurations is None:
+        idx = [c for c, f in enumerate(fps) if f not in seen]
+        if not idx:
+            raise ValueError("every configuration of this store was used to train or validate these models: "
+                             "nothing left to evaluate on")
+        return idx
+    idx = [int(c) for c in configurations]
+    bad = [c for c in idx if not 0 <= c < len(fps)]
+    if bad:
+        raise ValueError(f"--configurations {bad}: the store has configurations 0..{len(fps) - 1}")
+    used = [c for c in idx if fps[c] in seen]
+    if used:
+        raise ValueError(f"configurations {used} were used to train or validate these models: evaluating on them "
+                         "would score the models on their own training data")
+    return idx
+
+
 def evaluate_store(folder, store_path, out, configurations=None, log=print):
-    """Evaluate every model of a folder on a store (default: the split's test configurations when
-    the store is the training store, else all) and write figures + ``summary.md`` to ``out``.
+    """Evaluate every model of a folder on a store's configurations that the models never saw
+    (default all of them; the split's test set when it is the training store, recognised by
+    content) and write figures + ``summary.md`` to ``out``.
 
     Returns the :class:`~glassdyn.learn.evaluation.PropensityEvaluation`.
     """
     from ..learn.evaluation import PropensityEvaluation
 
     meta, _ = load_models(folder)
-    if configurations is None and Path(store_path).resolve() == Path(meta["store"]):
-        configurations = meta["split"]["test"]
+    configurations = unseen_configurations(meta, read_store(store_path), configurations)
     res = predict_store(folder, store_path, configurations)
     store, idx = res["store"], res["configurations"]
     if len(idx) < 2:
