@@ -1,6 +1,6 @@
 """Is there anything beyond Ridge to learn from 8-10 BOTAN training configurations?
 
-Context for ``quality_botan.py``: its target (GlassMLP rho_P above Ridge) needs a nonlinear model to
+Context for ``seed_claims.py``: its target (GlassMLP rho_P above Ridge) needs a nonlinear model to
 find signal that the linear one misses, since the seed's spatial loss term can only trade rho_P for
 the shape of the field (seed SM III: MLP(mae) >= GlassMLP).  This script fits, on the same 192 3D
 descriptors and displacement labels of the A particles (configurations 1-8 train, 9-10 validate,
@@ -16,7 +16,7 @@ descriptors and displacement labels of the A particles (configurations 1-8 train
 
 and prints each test-set rho_P (mean over the 5 test configurations) and its training rho_P.
 Last line: ``best_nonlinear_minus_ridge=<x>`` (best of the nonlinear models minus the better Ridge).
-Uses the cache of ``quality_botan.py --cache`` when given (same format).
+Uses the cache of ``seed_claims.py --cache`` when given (same format).
 """
 import argparse
 import sys
@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from glassdyn.learn import GlassMLP, GlassMLPEnsemble, RidgeBaseline, mean_pearson
-from quality_botan import ROOT, data
+from seed_claims import ROOT, data
 
 
 class _Mean:

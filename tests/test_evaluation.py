@@ -54,3 +54,27 @@ def test_snapshot_colours_follow_the_seed():
     r = np.array([0.1, 0.2, 1.5])  # the last particle moved most
     z = PropensityEvaluation([10, 10], observable="overlap").mobility(r)
     assert z[2] > 0 > z[0]
+
+
+def test_seed_claim_metrics_and_statements():
+    """chi4 ratio of a scaled field is the square of the scale; a shrunk (Ridge-like) prediction has
+    the same rho_P but a smaller chi4 and a larger distribution distance, so the claims hold for
+    the faithful model and fail when the names are swapped."""
+    rng = np.random.default_rng(2)
+    pos, clean, labels, nu = _fields(rng, S=6, T=2, N=800, nu=0.05)
+    mean = labels.mean()
+    faithful = labels + rng.normal(0, 0.1, labels.shape)
+    shrunk = mean + 0.5 * (labels - mean)
+    shrunk_more = mean + 0.3 * (labels - mean)
+    ev = PropensityEvaluation([30, 30]).compute([1.0, 2.0], labels, {
+        "GlassMLP": faithful, "MLP(mae)": shrunk, "Ridge": shrunk_more, "double": mean + 2 * (labels - mean)}, pos)
+    rows = {r["source"]: r for r in ev.table()}
+    assert rows["double"]["chi4_ratio"] == pytest.approx(4.0, rel=1e-9)
+    assert rows["double"]["chi4_error"] == pytest.approx(np.log(4.0), rel=1e-9)
+    assert rows["MLP(mae)"]["chi4_ratio"] == pytest.approx(0.25, rel=1e-9)
+    assert rows["MLP(mae)"]["rho_P_at_t_star"] == pytest.approx(1.0)
+    assert rows["GlassMLP"]["wasserstein"] < 0.1 < rows["MLP(mae)"]["wasserstein"] < rows["Ridge"]["wasserstein"]
+    held = {c["claim"].split(" of ")[0]: c["held"] for c in ev.claims()}
+    assert held["rho_P"] and held["chi4(t*)"] and held["propensity distribution"]
+    swapped = {c["claim"].split(" of ")[0]: c["held"] for c in ev.claims(model="MLP(mae)", baselines=("GlassMLP", "Ridge"))}
+    assert not swapped["chi4(t*)"] and not swapped["propensity distribution"]

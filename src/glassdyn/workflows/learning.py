@@ -280,9 +280,14 @@ def evaluate_store(folder, store_path, out, configurations=None, log=print):
         log(f"  expected maximal rho_P(t*) with {int(np.mean(store['label']['replicas_done']))} replicas "
             f"(replica-noise ceiling, not a bound for a finite test set): "
             f"{ev.results['rho_max'][ev.results['t_star']]:.3f}")
+    log(f"  at t* = {meta['times'][ev.results['t_star']]:.4g} (MD chi4 peak), {len(idx)} test configurations:")
     for row in ev.table():
-        log(f"  {row['source']:9s} rho_P(t*) = {row['rho_P_at_t_star']:.3f}  chi4 peak = "
-            f"{row['chi4_peak']:.3g}  xi = {row['xi']:.3g}")
+        log(f"  {row['source']:9s} rho_P = {row['rho_P_at_t_star']:.3f} (pooled {row['rho_P_pooled_at_t_star']:.3f})"
+            f"  chi4/MD = {row['chi4_ratio']:.2f}  xi = {row['xi']:.3g}  W1/std = {row['wasserstein']:.3f}")
+    if {"GlassMLP", "MLP(mae)", "Ridge"} <= set(preds):
+        for c in ev.claims():
+            held = "undetermined" if c["held"] is None else ("held" if c["held"] else "NOT held")
+            log(f"  seed claim: {c['claim']}: {held} ({c['detail']})")
     return ev
 
 
