@@ -169,6 +169,16 @@ def _predict(args) -> int:
     return 0
 
 
+def _glassbench(args) -> int:
+    from .workflows.glassbench import glassbench_store
+
+    try:
+        glassbench_store(args.folder, args.out, temperature=args.temperature, progress=not args.quiet)
+    except ValueError as exc:
+        raise SystemExit(f"glassdyn: error: {exc}")
+    return 0
+
+
 def _evaluate(args) -> int:
     from .workflows.learning import evaluate_store
 
@@ -658,6 +668,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="configurations to evaluate (default: the test split of the training store)")
     ev.add_argument("--out", default="evaluation")
     ev.set_defaults(func=_evaluate)
+
+    gb = sub.add_parser("glassbench", help="a downloaded GlassBench folder as a campaign store (train / evaluate)")
+    gb.add_argument("folder", help="GlassBench folder of one system, e.g. .../KA2D/T0.30 (train/ and test/ inside)")
+    gb.add_argument("--out", required=True, help="HDF5 store to write")
+    gb.add_argument("--temperature", type=float, default=None, help="when the folder holds several")
+    gb.add_argument("--quiet", action="store_true")
+    gb.set_defaults(func=_glassbench)
 
     tf = sub.add_parser("transfer", help="predict on a tiled, much larger system (no MD labels): S4 at small q")
     tf.add_argument("--models", required=True)

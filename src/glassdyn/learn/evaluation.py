@@ -131,7 +131,8 @@ class PropensityEvaluation:
         for name in r["sources"]:
             fit = self._fit(name)
             md = name == "MD"
-            ratio = float(r["chi4"][name][ts] / r["chi4"]["MD"][ts])
+            with np.errstate(divide="ignore", invalid="ignore"):  # MD chi4 = 0: identical configurations
+                ratio = float(r["chi4"][name][ts] / r["chi4"]["MD"][ts])
             rows.append(dict(source=name,
                              rho_P_at_t_star=1.0 if md else float(r["rho"][name][ts]),
                              rho_P_pooled_at_t_star=1.0 if md else float(r["rho_pooled"][name][ts]),

@@ -132,6 +132,9 @@ class GlassMLP:
             raise ValueError("label_noise needs one non-negative variance per configuration")
         for name, nus, ys in (("training", tn, y), ("validation", vn, y_val)):
             for c, (nu, v) in enumerate(zip(nus, ys)):
+                if not v.var() > 0:
+                    raise ValueError(f"{name} configuration {c}: the labels are constant (no particle has moved "
+                                     "yet at this time?): the loss divides by their variance; drop this time")
                 if nu and nu >= v.var():
                     raise ValueError(f"{name} configuration {c}: label noise variance {nu:.3g} is not below "
                                      f"the label variance {v.var():.3g} (the labels are replica noise: run "

@@ -100,6 +100,8 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     times = list(range(T)) if times is None else [int(t) for t in times]
     if any(t < 0 or t >= T for t in times):
         raise ValueError(f"time indices must be in [0, {T - 1}]")
+    if split is None and "split" in store["attrs"]:  # a data set's own split (GlassBench train / test)
+        split = json.loads(store["attrs"]["split"])
     split = split or split_configurations(S, seed=seed)
     X_all, definition = describe_store(store, cutoff=cutoff, progress=progress)
     mask = types == species
@@ -284,11 +286,39 @@ def evaluate_store(folder, store_path, out, configurations=None, log=print):
     for row in ev.table():
         log(f"  {row['source']:9s} rho_P = {row['rho_P_at_t_star']:.3f} (pooled {row['rho_P_pooled_at_t_star']:.3f})"
             f"  chi4/MD = {row['chi4_ratio']:.2f}  xi = {row['xi']:.3g}  W1/std = {row['wasserstein']:.3f}")
+    if "glassbench" in store["attrs"]:
+        _log_published(json.loads(store["attrs"]["glassbench"]), meta, ev, out, log)
     if {"GlassMLP", "MLP(mae)", "Ridge"} <= set(preds):
         for c in ev.claims():
             held = "undetermined" if c["held"] is None else ("held" if c["held"] else "NOT held")
             log(f"  seed claim: {c['claim']}: {held} ({c['detail']})")
     return ev
+
+
+def _log_published(source: dict, meta: dict, ev, out: Path, log) -> None:
+    """Beside ours, the roadmap's published pooled rho (GlassBench) at the same times; appended to
+    summary.md with the citation."""
+    from ..io.glassbench import published_scores
+
+    pub = published_scores(source["system"], source["temperature"], meta["label"])
+    if pub is None:
+        log(f"  GlassBench published no scores for {source['system']} T = {source['temperature']} {meta['label']}")
+        return
+    cols = pub["columns"]
+    lines = ["", f"## GlassBench published pooled rho ({pub['source']}; {pub['citation']})", "",
+             "| t | " + " | ".join(f"glassdyn {k}" for k in ev.results["rho_pooled"]) + " | "
+             + " | ".join(cols[1:]) + " |", "|---" * (1 + len(ev.results["rho_pooled"]) + len(cols) - 1) + "|"]
+    log(f"  GlassBench published pooled rho ({pub['source']}), beside glassdyn's pooled rho:")
+    for j, t in enumerate(meta["times"]):
+        row = next((r for r in pub["rows"] if abs(r[0] - t) <= 1e-3 * t), None)
+        ours = " | ".join(f"{v[j]:.3f}" for v in ev.results["rho_pooled"].values())
+        theirs = " | ".join(f"{x:.3f}" for x in row[1:]) if row else " | ".join("-" for _ in cols[1:])
+        lines.append(f"| {t:.4g} | {ours} | {theirs} |")
+        log(f"    t = {t:.4g}: glassdyn " + ", ".join(f"{k} {v[j]:.3f}" for k, v in ev.results["rho_pooled"].items())
+            + ("; published " + ", ".join(f"{c} {x:.3f}" for c, x in zip(cols[1:], row[1:])) if row else
+               "; no published row at this time"))
+    with open(out / "summary.md", "a") as fh:
+        fh.write("\n".join(lines) + "\n")
 
 
 def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, window_steps: int = 2000,
