@@ -163,18 +163,26 @@ def test_demo_on_the_shipped_dataset(tmp_path):
         main(["demo", "--dataset", "ka2d-T0.45", "--replicas", "3", "--out", str(out)])
 
 
-def test_transfer_is_consistent_with_tiling(demo):
-    """A model applied to a 2x2 tiling of a training-size configuration predicts nearly the same
-    propensities as on the original: with the reference cut-off 20 > L/2 the small box sees each
-    partner once, at its minimum image, the tiled one the full disc, so the large-L descriptors
-    differ slightly (exact equality with cutoff = L/2: test_descriptors)."""
+@pytest.fixture(scope="module")
+def transferable(demo, tmp_path_factory):
+    """GlassMLP models with the cut-off at half the training box (box-independent descriptors)."""
+    out = tmp_path_factory.mktemp("transferable")
+    assert main(["train", "--store", str(demo / "quick.h5"), "--out", str(out), "--times", "12", "23",
+                 "--epoch-scale", "0.02", "--cutoff", str(32.896 / 2), "--quiet"]) == 0
+    return out
+
+
+def test_transfer_is_consistent_with_tiling(demo, transferable):
+    """With the cut-off at half the training box a model applied to a 2x2 tiling of a training-size
+    configuration predicts the same propensities as on the original; with the reference cut-off
+    (20 > L/2) the descriptors depend on the box and transfer is refused."""
     from glassdyn.structure import GlassMLPDescriptors
     from glassdyn.systems import Configuration
     from glassdyn.workflows import read_store
     from glassdyn.workflows.learning import load_models, predict
 
     store = read_store(demo / "quick.h5")
-    meta, _ = load_models(demo / "models")
+    meta, _ = load_models(transferable)
     c = meta["split"]["test"][0]
     x, e, types, box = store["inherent"][c], store["energy_per_particle"][c], store["types"], store["attrs"]["box"]
     desc = GlassMLPDescriptors(cutoff=meta["definition"]["cutoff"], n_species=3, radii=meta["definition"]["radii"])
@@ -183,19 +191,20 @@ def test_transfer_is_consistent_with_tiling(demo):
     big = Configuration(np.concatenate([x + s for s in shifts]), np.tile(types, 4), 2 * np.asarray(box))
     large = desc.compute(big, per_particle_energy=np.tile(e, 4)).features
     definition = desc.definition()
-    p_small = predict(demo / "models", small[None], definition)["glassmlp"][0]
-    p_large = predict(demo / "models", large[None], definition)["glassmlp"][0]
+    p_small = predict(transferable, small[None], definition)["glassmlp"][0]
+    p_large = predict(transferable, large[None], definition)["glassmlp"][0]
     n = len(x)
     for k in range(4):
-        for j in range(p_small.shape[0]):
-            assert np.corrcoef(p_large[j, k * n:(k + 1) * n], p_small[j])[0, 1] > 0.95
+        np.testing.assert_allclose(p_large[:, k * n:(k + 1) * n], p_small, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="definition differs"):
-        predict(demo / "models", small[None], dict(definition, cutoff=10.0))
+        predict(transferable, small[None], dict(definition, cutoff=20.0))
+    with pytest.raises(SystemExit, match="depend on the box size"):
+        main(["transfer", "--models", str(demo / "models"), "--tile", "2", "--out", "unused"])
 
 
-def test_transfer_command_on_a_larger_system(demo, tmp_path):
+def test_transfer_command_on_a_larger_system(transferable, tmp_path):
     out = tmp_path / "big"
-    assert main(["transfer", "--models", str(demo / "models"), "--tile", "2", "--configurations", "2",
+    assert main(["transfer", "--models", str(transferable), "--tile", "2", "--configurations", "2",
                  "--out", str(out)]) == 0
     res = np.load(out / "transfer.npz")
     assert res["positions"].shape == (2, 4 * 1290, 2)

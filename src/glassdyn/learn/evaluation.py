@@ -176,7 +176,7 @@ class PropensityEvaluation:
         out.append(dict(claim=f"S4 correlation length xi of {model} closer to MD's",
                         held=bool(xi[0] < min(xi[1:])) if determined else None,
                         detail=("xi ratio " + ", ".join(f"{x['source']} {x['xi_ratio']:.2f}" for x in [m] + bs))
-                        if determined else "undetermined: an S4 fit does not fix xi (too few configurations)"))
+                        if determined else "an S4 fit does not fix xi: too few test configurations"))
         return out
 
     def write_table(self, path) -> None:

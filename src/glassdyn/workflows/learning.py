@@ -295,6 +295,20 @@ def evaluate_store(folder, store_path, out, configurations=None, log=print):
     return ev
 
 
+def check_transferable(meta: dict) -> None:
+    """Refuse to apply a model to a larger box when its descriptors depend on the training box: with
+    a cut-off beyond half the training box (the reference's 20 in KA2D's 32.9 box) the small box sees
+    each partner once, at its minimum image, a large box the full disc; the unnormalised density at
+    L = 7.5 then shifts by 19 training standard deviations (measured) and predictions lose their
+    meaning (rho 0.12 between a 2 x 2 tiling and the original, measured)."""
+    half = 0.5 * min(json.loads(meta["system"])["box"])
+    cutoff = model_cutoff(meta)
+    if cutoff > half * (1 + 1e-9):
+        raise ValueError(f"these models' descriptors (cut-off {cutoff:g} > half the training box, {half:.6g}) depend "
+                         f"on the box size: predictions on a larger system would be extrapolations far outside the "
+                         f"training data; for transfer train with `glassdyn train --cutoff {half:.6g}`")
+
+
 def _log_published(source: dict, meta: dict, ev, out: Path, log) -> None:
     """Beside ours, the roadmap's published pooled rho (GlassBench) at the same times; appended to
     summary.md with the citation."""
@@ -338,6 +352,7 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
 
     meta, models = load_models(folder)
     system_dict = json.loads(meta["system"])
+    check_transferable(meta)
     base = get_system(system_dict["name"]) if "x" not in system_dict["name"] else None
     if base is None or list(base.box) != list(system_dict["box"]):
         raise ValueError(f"transfer needs a model trained on a preset system (got {system_dict['name']})")
