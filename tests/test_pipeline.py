@@ -26,6 +26,11 @@ def test_demo_writes_every_figure_and_the_table(demo):
     table = (demo / "figures" / "summary.md").read_text()
     for source in ("MD", "GlassMLP", "MLP(mae)", "Ridge"):
         assert f"| {source} |" in table
+    assert "| seed claim | held | measured |" in table
+    claims = (demo / "claims.md").read_text()  # both data sets, with their regime
+    assert "| seed 000 claim | fresh simulation (T = 0.6) | shipped store (T = 0.45) |" in claims
+    assert "chi4(t*) of GlassMLP closer to MD" in claims and "tau_alpha^BB = 758" in claims
+    assert (demo / "ka2d-T0.45" / "figures" / "chi4.png").stat().st_size > 5000
     summary = json.loads((demo / "demo_summary.json").read_text())
     assert summary["preset"]["campaign"]["n_configurations"] == 6
     rho = summary["rho_p"]

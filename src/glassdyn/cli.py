@@ -46,7 +46,7 @@ def _demo(args) -> int:
     data = read_store(shipped)
     ev45 = _demo_learn(args, out / "ka2d-T0.45", log, time.perf_counter(), shipped,
                        json.loads(data["attrs"]["preset"]), data["label"]["bond_breaking"].shape[1], 0.0,
-                       collective=False)
+                       with_collective=False)
     _claims_table(out, log, [(f"fresh simulation (T = {preset['equilibration']['temperature']:g})", store, ev),
                              ("shipped store (T = 0.45)", shipped, ev45)])
     log(f"demo done in {time.perf_counter() - t0:.0f} s")
@@ -89,7 +89,7 @@ def _claims_table(out: Path, log, runs) -> None:
     log("\n" + "\n".join(lines))
 
 
-def _demo_learn(args, out, log, t0, store, preset, n_t, t_sim, collective: bool = True):
+def _demo_learn(args, out, log, t0, store, preset, n_t, t_sim, with_collective: bool = True):
     """Steps 2-4 of the demo: train at ``args.times`` times in the second half of the log-spaced
     label times, evaluate on the test configurations, collective route, summary; returns the
     evaluation."""
@@ -103,7 +103,7 @@ def _demo_learn(args, out, log, t0, store, preset, n_t, t_sim, collective: bool 
     log("[3/4] evaluate on the test configurations")
     ev = evaluate_store(out / "models", store, out / "figures", log=log)
     collective = None
-    if collective and not args.skip_collective:
+    if with_collective and not args.skip_collective:
         collective = _demo_collective(out / "collective", args, log)
     summary = dict(version=__version__, preset=preset, dataset=args.dataset, store=str(store),
                    seconds=dict(simulate=t_sim, train=t_train, total=time.perf_counter() - t0),
