@@ -96,7 +96,7 @@ def botan(args):
     labels = np.array(yt)[:, None]  # (S, T = 1, N_A)
     preds = {n: np.array(m.predict(Xt))[:, None] for n, m in models.items()}
     noise = np.array([[d[5]] for d in test])
-    return PropensityEvaluation([box] * 3, observable="overlap", q_max=2.0).compute(
+    return PropensityEvaluation(np.asarray(box, dtype=float), observable="overlap", q_max=2.0).compute(
         [4120.0], labels, preds, np.array(Pt), label_noise=noise)
 
 
