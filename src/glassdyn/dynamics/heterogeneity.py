@@ -39,7 +39,9 @@ def _masks(mask, n_conf: int, n: int) -> np.ndarray:
     if m.shape != (n_conf, n):
         raise ValueError(f"mask must have shape ({n},) or ({n_conf}, {n}), got {m.shape}")
     counts = m.sum(axis=1)
-    if counts.min() != counts.max() or counts[0] == 0:
+    if counts[0] == 0:
+        raise ValueError("the mask selects no particle (a species absent from the configurations?)")
+    if counts.min() != counts.max():
         raise ValueError(f"the configurations select different numbers of particles ({sorted(set(counts.tolist()))}): "
                          "they are not of one composition")
     return m

@@ -123,8 +123,8 @@ def coarse_grain(positions, box, types, values, lengths=DEFAULT_LENGTHS, n_speci
         L = lengths[pos_idx]
         dec = np.argsort(-L, kind="stable")  # decreasing lengths: a weight's square source comes first
         Ld = L[dec]
-        square_of = np.array([int(np.flatnonzero(np.isclose(Ld, 2 * x, rtol=1e-14, atol=0))[0])
-                              if np.any(np.isclose(Ld, 2 * x, rtol=1e-14, atol=0)) else -1 for x in Ld])
+        twice = np.isclose(Ld[None, :], 2 * Ld[:, None], rtol=1e-14, atol=0)  # twice[l, s]: Ld[s] = 2 Ld[l]
+        square_of = np.where(twice.any(axis=1), twice.argmax(axis=1), -1)
         p3 = np.zeros((n, 3))
         p3[:, :d] = np.mod(pos, box)
         b3 = np.ones(3)

@@ -31,7 +31,7 @@ import numpy as np
 from .. import __version__
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
-from .executor import atomic_savez, execute
+from .executor import atomic_path, atomic_savez, execute
 
 __all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store", "compact_store", "shipped_store",
            "configuration_fingerprints",
@@ -204,10 +204,7 @@ class Campaign:
         if has_sq and done.min() >= 2:  # per-particle sample variance over the replicas
             labels.update({f"{k}_var": np.maximum(sums[f"{k}_sq"] - n * labels[k] ** 2, 0.0) / (n - 1)
                            for k in LABELS})
-        self.store.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.store.parent, prefix=self.store.name, suffix=".tmp")
-        os.close(fd)
-        try:
+        with atomic_path(self.store) as tmp:
             with h5py.File(tmp, "w") as h:
                 h.attrs.update(dict(system=json.dumps(system.to_dict()), campaign=spec.to_json(),
                                     temperature=spec.temperature, dt=system.dt, seed=spec.seed,
@@ -227,10 +224,6 @@ class Campaign:
                 for k, v in labels.items():
                     g[k] = v
                 g["replicas_done"] = done
-            os.replace(tmp, self.store)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
         return self.store
 
 
@@ -279,9 +272,7 @@ def compact_store(src, dst, command: str) -> Path:
 
     data = read_store(src)  # validates
     dst = Path(dst)
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=dst.name, suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(dst) as tmp:
         with h5py.File(tmp, "w") as h:
             h.attrs.update({**data["attrs"], "generated_by": command, "compacted_from": str(Path(src).name)})
             for k in ("types", "positions", "inherent", "energy_per_particle"):
@@ -292,10 +283,6 @@ def compact_store(src, dst, command: str) -> Path:
                 v = v.astype(np.float32) if v.dtype.kind == "f" and v.ndim == 3 else v
                 g.create_dataset(k, data=v, compression="gzip", shuffle=True)
         os.chmod(tmp, 0o644)  # a data file to ship, readable by all (mkstemp makes it 0600)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return dst
 
 

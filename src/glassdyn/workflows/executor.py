@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from contextlib import contextmanager
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["execute", "atomic_savez"]
+__all__ = ["execute", "atomic_savez", "atomic_path"]
 
 
 def execute(func, jobs, on_result, workers: int = 1, scheduler=None, progress: bool = True,
@@ -58,17 +59,32 @@ def execute(func, jobs, on_result, workers: int = 1, scheduler=None, progress: b
         bar.close()
 
 
-def atomic_savez(path, **arrays) -> None:
-    """``np.savez`` to a temporary file in the same folder, fsync, then ``os.replace``."""
+@contextmanager
+def atomic_path(path):
+    """Write ``path`` atomically: yields a temporary path in the same folder; when the block ends
+    without error the file is fsync'd, renamed into place and the folder fsync'd; otherwise the
+    temporary file is removed.  The one helper behind every file glassdyn writes whole."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     os.close(fd)
     try:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
+        yield tmp
+        with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def atomic_savez(path, **arrays) -> None:
+    """``np.savez`` written through :func:`atomic_path`."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)

@@ -11,8 +11,6 @@ become the store's recorded split (validation: a seeded fifth of the training st
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 
 from .. import __version__
 from ..io.glassbench import read_glassbench
+from .executor import atomic_path
 
 __all__ = ["glassbench_store", "GLASSBENCH_POTENTIALS"]
 
@@ -111,10 +110,7 @@ def glassbench_store(folder, out, temperature: float | None = None, progress: bo
     source = dict(kind="glassbench", folder=str(folder.resolve()), system=system_name,
                   structures=[f"{s}/{i}" for s, i in keys], time_codes=codes, quenched=quenched)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=out.name, suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         with h5py.File(tmp, "w") as h:
             h.attrs.update(dict(system=json.dumps(system), campaign=json.dumps(source), temperature=files[0].temperature,
                                 n_replicas=int(replicas.min()), version=__version__, dimension=d, N=n, box=box,
@@ -129,12 +125,6 @@ def glassbench_store(folder, out, temperature: float | None = None, progress: bo
             for k, v in labels.items():
                 g[k] = v
             g["replicas_done"] = replicas
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     log(f"{S} structures ({len(train)} train, {len(test)} test) x {T} time codes x {int(replicas.min())} replicas "
         f"-> {out}" + (f"; {quenched} inherent structures quenched by glassdyn" if quenched else ""))
     return out

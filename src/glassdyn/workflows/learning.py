@@ -211,10 +211,11 @@ def _predict(meta, models, features, types, definition, kinds=None):
     return out
 
 
-def predict_store(folder, store_path, configurations=None, kinds=None) -> dict:
-    """Predict on (a subset of) a campaign store's configurations; checks the descriptor definition."""
+def predict_store(folder, store, configurations=None, kinds=None) -> dict:
+    """Predict on (a subset of) a campaign store's configurations (``store``: its path, or the dict
+    of :func:`read_store`); checks the descriptor definition."""
     meta, models = load_models(folder)
-    store = read_store(store_path)
+    store = store if isinstance(store, dict) else read_store(store)
     idx = list(range(len(store["inherent"]))) if configurations is None else list(configurations)
     feats, definition = describe_store(store, cutoff=model_cutoff(meta), configurations=idx)
     types = [store["types"]] * len(idx)
@@ -257,8 +258,9 @@ def evaluate_store(folder, store_path, out, configurations=None, log=print):
     from ..learn.evaluation import PropensityEvaluation
 
     meta, _ = load_models(folder)
-    configurations = unseen_configurations(meta, read_store(store_path), configurations)
-    res = predict_store(folder, store_path, configurations)
+    store = read_store(store_path)
+    configurations = unseen_configurations(meta, store, configurations)
+    res = predict_store(folder, store, configurations)
     store, idx = res["store"], res["configurations"]
     if len(idx) < 2:
         raise ValueError("evaluation needs at least 2 configurations (chi4 is a variance over them)")
