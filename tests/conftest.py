@@ -32,3 +32,23 @@ def liquid():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def cli_fails(argv, match, code=None):
+    """Run the CLI in-process; assert it fails with exit code ``code`` (default: any non-zero) and a
+    one-line ``glassdyn: error:`` message matching ``match`` (a regex), without a traceback."""
+    import contextlib
+    import io
+    import re
+
+    from glassdyn.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        rc = main([str(a) for a in argv])
+    text = err.getvalue()
+    lines = [line for line in text.splitlines() if line.startswith("glassdyn: error:")]
+    assert rc != 0 and (code is None or rc == code), (rc, text)
+    assert len(lines) == 1 and "Traceback" not in text, text
+    assert re.search(match, lines[0]), (match, lines[0])
+    return rc

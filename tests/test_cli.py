@@ -1,6 +1,7 @@
 import json
 
 from glassdyn.cli import main
+from conftest import cli_fails
 
 
 def test_mct_solve_writes_solution_and_plot(tmp_path, capsys):
@@ -18,13 +19,10 @@ def test_mct_solve_rejects_bad_sk_file(tmp_path):
 
     bad = tmp_path / "sk.txt"
     bad.write_text("1 2 3\n4 5 6\n")
-    with pytest.raises(SystemExit, match=r"2 partial columns is not s\(s\+1\)/2"):
-        main(["mct", "solve", "--sk", str(bad), "--rho", "1.0"])
+    cli_fails(["mct", "solve", "--sk", str(bad), "--rho", "1.0"], r"2 partial columns is not s\(s\+1\)/2")
     bad.write_text("1\n2\n")
-    with pytest.raises(SystemExit, match="must hold finite columns"):
-        main(["mct", "solve", "--sk", str(bad), "--rho", "1.0"])
-    with pytest.raises(SystemExit, match="cannot read"):
-        main(["mct", "solve", "--sk", str(tmp_path / "missing.txt"), "--rho", "1.0"])
+    cli_fails(["mct", "solve", "--sk", str(bad), "--rho", "1.0"], "must hold finite columns")
+    cli_fails(["mct", "solve", "--sk", str(tmp_path / "missing.txt"), "--rho", "1.0"], "cannot read")
 
 
 def test_mct_fit_memory_cli(tmp_path, capsys):
@@ -63,8 +61,7 @@ def test_mct_solve_mixture_file(tmp_path, capsys):
 
     f = [float(v) for v in re.findall(r"f\(k_p\) = ([0-9.]+)", out)]
     assert len(f) == 2 and all(0.8 < v < 1.0 for v in f)  # glassy at phi = 0.53
-    with pytest.raises(SystemExit, match="--x needs 2 number fractions"):
-        main(["mct", "solve", "--sk", str(path), "--rho", str(rho)])
+    cli_fails(["mct", "solve", "--sk", str(path), "--rho", str(rho)], "--x needs 2 number fractions")
 
 
 def test_describe_and_analyse_cli(tmp_path, capsys):
@@ -90,8 +87,7 @@ def test_describe_and_analyse_cli(tmp_path, capsys):
     # dynamics refuses wrapped coordinates with a clear message
     import pytest
 
-    with pytest.raises(SystemExit, match="unwrapped"):
-        main(["analyse", "dynamics", str(path), "--out", str(tmp_path / "a")])
+    cli_fails(["analyse", "dynamics", str(path), "--out", str(tmp_path / "a")], "unwrapped")
 
 
 def test_analyse_heterogeneity_on_external_sample(tmp_path, capsys):
@@ -110,5 +106,4 @@ def test_analyse_heterogeneity_on_external_sample(tmp_path, capsys):
     assert data["propensity"].shape == (2, 42, 1290)
     assert data["chi4"][0] == 0.0 and data["chi4"].max() > 0  # all C_B = 1 at t = 0
     assert (tmp_path / "heterogeneity.png").exists()
-    with pytest.raises(SystemExit, match="--replicas"):
-        main(["analyse", "heterogeneity", *files[:3], "--replicas", "2", "--out", str(tmp_path)])
+    cli_fails(["analyse", "heterogeneity", *files[:3], "--replicas", "2", "--out", str(tmp_path)], "--replicas")

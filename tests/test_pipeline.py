@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from glassdyn.cli import main
+from conftest import cli_fails
 
 # the shipped T = 0.45 store: Ridge reaches rho_P 0.49 at t = 1000, the noise ceiling is 0.79 at t = 2.5
 # (a store with the species bug of session 4 gave 0.36; the quick preset at T = 0.6: ~0.2-0.3)
@@ -91,16 +92,13 @@ def test_predict_on_a_trajectory_file(demo, tmp_path):
     # same configuration, quenched again by FIRE: the same inherent structure up to tiny differences
     r = np.corrcoef(q["glassmlp"][0, -1, mask], p["glassmlp"][0, -1, mask])[0, 1]
     assert r > 0.99
-    with pytest.raises(SystemExit, match="is 3D but the configuration is 2D"):
-        main(["predict", str(tmp_path / "c.xyz"), "--models", str(demo / "models"), "--potential", "ka3d"])
+    cli_fails(["predict", str(tmp_path / "c.xyz"), "--models", str(demo / "models"), "--potential", "ka3d"], "is 3D but the configuration is 2D")
 
 
 def test_bad_model_folder_and_store(demo, tmp_path):
-    with pytest.raises(SystemExit, match="not a glassdyn model folder"):
-        main(["evaluate", "--models", str(tmp_path), "--store", str(demo / "quick.h5")])
+    cli_fails(["evaluate", "--models", str(tmp_path), "--store", str(demo / "quick.h5")], "not a glassdyn model folder")
     (tmp_path / "x.h5").write_bytes(b"junk")
-    with pytest.raises(SystemExit, match="unreadable or corrupt"):
-        main(["train", "--store", str(tmp_path / "x.h5"), "--out", str(tmp_path / "m")])
+    cli_fails(["train", "--store", str(tmp_path / "x.h5"), "--out", str(tmp_path / "m")], "unreadable or corrupt")
 
 
 def test_train_noise_corrected_and_overlap_options(demo, tmp_path):
@@ -126,16 +124,14 @@ def test_train_noise_corrected_and_overlap_options(demo, tmp_path):
     assert main(["train", "--store", str(store), "--out", str(tmp_path / "o"), "--label", "displacement",
                  "--times", str(t), "--epoch-scale", "0.01", "--no-baselines", "--quiet"]) == 0
     assert json.loads((tmp_path / "o" / "models.json").read_text())["observable"] == "overlap"  # seed SM VI
-    with pytest.raises(SystemExit, match="cannot correct the smooth-overlap"):
-        main(["train", "--store", str(store), "--out", str(tmp_path / "x"), "--label", "displacement",
-              "--times", str(t), "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--quiet"])
+    cli_fails(["train", "--store", str(store), "--out", str(tmp_path / "x"), "--label", "displacement",
+               "--times", str(t), "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--quiet"], "cannot correct the smooth-overlap")
     old = tmp_path / "old.h5"  # a store without replica variances
     shutil.copy(store, old)
     with h5py.File(old, "a") as h:
         del h["label/bond_breaking_var"], h["label/displacement_var"]
-    with pytest.raises(SystemExit, match="needs the replica variances"):
-        main(["train", "--store", str(old), "--out", str(tmp_path / "y"), "--times", str(t),
-              "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--quiet"])
+    cli_fails(["train", "--store", str(old), "--out", str(tmp_path / "y"), "--times", str(t),
+               "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--quiet"], "needs the replica variances")
 
 
 def test_compact_store_round_trip(demo, tmp_path):
@@ -162,10 +158,8 @@ def test_demo_on_the_shipped_dataset(tmp_path):
     summary = json.loads((out / "demo_summary.json").read_text())
     assert summary["dataset"] == "ka2d-T0.45" and summary["seconds"]["simulate"] == 0.0
     assert max(summary["rho_p"]["Ridge"]) > RIDGE_MIN and max(summary["rho_max"]) > RHO_MAX_MIN
-    with pytest.raises(SystemExit, match="unknown shipped data set"):
-        main(["demo", "--dataset", "ka2d-T0.1", "--out", str(out)])
-    with pytest.raises(SystemExit, match="not to a shipped"):
-        main(["demo", "--dataset", "ka2d-T0.45", "--replicas", "3", "--out", str(out)])
+    cli_fails(["demo", "--dataset", "ka2d-T0.1", "--out", str(out)], "unknown shipped data set")
+    cli_fails(["demo", "--dataset", "ka2d-T0.45", "--replicas", "3", "--out", str(out)], "not to a shipped")
 
 
 @pytest.fixture(scope="module")
@@ -203,8 +197,7 @@ def test_transfer_is_consistent_with_tiling(demo, transferable):
         np.testing.assert_allclose(p_large[:, k * n:(k + 1) * n], p_small, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="definition differs"):
         predict(transferable, small[None], dict(definition, cutoff=20.0))
-    with pytest.raises(SystemExit, match="depend on the box size"):
-        main(["transfer", "--models", str(demo / "models"), "--tile", "2", "--out", "unused"])
+    cli_fails(["transfer", "--models", str(demo / "models"), "--tile", "2", "--out", "unused"], "depend on the box size")
 
 
 def test_transfer_command_on_a_larger_system(transferable, tmp_path):
@@ -232,6 +225,5 @@ def test_evaluation_recognises_the_training_store_by_content(demo, tmp_path):
     assert np.load(tmp_path / "ev" / "predictions.npz")["configurations"].tolist() == meta["split"]["test"]
     for bad, message in ((meta["split"]["train"][:1], "own training data"), ([0, 99], "store has configurations"),
                          ([-1], "store has configurations")):
-        with pytest.raises(SystemExit, match=message):
-            main(["evaluate", "--models", str(demo / "models"), "--store", str(copy), "--configurations",
-                  *map(str, bad), "--out", str(tmp_path / "ev2")])
+        cli_fails(["evaluate", "--models", str(demo / "models"), "--store", str(copy), "--configurations",
+                   *map(str, bad), "--out", str(tmp_path / "ev2")], message)

@@ -9,6 +9,7 @@ from glassdyn.cli import main
 from glassdyn.dynamics import BondBreaking
 from glassdyn.io import read_trajectory
 from glassdyn.systems import get_system
+from conftest import cli_fails
 
 SAMPLE = SHARED / "external" / "structdynglass_ka2d"
 pytestmark = pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared/external not present")
@@ -76,15 +77,13 @@ def test_heterogeneity_uses_each_configurations_own_types(tmp_path):
 
 
 def test_dynamics_refuses_replicas_of_different_structures(tmp_path):
-    with pytest.raises(SystemExit, match="not replicas of one configuration"):
-        main(["analyse", "dynamics", RUNS[0], RUNS[2], "--dt", "0.01", "--out", str(tmp_path)])
+    cli_fails(["analyse", "dynamics", RUNS[0], RUNS[2], "--dt", "0.01", "--out", str(tmp_path)], "not replicas of one configuration")
     # same particles and types, but a frame 0 that is not the other run's
     lines = (SAMPLE / "Cnf-100000" / "2.xyz").read_text().splitlines()
     lines[9:9 + 1290] = lines[9 + 1299:9 + 1299 + 1290]
     moved = tmp_path / "moved.xyz"
     moved.write_text("\n".join(lines) + "\n")
-    with pytest.raises(SystemExit, match=r"moved.xyz and .*1.xyz do not share frame 0"):
-        main(["analyse", "dynamics", RUNS[0], str(moved), "--dt", "0.01", "--out", str(tmp_path)])
+    cli_fails(["analyse", "dynamics", RUNS[0], str(moved), "--dt", "0.01", "--out", str(tmp_path)], r"moved.xyz and .*1.xyz do not share frame 0")
 
 
 def test_heterogeneity_says_when_the_s4_fit_is_undetermined_and_times_are_steps(tmp_path, capsys):
@@ -100,7 +99,5 @@ def test_heterogeneity_says_when_the_s4_fit_is_undetermined_and_times_are_steps(
 
 
 def test_describe_quench_needs_a_potential_and_frames_exist(tmp_path):
-    with pytest.raises(SystemExit, match="--quench needs --potential"):
-        main(["describe", RUNS[0], "--quench", "--out", str(tmp_path)])
-    with pytest.raises(SystemExit, match="frame 42 does not exist: the file has 42 frames"):
-        main(["describe", RUNS[0], "--frame", "42", "--out", str(tmp_path)])
+    cli_fails(["describe", RUNS[0], "--quench", "--out", str(tmp_path)], "--quench needs --potential")
+    cli_fails(["describe", RUNS[0], "--frame", "42", "--out", str(tmp_path)], "frame 42 does not exist: the file has 42 frames")

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .errors import EXIT_BAD_ARGUMENT, EXIT_BAD_FILE, InputFileError, UsageError
 
 
 def _demo(args) -> int:
@@ -128,12 +129,9 @@ def _demo_dataset(args, out, log, t0) -> int:
     from .workflows import read_store, shipped_store
 
     if args.configurations is not None or args.replicas is not None:
-        raise SystemExit("glassdyn: error: --configurations / --replicas apply to the simulated demo, "
+        raise UsageError("--configurations / --replicas apply to the simulated demo, "
                          "not to a shipped --dataset")
-    try:
-        store = shipped_store(args.dataset)
-    except ValueError as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    store = shipped_store(args.dataset)
     data = read_store(store)
     preset = json.loads(data["attrs"]["preset"])
     S, n_t, _ = data["label"]["bond_breaking"].shape
@@ -173,15 +171,12 @@ def _demo_collective(out: Path, args, log) -> dict:
 def _train(args) -> int:
     from .workflows.learning import train_models
 
-    try:
-        kinds = ["glassmlp"] + ([] if args.no_baselines else ["mlp_mae", "ridge"])
-        meta = train_models(args.store, args.out, label=args.label, species=args.species, times=args.times,
-                            kinds=kinds, epoch_scale=args.epoch_scale, seed=args.seed,
-                            observable=args.observable, noise_corrected=args.noise_corrected,
-                            distances=args.distances, ensemble=args.ensemble, cutoff=args.cutoff,
-                            progress=not args.quiet)
-    except ValueError as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    kinds = ["glassmlp"] + ([] if args.no_baselines else ["mlp_mae", "ridge"])
+    meta = train_models(args.store, args.out, label=args.label, species=args.species, times=args.times,
+                        kinds=kinds, epoch_scale=args.epoch_scale, seed=args.seed,
+                        observable=args.observable, noise_corrected=args.noise_corrected,
+                        distances=args.distances, ensemble=args.ensemble, cutoff=args.cutoff,
+                        progress=not args.quiet)
     print(f"trained {len(meta['kinds'])} model kinds at {len(meta['time_indices'])} times in "
           f"{meta['train_seconds']:.0f} s -> {args.out}")
     return 0
@@ -194,31 +189,28 @@ def _predict(args) -> int:
     from .workflows import inherent_structure
     from .workflows.learning import _predict as predict_features, load_models, model_cutoff, predict_store
 
-    try:
-        if args.store:
-            res = predict_store(args.models, args.store)
-            preds, meta = res["predictions"], res["meta"]
-            positions = res["store"]["inherent"]
-            types = res["store"]["types"]
-        else:
-            if not args.inputs or not args.potential:
-                raise ValueError("give --store, or trajectory files with --potential")
-            meta, models = load_models(args.models)
-            pot = get_potential(args.potential)
-            desc = GlassMLPDescriptors(cutoff=model_cutoff(meta), n_species=pot.n_species)
-            feats, positions, types = [], [], None
-            for path in args.inputs:
-                conf = read_trajectory(path, args.format).frame(args.frame)
-                inh = inherent_structure(conf, pot)
-                feats.append(desc.compute(inh.configuration, pot, per_particle_energy=inh.per_particle_energy).features)
-                positions.append(inh.configuration.positions)
-                types = conf.types
-            if len({f.shape for f in feats}) != 1:
-                raise ValueError("all input configurations must have the same number of particles")
-            preds = predict_features(meta, models, np.array(feats), [types] * len(feats), desc.definition())
-            positions = np.array(positions)
-    except ValueError as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    if args.store:
+        res = predict_store(args.models, args.store)
+        preds, meta = res["predictions"], res["meta"]
+        positions = res["store"]["inherent"]
+        types = res["store"]["types"]
+    else:
+        if not args.inputs or not args.potential:
+            raise ValueError("give --store, or trajectory files with --potential")
+        meta, models = load_models(args.models)
+        pot = get_potential(args.potential)
+        desc = GlassMLPDescriptors(cutoff=model_cutoff(meta), n_species=pot.n_species)
+        feats, positions, types = [], [], None
+        for path in args.inputs:
+            conf = read_trajectory(path, args.format).frame(args.frame)
+            inh = inherent_structure(conf, pot)
+            feats.append(desc.compute(inh.configuration, pot, per_particle_energy=inh.per_particle_energy).features)
+            positions.append(inh.configuration.positions)
+            types = conf.types
+        if len({f.shape for f in feats}) != 1:
+            raise ValueError("all input configurations must have the same number of particles")
+        preds = predict_features(meta, models, np.array(feats), [types] * len(feats), desc.definition())
+        positions = np.array(positions)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez(out, times=np.asarray(meta["times"]), positions=positions, types=types,
@@ -231,20 +223,14 @@ def _predict(args) -> int:
 def _glassbench(args) -> int:
     from .workflows.glassbench import glassbench_store
 
-    try:
-        glassbench_store(args.folder, args.out, temperature=args.temperature, progress=not args.quiet)
-    except ValueError as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    glassbench_store(args.folder, args.out, temperature=args.temperature, progress=not args.quiet)
     return 0
 
 
 def _evaluate(args) -> int:
     from .workflows.learning import evaluate_store
 
-    try:
-        evaluate_store(args.models, args.store, args.out, configurations=args.configurations)
-    except ValueError as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    evaluate_store(args.models, args.store, args.out, configurations=args.configurations)
     print(f"figures and summary.md in {args.out}")
     return 0
 
@@ -257,10 +243,7 @@ def _transfer(args) -> int:
 
     from .workflows.learning import transfer
 
-    try:
-        res = transfer(args.models, tile=args.tile, n_configurations=args.configurations, seed=args.seed)
-    except ValueError as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    res = transfer(args.models, tile=args.tile, n_configurations=args.configurations, seed=args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "transfer.npz", times=np.asarray(res["times"]), positions=res["configurations"],
@@ -313,9 +296,9 @@ def _read_columns(path: str, what: str) -> np.ndarray:
     try:
         data = np.loadtxt(path, comments="#", ndmin=2)
     except (OSError, ValueError) as exc:
-        raise SystemExit(f"glassdyn: error: cannot read {what} from {path}: {exc}")
+        raise InputFileError(f"cannot read {what} from {path}: {exc}")
     if data.shape[1] < 2 or not np.all(np.isfinite(data)):
-        raise SystemExit(f"glassdyn: error: {path} must hold finite columns {what}")
+        raise InputFileError(f"{path} must hold finite columns {what}")
     return data
 
 
@@ -328,7 +311,7 @@ def _read_sk(path: str):
         return k, cols[:, 0]
     s = int(round((np.sqrt(8 * cols.shape[1] + 1) - 1) / 2))
     if s * (s + 1) // 2 != cols.shape[1]:
-        raise SystemExit(f"glassdyn: error: {path}: {cols.shape[1]} partial columns is not s(s+1)/2")
+        raise InputFileError(f"{path}: {cols.shape[1]} partial columns is not s(s+1)/2")
     S = np.empty((k.size, s, s))
     iu = np.triu_indices(s)
     S[:, iu[0], iu[1]] = cols
@@ -342,16 +325,13 @@ def _fit_memory(args) -> int:
     data = _read_columns(args.target, "t, F(t)")
     t, F = data[:, 0], data[:, 1]
     keep = t > 0
-    try:
-        results = {}
-        for n_exp in args.n_exp:
-            res = fit_memory(t[keep], F[keep], args.omega2, F0=args.f0, n_exp=n_exp, seed=args.seed,
-                             max_evaluations=args.max_evaluations)
-            results[n_exp] = res
-            print(f"N_exp={n_exp}: R^2 = {res.r2:.6f}, loss = {res.loss:.3e}, "
-                  f"{res.evaluations} evaluations; memory {res.memory.to_dict()}")
-    except ValueError as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    results = {}
+    for n_exp in args.n_exp:
+        res = fit_memory(t[keep], F[keep], args.omega2, F0=args.f0, n_exp=n_exp, seed=args.seed,
+                         max_evaluations=args.max_evaluations)
+        results[n_exp] = res
+        print(f"N_exp={n_exp}: R^2 = {res.r2:.6f}, loss = {res.loss:.3e}, "
+              f"{res.evaluations} evaluations; memory {res.memory.to_dict()}")
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
@@ -393,21 +373,18 @@ def _mct(args) -> int:
     if args.sk:
         k, S = _read_sk(args.sk)
         if args.rho is None:
-            raise SystemExit("glassdyn: error: --rho is required with --sk")
+            raise UsageError("--rho is required with --sk")
         rho, label = args.rho, args.sk
     else:
         k = midpoint_grid(args.nk, args.kmax)
         S = py_structure_factor(k, args.phi)
         rho, label = 6 * args.phi / np.pi, f"PY hard spheres phi={args.phi}"
-    try:
-        if S.ndim == 3:
-            if args.x is None or len(args.x) != S.shape[1]:
-                raise ValueError(f"--x needs {S.shape[1]} number fractions for {S.shape[1]} species")
-            kern = MixtureMCT(k, S, rho, np.asarray(args.x))
-        else:
-            kern = OneComponentMCT(k, S, rho)
-    except ValueError as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    if S.ndim == 3:
+        if args.x is None or len(args.x) != S.shape[1]:
+            raise ValueError(f"--x needs {S.shape[1]} number fractions for {S.shape[1]} species")
+        kern = MixtureMCT(k, S, rho, np.asarray(args.x))
+    else:
+        kern = OneComponentMCT(k, S, rho)
     sol = kern.solve(t_max=args.tmax, h0=1e-10 / 32, n=64, tol=1e-9)
     f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma)
     # normalised diagonal correlators at the main peak of S_11 (or S)
@@ -459,20 +436,19 @@ def _describe(args) -> int:
     from .systems import get_potential
     from .workflows import inherent_structure
 
-    try:
-        traj = read_trajectory(args.input, args.format)
-        conf = traj.frame(args.frame)
-        potential = get_potential(args.potential) if args.potential else None
-        if args.quench and potential is None:
-            raise ValueError("--quench needs --potential (the inherent structure is a minimum of a potential)")
-        energies = None
-        if args.quench:
-            inh = inherent_structure(conf, potential)
-            conf, energies = inh.configuration, inh.per_particle_energy
-            print(f"quenched: E_IS/N = {inh.energy / conf.n_particles:.6f}, max|F| = {inh.max_force:.1e}")
-        desc = GlassMLPDescriptors(cutoff=args.cutoff).compute(conf, potential, per_particle_energy=energies)
-    except (ValueError, IndexError) as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    traj = read_trajectory(args.input, args.format)
+    conf = traj.frame(args.frame)
+    potential = get_potential(args.potential) if args.potential else None
+    if potential is None:
+        _note_inferred_species(conf, args.input)
+    if args.quench and potential is None:
+        raise ValueError("--quench needs --potential (the inherent structure is a minimum of a potential)")
+    energies = None
+    if args.quench:
+        inh = inherent_structure(conf, potential)
+        conf, energies = inh.configuration, inh.per_particle_energy
+        print(f"quenched: E_IS/N = {inh.energy / conf.n_particles:.6f}, max|F| = {inh.max_force:.1e}")
+    desc = GlassMLPDescriptors(cutoff=args.cutoff).compute(conf, potential, per_particle_energy=energies)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "descriptors.npz", features=desc.features, names=np.array(desc.names),
@@ -491,6 +467,16 @@ def _describe(args) -> int:
     return 0
 
 
+def _note_inferred_species(conf, source) -> None:
+    """Say when species were inferred from a file's type numbers and some of them are empty."""
+    counts = np.bincount(conf.types)
+    empty = np.flatnonzero(counts == 0).tolist()
+    if empty:
+        print(f"glassdyn: note: {source}: {len(counts)} species inferred from the type numbers 0..{len(counts) - 1}; "
+              f"species {empty} have no particles (their channels stay empty); --potential sets the "
+              "species of a known system", file=sys.stderr)
+
+
 def _analyse(args) -> int:
     import matplotlib
 
@@ -505,12 +491,10 @@ def _analyse(args) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    try:
-        trajs = [read_trajectory(p, args.format, dt=args.dt) for p in args.inputs]
-    except ValueError as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    trajs = [read_trajectory(p, args.format, dt=args.dt) for p in args.inputs]
     if args.what == "sk":
         confs = [t.frame(i) for t in trajs for i in range(t.n_frames)][:: args.every]
+        _note_inferred_species(confs[0], args.inputs[0])
         sf = StructureFactor(k_max=args.kmax, n_bins=args.bins).compute(confs)
         np.savez(out / "structure_factor.npz", k=sf.k, S_partial=sf.S_partial, counts=sf.counts,
                  provenance=json.dumps(dict(version=__version__, inputs=[str(p) for p in args.inputs],
@@ -525,10 +509,10 @@ def _analyse(args) -> int:
     # dynamics of isoconfigurational replicas sharing frame 0
     first = trajs[0]
     if any(t.positions.shape != first.positions.shape for t in trajs):
-        raise SystemExit("glassdyn: error: replicas must have the same frames and particles")
+        raise InputFileError("replicas must have the same frames and particles")
     _check_replicas(trajs, args.inputs)
     if not first.unwrapped:
-        raise SystemExit("glassdyn: error: dynamics needs unwrapped coordinates (xu yu [zu])")
+        raise InputFileError("dynamics needs unwrapped coordinates (xu yu [zu])")
     times, unit = _times(first)
     pot = get_potential(args.potential)
     initial = first.frame(0)
@@ -567,11 +551,11 @@ def _check_replicas(trajs, paths) -> None:
     first = trajs[0]
     for t, path in zip(trajs[1:], paths[1:]):
         if t.positions.shape[1:] != first.positions.shape[1:] or not np.array_equal(t.types, first.types):
-            raise SystemExit(f"glassdyn: error: {path} and {paths[0]} have different particles or types: "
+            raise InputFileError(f"{path} and {paths[0]} have different particles or types: "
                              "not replicas of one configuration")
         if not np.allclose(t.positions[0], first.positions[0], rtol=0, atol=1e-5):
             worst = float(np.abs(t.positions[0] - first.positions[0]).max())
-            raise SystemExit(f"glassdyn: error: {path} and {paths[0]} do not share frame 0 (positions differ "
+            raise InputFileError(f"{path} and {paths[0]} do not share frame 0 (positions differ "
                              f"by up to {worst:.3g}): not replicas of one configuration")
 
 
@@ -591,7 +575,7 @@ def _heterogeneity(args, trajs, out, plt) -> int:
 
     r = args.replicas
     if len(trajs) % r or len(trajs) // r < 2:
-        raise SystemExit("glassdyn: error: need >= 2 configurations, each with --replicas files")
+        raise UsageError("need >= 2 configurations, each with --replicas files")
     pot = get_potential(args.potential)
     props, starts, masks = [], [], []
     for c in range(len(trajs) // r):
@@ -605,7 +589,7 @@ def _heterogeneity(args, trajs, out, plt) -> int:
     props = np.array(props)  # (S, T, N)
     first = trajs[0]
     if any(t.positions.shape[:2] != first.positions.shape[:2] for t in trajs):
-        raise SystemExit("glassdyn: error: every configuration needs the same frames and particle number")
+        raise InputFileError("every configuration needs the same frames and particle number")
     times, unit = _times(first)
     mask = np.array(masks)
     x4 = chi4(props, mask)
@@ -649,20 +633,16 @@ def _heterogeneity(args, trajs, out, plt) -> int:
 def _simulate(args) -> int:
     from .workflows import load_preset, simulate
 
-    try:
-        preset = load_preset(args.preset)
-        if args.temperature is not None:
-            if "library" in preset:
-                raise ValueError("--temperature does not apply to a state-library preset")
-            if args.temperature <= 0:
-                raise ValueError("--temperature must be positive")
-            preset["equilibration"]["temperature"] = args.temperature
-        out = args.out or (f"runs/{Path(str(args.preset)).stem}.h5" if "library" in preset else
-                           f"runs/{Path(str(args.preset)).stem}_T{preset['equilibration']['temperature']:g}.h5")
-        simulate(preset, out, workers=args.workers, scheduler=args.scheduler,
-                 progress=not args.quiet, max_units=args.max_units)
-    except ValueError as exc:
-        raise SystemExit(f"glassdyn: error: {exc}")
+    preset = load_preset(args.preset)
+    if args.temperature is not None:
+        if "library" in preset:
+            raise UsageError("--temperature does not apply to a state-library preset")
+        preset["equilibration"]["temperature"] = args.temperature
+    out = args.out or (f"runs/{Path(str(args.preset)).stem}.h5" if "library" in preset else
+                       f"runs/{Path(str(args.preset)).stem}_T{preset['equilibration']['temperature']:g}.h5")
+    timeout = None if args.worker_timeout <= 0 else args.worker_timeout
+    simulate(preset, out, workers=args.workers, scheduler=args.scheduler,
+             progress=not args.quiet, max_units=args.max_units, worker_timeout=timeout)
     return 0
 
 
@@ -814,6 +794,8 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local processes")
     sm.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
     sm.add_argument("--max-units", type=int, default=None, help="stop after this many units")
+    sm.add_argument("--worker-timeout", type=float, default=120.0,
+                    help="Dask: stop when the cluster has had no worker for this many seconds (0: wait forever)")
     sm.add_argument("--quiet", action="store_true")
     sm.set_defaults(func=_simulate)
 
@@ -826,16 +808,48 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _error(message: str, code: int) -> int:
+    print(f"glassdyn: error: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv=None) -> int:
+    """Run the CLI.  Every failure is one line on stderr (no traceback; set GLASSDYN_TRACEBACK=1 to
+    see one): exit code 2 for bad arguments or presets, 1 for bad or unwritable files and failed
+    runs, 130 when interrupted (rerun the same command to resume)."""
     args = build_parser().parse_args(argv)
     if getattr(args, "temperature", None) is not None and args.temperature <= 0:
-        print("glassdyn: error: --temperature must be positive", file=sys.stderr)
-        return 2
+        return _error("--temperature must be positive", EXIT_BAD_ARGUMENT)
     try:
         return args.func(args)
-    except ValueError as exc:  # bad input anywhere below: a clear message, not a traceback
-        print(f"glassdyn: error: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:
+        if os.environ.get("GLASSDYN_TRACEBACK"):
+            raise
+        return _report(exc)
+    except KeyboardInterrupt:
+        return _error("interrupted (finished work is saved: rerun the same command to resume)", 130)
+
+
+def _report(exc: Exception) -> int:
+    """One line for ``exc`` and the exit code of its kind (see :mod:`glassdyn.errors`)."""
+    import errno
+
+    from .workflows.executor import NoWorkers, UnitFailed
+
+    if isinstance(exc, InputFileError):
+        return _error(str(exc), EXIT_BAD_FILE)
+    if isinstance(exc, ValueError):
+        return _error(str(exc), EXIT_BAD_ARGUMENT)
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        what = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            what = "a path component exists and is not a folder"
+        return _error(f"{what}{where}", EXIT_BAD_FILE)
+    if isinstance(exc, (UnitFailed, NoWorkers)):
+        return _error(str(exc), EXIT_BAD_FILE)
+    return _error(f"{type(exc).__name__}: {exc} (an unexpected failure; GLASSDYN_TRACEBACK=1 shows where)",
+                  EXIT_BAD_FILE)
 
 
 if __name__ == "__main__":

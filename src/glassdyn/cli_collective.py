@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .errors import InputFileError, UsageError
 
 
 def _plt():
@@ -48,7 +49,7 @@ def _predict(args) -> int:
     model = FsMLP.load(Path(args.model) / "fsmlp.npz" if Path(args.model).is_dir() else args.model)
     data = np.loadtxt(args.sk, ndmin=2)
     if data.ndim != 2 or data.shape[1] != 4 or data.shape[0] != 100:
-        raise SystemExit(f"glassdyn: error: {args.sk} must hold 100 rows of k, S_AA, S_AB, S_BB "
+        raise InputFileError(f"{args.sk} must hold 100 rows of k, S_AA, S_AB, S_BB "
                          f"(the 100-point grid in [0, 40]); got shape {data.shape}")
     s = np.nan_to_num(data[:, 1:].T.ravel(), nan=0.0)
     t = np.geomspace(args.tmin, args.tmax, args.n_times)
@@ -70,7 +71,7 @@ def _evaluate(args) -> int:
     model = FsMLP.load(folder / "fsmlp.npz")
     test = model.meta_["split"]["test"]
     if max(test) >= len(lib["temperature"]):
-        raise SystemExit("glassdyn: error: the model's test states do not exist in this library")
+        raise InputFileError("the model's test states do not exist in this library")
     res = evaluate_fsmlp(model, lib, test)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -166,7 +167,7 @@ def _memory(args) -> int:
     sel = np.flatnonzero((lib["interaction"] == {"lj": 0, "wca": 1}[args.interaction])
                          & np.isclose(lib["rho"], args.rho) & lib["equilibrated"].astype(bool))
     if sel.size == 0:
-        raise SystemExit("glassdyn: error: no equilibrated states at that interaction and density")
+        raise UsageError("no equilibrated states at that interaction and density")
     sel = sel[np.argsort(-lib["temperature"][sel])]
     if args.states:
         sel = sel[np.linspace(0, sel.size - 1, min(args.states, sel.size)).round().astype(int)]

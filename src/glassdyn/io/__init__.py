@@ -1,4 +1,5 @@
-"""Readers for external data; every reader validates and names what is wrong."""
+"""Readers for external data; every reader validates and names what is wrong (InputFileError)."""
+from ..errors import InputFileError
 from .botan import IsoconfigurationalSample, read_botan_npz
 from .gsd_xyz import read_extxyz, read_gsd, write_extxyz
 from .lammps_dump import read_lammps_dump
@@ -25,7 +26,7 @@ def read_trajectory(path, fmt: str | None = None, dt: float | None = None) -> Tr
                 with open(path) as fh:
                     first = fh.readline().strip()
             except (OSError, UnicodeDecodeError) as exc:
-                raise ValueError(f"cannot read {path}: {exc}") from None
+                raise InputFileError(f"cannot read {path}: {exc}") from None
             fmt = "dump" if first == "ITEM: TIMESTEP" else "extxyz"
     if fmt == "dump":
         return read_lammps_dump(path, dt=dt)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputFileError
+
 from ..systems.configuration import Configuration
 
 __all__ = ["IsoconfigurationalSample", "read_botan_npz"]
@@ -32,20 +34,20 @@ def read_botan_npz(path, box: float = BOTAN_BOX) -> IsoconfigurationalSample:
     try:
         data = np.load(path, allow_pickle=False)
     except (OSError, zipfile.BadZipFile, EOFError, ValueError) as exc:
-        raise ValueError(f"{path}: unreadable or corrupt npz ({exc})") from None
+        raise InputFileError(f"{path}: unreadable or corrupt npz ({exc})") from None
     with data:
         missing = {"types", "initial_positions", "positions"} - set(getattr(data, "files", []))
         if missing:
-            raise ValueError(f"{path}: not a BOTAN isoconfigurational file, missing {sorted(missing)}")
+            raise InputFileError(f"{path}: not a BOTAN isoconfigurational file, missing {sorted(missing)}")
         types = data["types"].astype(np.int64)
         x0 = data["initial_positions"].astype(float)
         xt = data["positions"].astype(float)
     n = types.shape[0]
     if x0.shape != (n, 3) or xt.ndim != 3 or xt.shape[1:] != (n, 3):
-        raise ValueError(f"{path}: inconsistent shapes types {types.shape}, initial_positions "
+        raise InputFileError(f"{path}: inconsistent shapes types {types.shape}, initial_positions "
                          f"{x0.shape}, positions {xt.shape}")
     if not (np.all(np.isfinite(x0)) and np.all(np.isfinite(xt))):
-        raise ValueError(f"{path}: positions contain NaN or inf")
+        raise InputFileError(f"{path}: positions contain NaN or inf")
     if np.any(x0 < 0) or np.any(x0 >= box):
-        raise ValueError(f"{path}: initial positions outside [0, {box:.5f}): wrong box length?")
+        raise InputFileError(f"{path}: initial positions outside [0, {box:.5f}): wrong box length?")
     return IsoconfigurationalSample(Configuration(x0, types, [box] * 3), xt, str(path))

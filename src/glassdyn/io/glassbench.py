@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputFileError
+
 from ..systems.configuration import Configuration
 
 __all__ = ["GlassBenchFile", "read_glassbench", "glassbench_table", "published_scores"]
@@ -58,7 +60,7 @@ def _time(system: str, temperature: str, code: int, path) -> float:
     codes = glassbench_table()["time_codes"][system]
     key = next((k for k in codes if float(k) == float(temperature)), None)
     if key is None or str(code) not in codes[key]:
-        raise ValueError(f"{path}: no GlassBench time for {system} T = {temperature} time code {code} "
+        raise InputFileError(f"{path}: no GlassBench time for {system} T = {temperature} time code {code} "
                          f"(known temperatures: {sorted(codes)})")
     return float(codes[key][str(code)])
 
@@ -68,16 +70,16 @@ def read_glassbench(path) -> GlassBenchFile:
     path = Path(path)
     m = _NAME.match(path.name)
     if m is None:
-        raise ValueError(f"{path}: not a GlassBench file name (expected N<N>T<T>_<id>_tc<k>.npz or "
+        raise InputFileError(f"{path}: not a GlassBench file name (expected N<N>T<T>_<id>_tc<k>.npz or "
                          "isoconfig_N<N>T<T>_<id>_tc<k>.npz)")
     try:
         data = np.load(path, allow_pickle=False)
     except (OSError, zipfile.BadZipFile, EOFError, ValueError) as exc:
-        raise ValueError(f"{path}: unreadable or corrupt npz ({exc})") from None
+        raise InputFileError(f"{path}: unreadable or corrupt npz ({exc})") from None
     with data:
         missing = {"types", "initial_positions", "positions"} - set(data.files)
         if missing:
-            raise ValueError(f"{path}: not a GlassBench isoconfigurational file, missing {sorted(missing)}")
+            raise InputFileError(f"{path}: not a GlassBench isoconfigurational file, missing {sorted(missing)}")
         types = data["types"].astype(np.int64)
         x0 = data["initial_positions"].astype(float)
         xt = data["positions"].astype(float)
@@ -87,11 +89,11 @@ def read_glassbench(path) -> GlassBenchFile:
     system = "KA2D" if d == 2 else "KA"
     if int(m.group(2)) != n or types.shape != (n,) or xt.ndim != 3 or xt.shape[1:] != (n, d) or \
             (inh is not None and inh.shape != (n, d)):
-        raise ValueError(f"{path}: inconsistent shapes: N = {m.group(2)} in the name, types {types.shape}, "
+        raise InputFileError(f"{path}: inconsistent shapes: N = {m.group(2)} in the name, types {types.shape}, "
                          f"initial_positions {x0.shape}, positions {xt.shape}")
     for name, arr in (("initial_positions", x0), ("positions", xt), ("initial_positions_inherent", inh)):
         if arr is not None and not np.all(np.isfinite(arr)):
-            raise ValueError(f"{path}: {name} contain NaN or inf")
+            raise InputFileError(f"{path}: {name} contain NaN or inf")
     if types.min() == 1:  # LAMMPS labels 1..M
         types = types - 1
     box = np.full(d, box_value if box_value is not None else BOTAN_BOX)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputFileError
+
 from .trajectory import Trajectory
 
 __all__ = ["read_gsd", "read_extxyz", "write_extxyz"]
@@ -19,20 +21,20 @@ def read_gsd(path, dt: float | None = None) -> Trajectory:
     try:
         traj = gsd.hoomd.open(str(path), "r")
     except (OSError, RuntimeError, ValueError) as exc:
-        raise ValueError(f"{path}: not a readable GSD file ({exc})") from None
+        raise InputFileError(f"{path}: not a readable GSD file ({exc})") from None
     with traj:
         if len(traj) == 0:
-            raise ValueError(f"{path}: GSD file has no frames")
+            raise InputFileError(f"{path}: GSD file has no frames")
         f0 = traj[0]
         box = np.asarray(f0.configuration.box[:3], dtype=float)
         if np.any(np.asarray(f0.configuration.box[3:]) != 0):
-            raise ValueError(f"{path}: tilted (triclinic) boxes are not supported")
+            raise InputFileError(f"{path}: tilted (triclinic) boxes are not supported")
         d = 2 if box[2] == 0 else 3
         types = np.asarray(f0.particles.typeid, dtype=np.int64)
         frames, steps = [], []
         for fr in traj:
             if not np.allclose(fr.configuration.box[:d], box[:d]):
-                raise ValueError(f"{path}: the box changes between frames")
+                raise InputFileError(f"{path}: the box changes between frames")
             x = np.asarray(fr.particles.position, dtype=float)[:, :d] + 0.5 * box[:d]
             img = np.asarray(fr.particles.image, dtype=float)[:, :d]
             frames.append(x + img * box[:d])
@@ -54,7 +56,7 @@ def read_extxyz(path, species=None, dt: float | None = None) -> Trajectory:
     try:
         lines = path.read_text().splitlines()
     except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc}") from None
+        raise InputFileError(f"cannot read {path}: {exc}") from None
     species = list(species) if species is not None else []
     frames, steps, box, types0, i = [], [], None, None, 0
     while i < len(lines):
@@ -64,14 +66,14 @@ def read_extxyz(path, species=None, dt: float | None = None) -> Trajectory:
         try:
             n = int(lines[i])
         except ValueError:
-            raise ValueError(f"{path}, line {i + 1}: expected a particle count, got {lines[i][:40]!r}") from None
+            raise InputFileError(f"{path}, line {i + 1}: expected a particle count, got {lines[i][:40]!r}") from None
         comment = lines[i + 1] if i + 1 < len(lines) else ""
         lat = _LATTICE.search(comment)
         if lat is None:
-            raise ValueError(f"{path}, line {i + 2}: no Lattice=\"...\" in the comment line")
+            raise InputFileError(f"{path}, line {i + 2}: no Lattice=\"...\" in the comment line")
         cell = np.array(lat.group(1).split(), dtype=float).reshape(3, 3)
         if np.any(np.abs(cell - np.diag(np.diag(cell))) > 1e-12):
-            raise ValueError(f"{path}, line {i + 2}: only orthorhombic lattices are supported")
+            raise InputFileError(f"{path}, line {i + 2}: only orthorhombic lattices are supported")
         lengths = np.diag(cell)
         props = _PROPS.search(comment)
         prop = props.group(1).split(":") if props else ["species", "S", "1", "pos", "R", "3"]
@@ -79,10 +81,10 @@ def read_extxyz(path, species=None, dt: float | None = None) -> Trajectory:
         widths = [int(w) for w in prop[2::3]]
         starts = np.cumsum([0] + widths)
         if "pos" not in names or "species" not in names:
-            raise ValueError(f"{path}, line {i + 2}: Properties must include species and pos")
+            raise InputFileError(f"{path}, line {i + 2}: Properties must include species and pos")
         rows = [ln.split() for ln in lines[i + 2:i + 2 + n]]
         if len(rows) != n or any(len(r) != starts[-1] for r in rows):
-            raise ValueError(f"{path}, frame {len(frames)}: expected {n} rows of {starts[-1]} columns")
+            raise InputFileError(f"{path}, frame {len(frames)}: expected {n} rows of {starts[-1]} columns")
         s0 = starts[names.index("species")]
         p0 = starts[names.index("pos")]
         labels = [r[s0] for r in rows]
@@ -94,24 +96,24 @@ def read_extxyz(path, species=None, dt: float | None = None) -> Trajectory:
                 species = found
         unknown = sorted(set(labels) - set(species))
         if unknown:
-            raise ValueError(f"{path}, frame {len(frames)}: unknown species {unknown} (known: {species})")
+            raise InputFileError(f"{path}, frame {len(frames)}: unknown species {unknown} (known: {species})")
         index = {lab: a for a, lab in enumerate(species)}
         t = np.array([index[lab] for lab in labels])
         try:
             pos = np.array([[float(v) for v in r[p0:p0 + 3]] for r in rows])
         except ValueError:
-            raise ValueError(f"{path}, frame {len(frames)}: non-numeric positions") from None
+            raise InputFileError(f"{path}, frame {len(frames)}: non-numeric positions") from None
         d = 2 if lengths[2] == 0 else 3
         if types0 is None:
             types0, box = t, lengths[:d]
         elif not np.array_equal(t, types0):
-            raise ValueError(f"{path}, frame {len(frames)}: species change between frames")
+            raise InputFileError(f"{path}, frame {len(frames)}: species change between frames")
         step = re.search(r"step=(\d+)", comment)
         steps.append(int(step.group(1)) if step else len(frames))
         frames.append(pos[:, :d])
         i += 2 + n
     if not frames:
-        raise ValueError(f"{path}: no frames")
+        raise InputFileError(f"{path}: no frames")
     return Trajectory(np.array(frames), types0, box, np.array(steps), unwrapped=False, dt=dt,
                       source=str(path), metadata=dict(species=species))
 

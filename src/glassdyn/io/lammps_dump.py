@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputFileError
+
 from .trajectory import Trajectory
 
 __all__ = ["read_lammps_dump"]
@@ -13,7 +15,7 @@ _COORDS = {"xu": ("u", 0), "yu": ("u", 1), "zu": ("u", 2), "x": ("w", 0), "y": (
            "xs": ("s", 0), "ys": ("s", 1), "zs": ("s", 2)}
 
 
-class DumpFormatError(ValueError):
+class DumpFormatError(InputFileError):
     """A LAMMPS dump that cannot be read; the message names file, frame and line."""
 
 

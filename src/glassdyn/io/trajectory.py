@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import InputFileError
+
 from ..systems.configuration import Configuration
 
 __all__ = ["Trajectory"]
@@ -30,15 +32,15 @@ class Trajectory:
     def __post_init__(self):
         self.positions = np.asarray(self.positions, dtype=float)
         if self.positions.ndim != 3:
-            raise ValueError(f"positions must have shape (frames, N, d), got {self.positions.shape}")
+            raise InputFileError(f"positions must have shape (frames, N, d), got {self.positions.shape}")
         f, n, d = self.positions.shape
         self.types = np.asarray(self.types, dtype=np.int64)
         self.box = np.asarray(self.box, dtype=float)
         self.steps = np.asarray(self.steps)
         if self.types.shape != (n,) or self.box.shape != (d,) or self.steps.shape != (f,):
-            raise ValueError("types (N,), box (d,) and steps (frames,) do not match positions")
+            raise InputFileError("types (N,), box (d,) and steps (frames,) do not match positions")
         if not np.all(np.isfinite(self.positions)):
-            raise ValueError(f"{self.source or 'trajectory'}: positions contain NaN or inf")
+            raise InputFileError(f"{self.source or 'trajectory'}: positions contain NaN or inf")
 
     @property
     def n_frames(self) -> int:

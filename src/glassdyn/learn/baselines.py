@@ -7,6 +7,7 @@ import zipfile
 
 import numpy as np
 
+from ..errors import InputFileError
 from ..structure.descriptors import check_definition
 
 __all__ = ["RidgeBaseline", "pearson", "mean_pearson", "single_descriptor_correlations"]
@@ -91,8 +92,9 @@ class RidgeBaseline:
             scaler.var_, scaler.n_features_in_ = d["scale"] ** 2, d["mean"].size
             ridge.coef_, ridge.intercept_, ridge.n_features_in_ = d["coef"], float(d["intercept"]), d["mean"].size
             model.definition_ = json.loads(str(d["definition"])) if "definition" in d else None
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-            raise ValueError(f"{path}: not a glassdyn Ridge model ({exc})") from None
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise InputFileError(f"{path}: unreadable or not a glassdyn Ridge model "
+                                 f"({type(exc).__name__}: {exc})") from None
         model.model_ = make_pipeline(scaler, ridge)
         return model
 

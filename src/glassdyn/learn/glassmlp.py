@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ import torch
 
 from .. import __version__
 from ..dynamics.heterogeneity import smooth_overlap
+from ..errors import InputFileError
 from ..structure.descriptors import check_definition
 from .baselines import mean_pearson
 from .losses import DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
@@ -337,10 +339,11 @@ def _read(path) -> dict:
     try:
         with np.load(Path(path), allow_pickle=False) as d:
             data = {k: d[k] for k in d.files}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: not a glassdyn GlassMLP model ({exc})") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputFileError(f"{path}: unreadable or not a glassdyn GlassMLP model "
+                             f"({type(exc).__name__}: {exc})") from None
     if "meta" not in data and "ensemble" not in data:
-        raise ValueError(f"{path}: not a glassdyn GlassMLP model (no metadata)")
+        raise InputFileError(f"{path}: not a glassdyn GlassMLP model (no metadata)")
     return data
 
 

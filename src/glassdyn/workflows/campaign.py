@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,9 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..errors import InputFileError
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
-from .executor import atomic_path, atomic_savez, execute
+from .executor import atomic_path, atomic_savez, atomic_write_text, execute
 
 __all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store", "compact_store", "shipped_store",
            "configuration_fingerprints",
@@ -137,10 +137,7 @@ class Campaign:
                 raise ValueError(f"{self.units_dir} holds units of a different campaign "
                                  f"({manifest.read_text()[:200]}...); choose another store")
         else:
-            fd, tmp = tempfile.mkstemp(dir=self.units_dir)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(text)
-            os.replace(tmp, manifest)
+            atomic_write_text(manifest, text)
 
     def unit_path(self, c: int, b: int) -> Path:
         return self.units_dir / f"c{c:05d}_b{b:04d}.npz"
@@ -161,8 +158,12 @@ class Campaign:
             return False
 
     # ------------------------------------------------------------------ running
-    def run(self, workers: int = 1, scheduler=None, progress: bool = True, max_units: int | None = None):
-        """Run every pending unit (at most ``max_units``), then assemble the store if complete."""
+    def run(self, workers: int = 1, scheduler=None, progress: bool = True, max_units: int | None = None,
+            worker_timeout: float | None = 120.0):
+        """Run every pending unit (at most ``max_units``), then assemble the store if complete.
+
+        A dead local worker restarts the pool (units in flight are resubmitted, at most 3 times);
+        a Dask cluster without workers for ``worker_timeout`` seconds stops the run (None: wait)."""
         self._check_manifest()
         todo = self.pending()
         if max_units is not None:
@@ -171,7 +172,7 @@ class Campaign:
         jobs = [((c, b), (spec_json, c, b, self.configurations[c].positions,
                           self.configurations[c].types, self.configurations[c].box)) for c, b in todo]
         execute(run_unit, jobs, lambda cb, result: self._save(*cb, result), workers=workers,
-                scheduler=scheduler, progress=progress)
+                scheduler=scheduler, progress=progress, worker_timeout=worker_timeout)
         if not self.pending():
             self.assemble()
         return self
@@ -239,29 +240,53 @@ def configuration_fingerprints(types, positions) -> list:
 
 
 def read_store(path) -> dict:
-    """Load a campaign store into a dict of arrays (+ 'attrs'); clear errors for foreign files."""
+    """Load a campaign store into a dict of arrays (+ 'attrs'), checked against the layout above:
+    InputFileError naming the file and what is missing or inconsistent."""
     import h5py
 
     path = Path(path)
     try:
         with h5py.File(path, "r") as h:
             if "label" not in h or "campaign" not in h.attrs:
-                raise ValueError(f"{path}: not a glassdyn campaign store (no label group / campaign attrs)")
-            out = {k: h[k][()] for k in ("types", "positions") if k in h}
-            for k in ("inherent", "energy_per_particle"):
-                if k in h:
-                    out[k] = h[k][()]
+                raise InputFileError(f"{path}: not a glassdyn campaign store (no label group / campaign attrs)")
+            out = {k: h[k][()] for k in ("types", "positions", "inherent", "energy_per_particle") if k in h}
             out["label"] = {k: h["label"][k][()] for k in h["label"]}
             out["attrs"] = dict(h.attrs)
     except OSError as exc:
-        raise ValueError(f"{path}: unreadable or corrupt HDF5 store ({exc})") from None
-    if "positions" in out and "types" in out:
-        out["fingerprints"] = configuration_fingerprints(out["types"], out["positions"])
-        recorded = out["attrs"].get("configuration_sha256")
-        if recorded is not None and json.loads(recorded) != out["fingerprints"]:
-            raise ValueError(f"{path}: configurations do not match the fingerprints recorded at assembly "
+        raise InputFileError(f"{path}: unreadable or corrupt HDF5 store ({exc})") from None
+    _check_layout(path, out)
+    out["fingerprints"] = configuration_fingerprints(out["types"], out["positions"])
+    recorded = out["attrs"].get("configuration_sha256")
+    if recorded is not None and json.loads(recorded) != out["fingerprints"]:
+        raise InputFileError(f"{path}: configurations do not match the fingerprints recorded at assembly "
                              "(a modified or corrupt store)")
     return out
+
+
+def _check_layout(path, out: dict) -> None:
+    missing = [k for k in ("types", "positions") if k not in out]
+    missing += [f"label/{k}" for k in ("steps", "times", "replicas_done") if k not in out["label"]]
+    missing += [f"attrs/{k}" for k in ("system", "box", "temperature") if k not in out["attrs"]]
+    if ("inherent" in out) != ("energy_per_particle" in out):
+        missing.append("energy_per_particle" if "inherent" in out else "inherent")
+    if not set(LABELS) & set(out["label"]):
+        missing.append("label/bond_breaking or label/displacement")
+    if missing:
+        raise InputFileError(f"{path}: incomplete campaign store, missing {', '.join(missing)}")
+    S, N = out["positions"].shape[:2]
+    n_t = len(out["label"]["steps"])
+    shapes = {"types": (out["types"].shape, (N,)), "label/replicas_done": (out["label"]["replicas_done"].shape, (S,))}
+    for k in ("inherent",):
+        if k in out:
+            shapes[k] = (out[k].shape, out["positions"].shape)
+    if "energy_per_particle" in out:
+        shapes["energy_per_particle"] = (out["energy_per_particle"].shape, (S, N))
+    for k in LABELS + tuple(f"{k}_var" for k in LABELS):
+        if k in out["label"]:
+            shapes[f"label/{k}"] = (out["label"][k].shape, (S, n_t, N))
+    bad = [f"{k} {tuple(got)} (expected {want})" for k, (got, want) in shapes.items() if tuple(got) != want]
+    if bad:
+        raise InputFileError(f"{path}: inconsistent campaign store: {'; '.join(bad)}")
 
 
 def compact_store(src, dst, command: str) -> Path:

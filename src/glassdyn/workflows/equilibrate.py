@@ -8,8 +8,14 @@
    burn-in window) show no drift: the fitted slope over them is within 2 standard errors of zero,
    and tau (F_s = 1/e) of the last two windows agrees within 30 %.
 4. Configurations are then sampled every ``spacing`` x tau (seed: 5 tau_SWAP).
+
+Each piece (melt, window, sample) is its own atomic checkpoint when a folder is given: a resumed
+run loses at most one window and ends bitwise identical to an uninterrupted one.
 """
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 
@@ -17,7 +23,9 @@ from ..dynamics.relaxation import relaxation_time
 from ..dynamics.scattering import self_intermediate_scattering
 from ..engines.lammps import LammpsSimulation
 from ..engines.swap import SwapMC, run_swap_md
+from ..systems.configuration import Configuration
 from ..systems.presets import SystemPreset
+from .executor import atomic_savez, atomic_write_text
 
 __all__ = ["equilibrate"]
 
@@ -41,63 +49,146 @@ def _window(sim, swap, steps, rng, k, chunk=10):
     return float(np.mean(energies)), relaxation_time(lags, fs[:, 0], np.exp(-1))
 
 
+class _Segments:
+    """Finished pieces of one equilibration run, each an atomic ``.npz`` in ``folder`` (or kept in
+    memory when ``folder`` is None).  ``params`` identify the run; a folder of another run is refused."""
+
+    def __init__(self, folder, params: dict):
+        self.folder = None if folder is None else Path(folder)
+        self.memory = {}
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            manifest = self.folder / "params.json"
+            text = json.dumps(params, sort_keys=True)
+            if manifest.exists() and manifest.read_text() != text:
+                raise ValueError(f"{self.folder} holds the equilibration of another run "
+                                 f"({manifest.read_text()[:200]}); choose another output")
+            if not manifest.exists():
+                atomic_write_text(manifest, text)
+
+    def get(self, name: str):
+        if self.folder is None:
+            return self.memory.get(name)
+        path = self.folder / f"{name}.npz"
+        if not path.exists():
+            return None
+        try:
+            with np.load(path) as d:
+                return {k: d[k] for k in d.files}
+        except Exception:  # a truncated file can only come from a crash: redo that piece
+            path.unlink(missing_ok=True)
+            return None
+
+    def put(self, name: str, **arrays) -> dict:
+        if self.folder is None:
+            self.memory[name] = arrays
+        else:
+            atomic_savez(self.folder / f"{name}.npz", **arrays)
+        return arrays
+
+
+def _state(sim, rng, **extra) -> dict:
+    """The complete state between two pieces: wrapped positions, velocities, species, RNG."""
+    return dict(positions=sim.positions, velocities=sim.velocities, types=sim.types,
+                rng=json.dumps(rng.bit_generator.state), **extra)
+
+
+def _restore(state: dict, system: SystemPreset, temperature: float):
+    """A fresh LAMMPS instance (Nose-Hoover NVT at ``temperature``) and RNG from a saved state."""
+    rng = np.random.default_rng()
+    rng.bit_generator.state = json.loads(str(state["rng"]))
+    conf = Configuration(state["positions"], state["types"], system.box, state["velocities"])
+    sim = LammpsSimulation(conf, system.potential, system.dt)
+    sim.nvt(temperature)
+    return sim, rng
+
+
 def equilibrate(system: SystemPreset, temperature: float, n_configurations: int, seed: int = 0,
                 swap: bool | None = None, window_steps: int = 2000, max_windows: int = 50,
-                n_stationary: int = 5, spacing: float = 5.0, k: float | None = None, progress=None):
+                n_stationary: int = 5, spacing: float = 5.0, k: float | None = None, progress=None,
+                checkpoint=None):
     """Equilibrate ``system`` at ``temperature`` and return (configurations, info).
 
     ``swap`` defaults to True for KA2D (the seed's protocol), False otherwise.  ``info`` records
     the windows, energies, tau per window, tau used and spacing in steps.
+
+    Every piece (the melt, each window, each sampled configuration) starts a fresh LAMMPS instance
+    from the state the previous piece ended in (positions, velocities, species, RNG state; the
+    Nose-Hoover chain restarts at rest), so with ``checkpoint`` (a folder) a killed run resumes
+    from its last finished piece and ends bitwise identical to an uninterrupted one.
     """
     if temperature <= 0:
         raise ValueError("temperature must be positive")
     if n_configurations < 1:
         raise ValueError("n_configurations must be >= 1")
-    rng = np.random.default_rng(seed)
-    swap = (system.potential.name == "ka2d") if swap is None else swap
-    k = 2 * np.pi * 32 / system.box[0] if k is None else k
+    swap = (system.potential.name == "ka2d") if swap is None else bool(swap)
+    k = 2 * np.pi * 32 / system.box[0] if k is None else float(k)
+    params = dict(system=system.to_dict(), temperature=float(temperature), seed=int(seed), swap=swap,
+                  window_steps=int(window_steps), n_stationary=int(n_stationary), spacing=float(spacing),
+                  k=k)
+    pieces = _Segments(checkpoint, params)
+    mc = SwapMC(system.potential, temperature) if swap else None
+
+    state = pieces.get("melt")
+    if state is None:
+        rng = np.random.default_rng(seed)
+        with LammpsSimulation(system.lattice_configuration(seed), system.potential, system.dt) as sim:
+            sim.minimize(ftol=1e-3, method="cg")
+            sim.draw_velocities(2 * temperature, rng)
+            sim.nvt(2 * temperature)
+            sim.run(1000)
+            state = pieces.put("melt", **_state(sim, rng))
+
     energies, taus = [], []
-    with LammpsSimulation(system.lattice_configuration(seed), system.potential, system.dt) as sim:
-        sim.minimize(ftol=1e-3, method="cg")
-        sim.draw_velocities(2 * temperature, rng)
-        sim.nvt(2 * temperature)
-        sim.run(1000)
-        sim.nvt(temperature)
-        mc = SwapMC(system.potential, temperature) if swap else None
-        stationary = False
-        for w in range(max_windows):
-            e, tau = _window(sim, mc, window_steps, rng, k)
-            energies.append(e)
-            taus.append(tau)
+    stationary = False
+    for w in range(max_windows):
+        piece = pieces.get(f"window_{w:04d}")
+        if piece is None:
+            sim, rng = _restore(state, system, temperature)
+            with sim:
+                e, tau = _window(sim, mc, window_steps, rng, k)
+                piece = pieces.put(f"window_{w:04d}", **_state(sim, rng, energy=e, tau=tau))
             if progress:
                 progress(w, e, tau)
-            # the first window (right after the melt) is burn-in and never part of the test
-            if len(energies) > n_stationary and np.isfinite(taus[-1]) and np.isfinite(taus[-2]):
-                x = np.arange(n_stationary)
-                y = np.array(energies[-n_stationary:])
-                slope, intercept = np.polyfit(x, y, 1)
-                resid = y - (slope * x + intercept)
-                se = np.sqrt(np.sum(resid**2) / max(n_stationary - 2, 1) / np.sum((x - x.mean()) ** 2))
-                tau_ok = abs(taus[-1] - taus[-2]) <= 0.3 * max(taus[-1], taus[-2])
-                if abs(slope) <= 2 * se + 1e-12 and tau_ok:
-                    stationary = True
-                    break
-        if not stationary:
-            raise RuntimeError(f"not stationary after {max_windows} windows of {window_steps} steps "
-                               f"(energies {np.round(energies[-n_stationary:], 5).tolist()}, taus "
-                               f"{taus[-2:]}): raise max_windows or window_steps")
-        tau = float(np.mean(taus[-2:]))
-        gap = max(int(np.ceil(spacing * tau / system.dt)), 10)
-        gap = int(np.ceil(gap / 10) * 10)
-        configurations = []
-        for _ in range(n_configurations):
-            if mc is not None:
-                run_swap_md(sim, mc, gap // 10, md_steps=10, rng=rng)
-            else:
-                sim.run(gap)
-            # swaps move species between particle indices: reorder by species so that every
-            # sampled configuration shares one species array
-            configurations.append(sim.configuration(with_velocities=False).sorted_by_species())
+        state = piece
+        energies.append(float(piece["energy"]))
+        taus.append(float(piece["tau"]))
+        # the first window (right after the melt) is burn-in and never part of the test
+        if len(energies) > n_stationary and np.isfinite(taus[-1]) and np.isfinite(taus[-2]):
+            x = np.arange(n_stationary)
+            y = np.array(energies[-n_stationary:])
+            slope, intercept = np.polyfit(x, y, 1)
+            resid = y - (slope * x + intercept)
+            se = np.sqrt(np.sum(resid**2) / max(n_stationary - 2, 1) / np.sum((x - x.mean()) ** 2))
+            tau_ok = abs(taus[-1] - taus[-2]) <= 0.3 * max(taus[-1], taus[-2])
+            if abs(slope) <= 2 * se + 1e-12 and tau_ok:
+                stationary = True
+                break
+    if not stationary:
+        raise RuntimeError(f"not stationary after {max_windows} windows of {window_steps} steps "
+                           f"(energies {np.round(energies[-n_stationary:], 5).tolist()}, taus "
+                           f"{taus[-2:]}): raise max_windows (the finished windows are kept) or window_steps")
+    tau = float(np.mean(taus[-2:]))
+    gap = max(int(np.ceil(spacing * tau / system.dt)), 10)
+    gap = int(np.ceil(gap / 10) * 10)
+    configurations = []
+    for s in range(n_configurations):
+        # sampling continues from the last window; its pieces are named after it, so a run that
+        # needed more windows (max_windows raised) never reuses samples of an earlier end
+        name = f"sample_w{len(energies) - 1:04d}_{s:04d}"
+        piece = pieces.get(name)
+        if piece is None:
+            sim, rng = _restore(state, system, temperature)
+            with sim:
+                if mc is not None:
+                    run_swap_md(sim, mc, gap // 10, md_steps=10, rng=rng)
+                else:
+                    sim.run(gap)
+                piece = pieces.put(name, **_state(sim, rng))
+        state = piece
+        # swaps move species between particle indices: reorder by species so that every
+        # sampled configuration shares one species array
+        configurations.append(Configuration(piece["positions"], piece["types"], system.box).sorted_by_species())
     info = dict(windows=len(energies), window_steps=window_steps, energies=energies, taus=taus,
                 tau=tau, spacing_steps=gap, swap=bool(swap), k=k, seed=seed)
     return configurations, info

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..errors import InputFileError
 from ..learn.baselines import RidgeBaseline
 from ..learn.glassmlp import GlassMLP, GlassMLPEnsemble, load_model
 from ..learn.losses import DISTANCES
@@ -22,7 +23,7 @@ from ..structure.coarse_grain import REFERENCE_CUTOFF
 from ..structure.descriptors import DEFINITION_KIND, GlassMLPDescriptors
 from ..systems.configuration import Configuration
 from ..systems.potentials import LennardJonesMixture
-from .campaign import read_store
+from .campaign import LABELS, read_store
 
 __all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict",
            "predict_store", "unseen_configurations", "evaluate_store", "transfer"]
@@ -40,7 +41,7 @@ def describe_store(store: dict, cutoff: float = REFERENCE_CUTOFF, progress: bool
     from tqdm import tqdm
 
     if "inherent" not in store:
-        raise ValueError("the store has no inherent structures (run the campaign with quenches)")
+        raise InputFileError("the store has no inherent structures (run the campaign with quenches)")
     system = json.loads(store["attrs"]["system"])
     pot = LennardJonesMixture.from_dict(system["potential"])
     box = np.asarray(store["attrs"]["box"], dtype=float)
@@ -66,8 +67,10 @@ def split_configurations(n: int, fractions=(1 / 3, 1 / 3), seed: int = 0) -> dic
 
 
 def _labels(store: dict, label: str) -> np.ndarray:
-    if label not in ("bond_breaking", "displacement"):
+    if label not in LABELS:
         raise ValueError("label must be 'bond_breaking' or 'displacement'")
+    if label not in store["label"]:
+        raise InputFileError(f"the store has no {label} labels (it holds {sorted(set(store['label']) & set(LABELS))})")
     return np.asarray(store["label"][label], dtype=float)
 
 
@@ -179,12 +182,13 @@ def load_models(folder) -> tuple:
     folder = Path(folder)
     try:
         meta = json.loads((folder / "models.json").read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{folder}: not a glassdyn model folder ({exc})") from None
+        kinds, time_indices = meta["kinds"], meta["time_indices"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise InputFileError(f"{folder}: not a glassdyn model folder ({type(exc).__name__}: {exc})") from None
     models = {}
-    for kind in meta["kinds"]:
+    for kind in kinds:
         models[kind] = []
-        for t in meta["time_indices"]:
+        for t in time_indices:
             path = folder / f"{kind}_t{t}.npz"
             models[kind].append(RidgeBaseline.load(path) if kind == "ridge" else load_model(path))
     return meta, models

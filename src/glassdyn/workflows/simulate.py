@@ -4,12 +4,16 @@ Presets are TOML files (``glassdyn/configs/*.toml``, also reachable as ``configs
 tree) with sections [system], [equilibration], [campaign]; they are validated completely before
 any simulation starts.  Every stage persists atomically next to the store, so rerunning the same
 command after a crash resumes: equilibrated configurations and inherent structures in
-``<store>.units/configurations.npz``, then the replica units (see :mod:`.campaign`).
+``<store>.units/``: each equilibration window (``equilibration/``), each inherent structure
+(``inherent/``), then ``configurations.npz`` and the replica units (see :mod:`.campaign`).  Every
+key of a preset is checked (a misspelled key is an error naming the nearest valid one); the
+normalised preset is recorded in ``<store>.units/preset.json`` and a resume must match it.
 """
 from __future__ import annotations
 
 import json
 import tomllib
+from difflib import get_close_matches
 from importlib import resources
 from pathlib import Path
 
@@ -17,13 +21,13 @@ import numpy as np
 
 from ..systems.configuration import Configuration
 from ..systems.presets import SYSTEMS, get_system
-from .campaign import Campaign, CampaignSpec
-from .executor import atomic_savez
+from .campaign import Campaign, CampaignSpec, read_store
+from .executor import OutputLock, atomic_savez, atomic_write_text, execute, remove_stale_temporaries
 from .equilibrate import equilibrate
 from .inherent import inherent_structure
 from .isoconfigurational import log_steps
 
-__all__ = ["load_preset", "simulate"]
+__all__ = ["load_preset", "simulate", "normalized_preset", "PRESET_KEYS"]
 
 
 def load_preset(name_or_path) -> dict:
@@ -54,104 +58,219 @@ def load_preset(name_or_path) -> dict:
     return preset
 
 
-def _validate(p: dict, where: str) -> None:
-    def need(section, key, kind, check=None, msg=""):
-        try:
-            v = p[section][key]
-        except KeyError:
-            raise ValueError(f"preset {where}: missing [{section}] {key}") from None
-        if not isinstance(v, kind) or isinstance(v, bool) and kind is not bool:
-            raise ValueError(f"preset {where}: [{section}] {key} must be {kind.__name__ if isinstance(kind, type) else kind}")
-        if check is not None and not check(v):
-            raise ValueError(f"preset {where}: [{section}] {key} = {v!r} {msg}")
-        return v
+_REQUIRED = object()
+_NUMBER = (int, float)
+#: every key a campaign preset may hold: section -> key -> (type, default)
+PRESET_KEYS = {
+    "system": {"name": (str, _REQUIRED), "kwargs": (dict, {}), "counts": (list, None)},
+    "equilibration": {"temperature": (_NUMBER, _REQUIRED), "window_steps": (int, _REQUIRED),
+                      "max_windows": (int, _REQUIRED), "spacing": (_NUMBER, _REQUIRED),
+                      "swap": (bool, None)},
+    "campaign": {"n_configurations": (int, _REQUIRED), "n_replicas": (int, _REQUIRED),
+                 "t_max": (_NUMBER, _REQUIRED), "n_times": (int, _REQUIRED), "seed": (int, 0),
+                 "replicas_per_unit": (int, 0)},
+}
+#: preset keys that may change between a run and its resume without changing any result
+RESUMABLE_CHANGES = {("equilibration", "max_windows")}
 
-    name = need("system", "name", str, lambda v: v in SYSTEMS, f"is not one of {sorted(SYSTEMS)}")
-    system = get_system(name, **p["system"].get("kwargs", {}))
-    need("equilibration", "temperature", (int, float), lambda v: v > 0, "must be positive")
-    need("equilibration", "window_steps", int, lambda v: v >= 100, "must be >= 100")
-    need("equilibration", "max_windows", int, lambda v: v >= 3, "must be >= 3")
-    need("equilibration", "spacing", (int, float), lambda v: v > 0, "must be positive")
-    need("campaign", "n_configurations", int, lambda v: v >= 1, "must be >= 1")
-    need("campaign", "n_replicas", int, lambda v: v >= 1, "must be >= 1")
-    t_max = need("campaign", "t_max", (int, float), lambda v: v > 0, "must be positive")
-    need("campaign", "n_times", int, lambda v: v >= 2, "must be >= 2")
+
+def _unknown(key, known, where: str, what: str) -> ValueError:
+    close = get_close_matches(key, list(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; known: {sorted(known)}"
+    return ValueError(f"preset {where}: unknown {what} {key!r}{hint}")
+
+
+def _validate(p: dict, where: str) -> None:
+    for section in p:
+        if section not in PRESET_KEYS:
+            raise _unknown(section, PRESET_KEYS, where, "section")
+        if not isinstance(p[section], dict):
+            raise ValueError(f"preset {where}: [{section}] must be a table")
+    for section, keys in PRESET_KEYS.items():
+        given = p.get(section, {})
+        for key in given:
+            if key not in keys:
+                raise _unknown(key, keys, where, f"key in [{section}]:")
+        for key, (kind, default) in keys.items():
+            if key not in given:
+                if default is _REQUIRED:
+                    raise ValueError(f"preset {where}: missing [{section}] {key}")
+                continue
+            v = given[key]
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            if not isinstance(v, kinds) or (isinstance(v, bool) and bool not in kinds):
+                names = " or ".join(k.__name__ for k in kinds)
+                raise ValueError(f"preset {where}: [{section}] {key} must be {names}, got {v!r}")
+            if isinstance(v, float) and not np.isfinite(v):
+                raise ValueError(f"preset {where}: [{section}] {key} must be finite, got {v!r}")
+
+    def check(section, key, ok, msg):
+        v = p[section][key]
+        if not ok(v):
+            raise ValueError(f"preset {where}: [{section}] {key} = {v!r} {msg}")
+
+    check("system", "name", lambda v: v in SYSTEMS, f"is not one of {sorted(SYSTEMS)}")
+    kwargs = p["system"].get("kwargs", {})
+    try:
+        system = get_system(p["system"]["name"], **kwargs)
+    except TypeError as exc:
+        raise ValueError(f"preset {where}: [system] kwargs {kwargs} do not fit system "
+                         f"{p['system']['name']!r} ({exc})") from None
+    check("equilibration", "temperature", lambda v: v > 0, "must be positive")
+    check("equilibration", "window_steps", lambda v: v >= 100, "must be >= 100")
+    check("equilibration", "max_windows", lambda v: v >= 3, "must be >= 3")
+    check("equilibration", "spacing", lambda v: v > 0, "must be positive")
+    check("campaign", "n_configurations", lambda v: v >= 1, "must be >= 1")
+    check("campaign", "n_replicas", lambda v: v >= 1, "must be >= 1")
+    check("campaign", "t_max", lambda v: v > 0, "must be positive")
+    check("campaign", "n_times", lambda v: v >= 2, "must be >= 2")
+    check("campaign", "replicas_per_unit", lambda v: v >= 0, "must be >= 0 (0: all replicas in one unit)")
+    check("campaign", "seed", lambda v: v >= 0, "must be >= 0")
+    t_max = p["campaign"]["t_max"]
     if t_max / system.dt < 1:
         raise ValueError(f"preset {where}: t_max = {t_max} is shorter than one time step {system.dt}")
+    if t_max / system.dt > 1e12:
+        raise ValueError(f"preset {where}: t_max = {t_max} is more than 1e12 time steps")
     counts = p["system"].get("counts")
     if counts is not None and list(counts) != list(system.counts):
-        raise ValueError(f"preset {where}: counts {counts} do not match system {name} {list(system.counts)} "
-                         f"(N = {system.n_particles})")
+        raise ValueError(f"preset {where}: counts {counts} do not match system {p['system']['name']} "
+                         f"{list(system.counts)} (N = {system.n_particles})")
+
+
+def normalized_preset(preset: dict) -> dict:
+    """A validated campaign preset with every default filled in (swap resolved for the system):
+    what a campaign records and what a resume must match."""
+    out = {section: {key: preset.get(section, {}).get(key, default) for key, (_, default) in keys.items()}
+           for section, keys in PRESET_KEYS.items()}
+    if out["equilibration"]["swap"] is None:
+        out["equilibration"]["swap"] = out["system"]["name"] == "ka2d"
+    if out["system"]["counts"] is None:
+        out["system"]["counts"] = list(get_system(out["system"]["name"], **out["system"]["kwargs"]).counts)
+    return json.loads(json.dumps(out))  # plain JSON types (what the manifest holds)
+
+
+def _check_resume(manifest: Path, preset: dict) -> None:
+    """Refuse a resume whose preset differs from the one the finished work was made with."""
+    old = json.loads(manifest.read_text())
+    diff = [f"[{s}] {k}: {old.get(s, {}).get(k)!r} (finished work) -> {preset[s][k]!r} (now)"
+            for s in preset for k in preset[s]
+            if old.get(s, {}).get(k) != preset[s][k] and (s, k) not in RESUMABLE_CHANGES]
+    if diff:
+        raise ValueError(f"{manifest.parent} was made with another preset; resuming would mix results: "
+                         + "; ".join(diff) + ". Restore those values or choose another --out")
+
+
+def _inherent_unit(system_name: str, system_kwargs: dict, positions, types, box) -> dict:
+    """One inherent structure (runs in worker processes)."""
+    system = get_system(system_name, **system_kwargs)
+    inh = inherent_structure(Configuration(positions, types, box), system.potential)
+    return dict(inherent=inh.configuration.positions, energy_per_particle=inh.per_particle_energy,
+                max_force=np.float64(inh.max_force))
 
 
 def simulate(preset: dict, store, workers: int = 1, scheduler=None, progress: bool = True,
-             max_units: int | None = None, log=print) -> Path:
+             max_units: int | None = None, log=print, worker_timeout: float | None = 120.0) -> Path:
     """Run (or resume) a preset's campaign into ``store``; returns the store path when complete.
 
     A preset with a ``[library]`` section runs the seed-003 state-point library instead
-    (:class:`~glassdyn.workflows.state_library.StateLibrary`).
+    (:class:`~glassdyn.workflows.state_library.StateLibrary`).  The output is locked while this
+    runs (a second run on it is refused), temporaries of a killed run are removed on start, and a
+    resume must use the same preset (except ``max_windows``).
     """
     store = Path(store)
-    if "library" in preset:
-        from .state_library import StateLibrary, library_states
+    with OutputLock(store):
+        remove_stale_temporaries(store)
+        if "library" in preset:
+            return _library(preset, store, workers, scheduler, progress, max_units, log, worker_timeout)
+        return _campaign(preset, store, workers, scheduler, progress, max_units, log, worker_timeout)
 
-        lib = StateLibrary(library_states(preset), store, attrs=dict(preset=json.dumps(preset)))
-        log(f"state-point library: {len(lib.states)} states, {len(lib.pending())} pending")
-        lib.run(workers=workers, scheduler=scheduler, progress=progress, max_units=max_units)
-        pending = len(lib.pending())
-        log(f"complete: {store}" if not pending else
-            f"{pending} states still pending: rerun the same command to continue")
-        return store
-    sysp = preset["system"]
-    system = get_system(sysp["name"], **sysp.get("kwargs", {}))
-    eq = preset["equilibration"]
-    cp = preset["campaign"]
+
+def _library(preset, store, workers, scheduler, progress, max_units, log, worker_timeout):
+    from .state_library import StateLibrary, library_states
+
+    lib = StateLibrary(library_states(preset), store, attrs=dict(preset=json.dumps(preset)))
+    log(f"state-point library: {len(lib.states)} states, {len(lib.pending())} pending")
+    lib.run(workers=workers, scheduler=scheduler, progress=progress, max_units=max_units,
+            worker_timeout=worker_timeout)
+    pending = len(lib.pending())
+    log(f"complete: {store}" if not pending else
+        f"{pending} states still pending: rerun the same command to continue")
+    return store
+
+
+def _campaign(preset, store, workers, scheduler, progress, max_units, log, worker_timeout):
+    _validate(preset, "given")
+    preset = normalized_preset(preset)
+    sysp, eq, cp = preset["system"], preset["equilibration"], preset["campaign"]
+    system = get_system(sysp["name"], **sysp["kwargs"])
     T = float(eq["temperature"])
     steps = log_steps(float(cp["t_max"]), system.dt, int(cp["n_times"]))
     spec = CampaignSpec(system=sysp["name"], temperature=T, n_replicas=int(cp["n_replicas"]),
-                        steps=steps.tolist(), seed=int(cp.get("seed", 0)),
-                        replicas_per_unit=int(cp.get("replicas_per_unit", 0)),
-                        system_kwargs=dict(sysp.get("kwargs", {})))
+                        steps=steps.tolist(), seed=int(cp["seed"]),
+                        replicas_per_unit=int(cp["replicas_per_unit"]), system_kwargs=dict(sysp["kwargs"]))
     units = Path(str(store) + ".units")
+    manifest = units / "preset.json"
+    # compatibility first: nothing is written before the finished work is known to match
+    if manifest.exists():
+        _check_resume(manifest, preset)
+    elif store.exists() or units.exists():
+        if store.exists():
+            recorded = read_store(store)["attrs"].get("preset")  # a foreign or corrupt file raises
+            if recorded is None or json.loads(recorded) != preset:
+                raise ValueError(f"{store} exists and holds another campaign (or one made by an older "
+                                 "glassdyn); choose another --out")
+        if units.exists() and any(units.iterdir()):
+            raise ValueError(f"{units} holds work of a campaign without a recorded preset (an older "
+                             "glassdyn); delete it or choose another --out")
     units.mkdir(parents=True, exist_ok=True)
+    if not manifest.exists():
+        atomic_write_text(manifest, json.dumps(preset, sort_keys=True))
     conf_file = units / "configurations.npz"
     S = int(cp["n_configurations"])
     if conf_file.exists():
         with np.load(conf_file) as d:
-            if json.loads(str(d["spec"])) != json.loads(spec.to_json()):
-                raise ValueError(f"{conf_file} belongs to a different campaign; choose another store")
-            if eq.get("swap") and "species_sorted" not in d.files:
-                raise ValueError(f"{conf_file} was written before glassdyn kept each swap-equilibrated "
-                                 "configuration's own species assignment (its campaign ran configurations "
-                                 "1.. with configuration 0's species): delete this store folder and rerun")
             positions, types, box = d["positions"], d["types"], d["box"]
             inherent, energies = d["inherent"], d["energy_per_particle"]
             info = json.loads(str(d["equilibration"]))
         log(f"resuming: {S} equilibrated configurations and inherent structures from {conf_file}")
     else:
-        log(f"equilibrating {system.name} N={system.n_particles} at T={T} ...")
-        confs, info = equilibrate(system, T, S, seed=spec.seed, swap=eq.get("swap"),
+        checkpoint = units / "equilibration"
+        resumed = len(list(checkpoint.glob("window_*.npz"))) if checkpoint.exists() else 0
+        log(f"equilibrating {system.name} N={system.n_particles} at T={T}"
+            + (f" (resuming after {resumed} finished windows)" if resumed else "") + " ...")
+        confs, info = equilibrate(system, T, S, seed=spec.seed, swap=eq["swap"],
                                   window_steps=int(eq["window_steps"]), max_windows=int(eq["max_windows"]),
-                                  spacing=float(eq["spacing"]),
+                                  spacing=float(eq["spacing"]), checkpoint=checkpoint,
                                   progress=(lambda w, e, tau: log(f"  window {w}: E/N = {e:.5f}, tau = {tau:.4g}"))
                                   if progress else None)
         log(f"  stationary after {info['windows']} windows; tau = {info['tau']:.4g}, "
             f"configurations every {info['spacing_steps']} steps")
-        inh = [inherent_structure(c, system.potential) for c in confs]
+        types, box = confs[0].types, confs[0].box  # shared: equilibrate() orders particles by species
+        inh_dir = units / "inherent"
+        inh_dir.mkdir(exist_ok=True)
+        jobs = [(i, (sysp["name"], sysp["kwargs"], c.positions, c.types, c.box)) for i, c in enumerate(confs)
+                if not (inh_dir / f"{i:05d}.npz").exists()]
+        log(f"inherent structures: {len(jobs)} of {S} to quench")
+        execute(_inherent_unit, jobs, lambda i, r: atomic_savez(inh_dir / f"{i:05d}.npz", **r),
+                workers=workers, scheduler=scheduler, progress=progress, desc="quenches",
+                worker_timeout=worker_timeout)
+        inh = []
+        for i in range(S):
+            with np.load(inh_dir / f"{i:05d}.npz") as d:
+                inh.append((d["inherent"], d["energy_per_particle"]))
         positions = np.array([c.positions for c in confs])
-        types = confs[0].types  # shared: equilibrate() returns particles ordered by species
-        box = confs[0].box
-        inherent = np.array([i.configuration.positions for i in inh])
-        energies = np.array([i.per_particle_energy for i in inh])
+        inherent = np.array([x for x, _ in inh])
+        energies = np.array([e for _, e in inh])
         atomic_savez(conf_file, positions=positions, types=types, box=box, inherent=inherent,
-                      energy_per_particle=energies, spec=spec.to_json(), equilibration=json.dumps(info),
-                      species_sorted=True)
+                     energy_per_particle=energies, spec=spec.to_json(), equilibration=json.dumps(info),
+                     species_sorted=True)
     configurations = [Configuration(x, types, box) for x in positions]
     campaign = Campaign(spec, configurations, store, inherent=list(zip(inherent, energies)),
                         attrs=dict(equilibration=json.dumps(info), preset=json.dumps(preset)))
     log(f"propensities: {S} configurations x {spec.n_replicas} replicas to t = {steps[-1] * system.dt:g}, "
         f"{len(campaign.pending())} units pending")
-    campaign.run(workers=workers, scheduler=scheduler, progress=progress, max_units=max_units)
+    campaign.run(workers=workers, scheduler=scheduler, progress=progress, max_units=max_units,
+                 worker_timeout=worker_timeout)
     if campaign.pending():
         log(f"{len(campaign.pending())} units still pending: rerun the same command to continue")
         return store

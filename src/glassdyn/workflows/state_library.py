@@ -22,8 +22,6 @@ resumable campaign (atomic unit files, local processes or Dask) and assembles on
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,7 +35,7 @@ from ..engines.lammps import LammpsSimulation
 from ..structure.structure_factor import StructureFactor
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
-from .executor import atomic_savez, execute
+from .executor import atomic_path, atomic_savez, execute
 
 __all__ = ["T_MCT_SEED", "StatePoint", "run_state", "StateLibrary", "read_library", "library_states",
            "default_library",
@@ -219,7 +217,8 @@ class StateLibrary:
     def pending(self):
         return [s for s in self.states if not self._unit_ok(s)]
 
-    def run(self, workers: int = 1, scheduler=None, progress: bool = True, max_units=None):
+    def run(self, workers: int = 1, scheduler=None, progress: bool = True, max_units=None,
+            worker_timeout: float | None = 120.0):
         self.units_dir.mkdir(parents=True, exist_ok=True)
         todo = self.pending()
         if max_units is not None:
@@ -229,7 +228,8 @@ class StateLibrary:
         by_key = {s.key: s for s in todo}
         execute(run_state, [(s.key, (s.to_json(),)) for s in todo],
                 lambda key, res: atomic_savez(self.unit_path(by_key[key]), **res),
-                workers=workers, scheduler=scheduler, progress=progress, desc="state points")
+                workers=workers, scheduler=scheduler, progress=progress, desc="state points",
+                worker_timeout=worker_timeout)
         if not self.pending():
             self.assemble()
         return self
@@ -253,10 +253,7 @@ class StateLibrary:
         for i, u in enumerate(units):
             times[i, :len(u["times"])] = u["times"]
             Fs[i, :len(u["times"])] = u["Fs"]
-        self.store.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.store.parent, prefix=self.store.name, suffix=".tmp")
-        os.close(fd)
-        try:
+        with atomic_path(self.store) as tmp:
             with h5py.File(tmp, "w") as h:
                 h.attrs.update(dict(kind="glassdyn-state-library", version=__version__,
                                     created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -275,10 +272,6 @@ class StateLibrary:
                 h["interaction"] = np.array([INTERACTIONS[s.interaction] for s in states])
                 h["t_mct_seed"] = np.array([T_MCT_SEED.get((s.interaction, round(s.rho, 3)), np.nan)
                                             for s in states])
-            os.replace(tmp, self.store)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
         return self.store
 
 
@@ -354,10 +347,19 @@ def library_states(preset: dict) -> list:
     lib = preset.get("library")
     if not isinstance(lib, dict):
         raise ValueError("a state-library preset needs a [library] section")
+    from difflib import get_close_matches
+
+    known = {"library": {"interactions", "densities", "t_over_tmct", "seed", "extra"},
+             "run": {"max_steps", "window_steps", "msd_target", "n_times", "bragg_threshold"}}
+    for section in preset:
+        if section not in known:
+            raise ValueError(f"unknown section [{section}] in a library preset; known: {sorted(known)}")
+        for key in preset[section]:
+            if key not in known[section]:
+                close = get_close_matches(key, sorted(known[section]), n=1)
+                raise ValueError(f"unknown key {key!r} in [{section}]"
+                                 + (f"; did you mean {close[0]!r}?" if close else f"; known: {sorted(known[section])}"))
     run = dict(preset.get("run", {}))
-    unknown = set(run) - {"max_steps", "window_steps", "msd_target", "n_times", "bragg_threshold"}
-    if unknown:
-        raise ValueError(f"unknown [run] keys {sorted(unknown)}")
     try:
         interactions, densities = list(lib["interactions"]), [float(r) for r in lib["densities"]]
         ratios = [float(x) for x in lib["t_over_tmct"]]
