@@ -86,9 +86,9 @@ def botan(args):
     print(f"Ridge alpha on validation: {dict(zip(alphas, np.round(val, 4)))} -> {alpha}")
     t0 = time.perf_counter()
     models = {
-        "GlassMLP": GlassMLPEnsemble(args.ensemble, min_batches_per_epoch=100, epoch_scale=args.epoch_scale,
-                                     observable="overlap").fit(X, y, Xv, yv, P, Pv, box=box),
-        "MLP(mae)": GlassMLPEnsemble(args.ensemble, loss="mae", min_batches_per_epoch=100,
+        "GlassMLP": GlassMLPEnsemble(args.ensemble, seed=args.seed, min_batches_per_epoch=100,
+                                     epoch_scale=args.epoch_scale, observable="overlap").fit(X, y, Xv, yv, P, Pv, box=box),
+        "MLP(mae)": GlassMLPEnsemble(args.ensemble, seed=args.seed, loss="mae", min_batches_per_epoch=100,
                                      epoch_scale=args.epoch_scale).fit(X, y, Xv, yv),
         "Ridge": RidgeBaseline(alpha=alpha).fit(X, y),
     }
