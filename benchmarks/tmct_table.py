@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from glassdyn.workflows.collective import library_tmct
-from glassdyn.workflows.state_library import T_MCT_SEED, default_library, read_library
+from glassdyn.workflows.state_library import CIARELLA2023_TMCT, default_library, read_library
 
 
 def main():
@@ -28,7 +28,7 @@ def main():
                 print(f"{name:11s} {rho:4.1f}  not bracketed: {exc}")
                 continue
             result[(name, rho)] = tc
-            print(f"{name:11s} {rho:4.1f}  {tc:15.3f}  {T_MCT_SEED[(name, rho)]:19.2f}  "
+            print(f"{name:11s} {rho:4.1f}  {tc:15.3f}  {CIARELLA2023_TMCT[(name, rho)]:19.2f}  "
                   f"{time.perf_counter() - t0:7.1f}")
     print(f"tmct_lj_rho1.2={result.get(('lj', 1.2), float('nan')):.3f}")
 

@@ -142,7 +142,7 @@ def _transfer(args) -> int:
 
 def _tmct(args) -> int:
     from .workflows.collective import library_tmct
-    from .workflows.state_library import T_MCT_SEED
+    from .workflows.state_library import CIARELLA2023_TMCT
 
     _, lib = _library(args)
     rows = []
@@ -152,7 +152,7 @@ def _tmct(args) -> int:
                 tc = f"{library_tmct(lib, code, rho):.3f}"
             except ValueError as exc:
                 tc = f"not bracketed ({exc})"
-            rows.append(f"| {name} | {rho:.1f} | {tc} | {T_MCT_SEED[(name, rho)]:.2f} |")
+            rows.append(f"| {name} | {rho:.1f} | {tc} | {CIARELLA2023_TMCT[(name, rho)]:.2f} |")
             print(rows[-1])
     if args.out:
         Path(args.out).write_text("| interaction | rho | T_mct (glassdyn) | T_mct (seed Table I) |\n"

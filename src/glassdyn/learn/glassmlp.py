@@ -31,10 +31,10 @@ from ..structure.descriptors import check_definition
 from .baselines import mean_pearson
 from .losses import DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
 
-__all__ = ["GlassMLP", "GlassMLPEnsemble", "load_model", "SEED_SCHEDULE"]
+__all__ = ["GlassMLP", "GlassMLPEnsemble", "load_model", "JUNG2023_SCHEDULE"]
 
 # (max epochs, learning rate, w_v, w_d, early stopping)
-SEED_SCHEDULE = ((300, 5e-4, 0.0, 0.0, False), (1000, 2e-4, 0.0, 0.0, True),
+JUNG2023_SCHEDULE = ((300, 5e-4, 0.0, 0.0, False), (1000, 2e-4, 0.0, 0.0, True),
                  (50, 4e-5, 1.0, 0.5, False), (1000, 2e-5, 1.0, 0.5, True))
 
 
@@ -72,7 +72,7 @@ class GlassMLP:
     """
 
     def __init__(self, bottleneck: int = 2, hidden=(10, 10), loss: str = "glassmlp",
-                 schedule=SEED_SCHEDULE, epoch_scale: float = 1.0, patience: int = 15, seed: int = 0,
+                 schedule=JUNG2023_SCHEDULE, epoch_scale: float = 1.0, patience: int = 15, seed: int = 0,
                  distances=DISTANCES, min_batches_per_epoch: int = 100, observable: str = "field",
                  verbose: bool = False):
         if loss not in ("glassmlp", "mae"):

@@ -31,7 +31,8 @@ from .. import __version__
 from ..errors import InputFileError
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
-from .executor import atomic_path, atomic_savez, atomic_write_text, execute
+from .executor import atomic_path
+from .units import UnitFolder
 
 __all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store", "compact_store", "shipped_store",
            "configuration_fingerprints",
@@ -107,6 +108,8 @@ class Campaign:
             raise ValueError("a campaign needs at least one configuration")
         self.store = Path(store)
         self.units_dir = Path(str(self.store) + ".units")
+        self.units = UnitFolder(self.units_dir, spec.to_json(), required=("bond_breaking", "displacement", "n_replicas"),
+                                manifest_name="campaign.json")
         self.inherent = inherent
         self.n_blocks = -(-spec.n_replicas // spec.replicas_per_unit)
         system = get_system(spec.system, **spec.system_kwargs)
@@ -129,33 +132,18 @@ class Campaign:
             attrs = read_store(self.store)["attrs"]  # raises on foreign or corrupt files
             if json.loads(attrs["campaign"]) != json.loads(self.spec.to_json()):
                 raise ValueError(f"{self.store} is the store of a different campaign; choose another path")
-        self.units_dir.mkdir(parents=True, exist_ok=True)
-        manifest = self.units_dir / "campaign.json"
-        text = self.spec.to_json()
-        if manifest.exists():
-            if manifest.read_text() != text:
-                raise ValueError(f"{self.units_dir} holds units of a different campaign "
-                                 f"({manifest.read_text()[:200]}...); choose another store")
-        else:
-            atomic_write_text(manifest, text)
+        self.units.open()
+
+    @staticmethod
+    def unit_name(c: int, b: int) -> str:
+        return f"c{c:05d}_b{b:04d}"
 
     def unit_path(self, c: int, b: int) -> Path:
-        return self.units_dir / f"c{c:05d}_b{b:04d}.npz"
+        return self.units.path(self.unit_name(c, b))
 
     def pending(self):
         return [(c, b) for c in range(len(self.configurations)) for b in range(self.n_blocks)
-                if not self._unit_ok(self.unit_path(c, b))]
-
-    @staticmethod
-    def _unit_ok(path: Path) -> bool:
-        if not path.exists():
-            return False
-        try:
-            with np.load(path) as d:
-                return {"bond_breaking", "displacement", "n_replicas"} <= set(d.files)
-        except Exception:
-            path.unlink(missing_ok=True)  # a truncated file can only come from a crash: redo it
-            return False
+                if not self.units.done(self.unit_name(c, b))]
 
     # ------------------------------------------------------------------ running
     def run(self, workers: int = 1, scheduler=None, progress: bool = True, max_units: int | None = None,
@@ -169,16 +157,13 @@ class Campaign:
         if max_units is not None:
             todo = todo[:max_units]
         spec_json = self.spec.to_json()
-        jobs = [((c, b), (spec_json, c, b, self.configurations[c].positions,
-                          self.configurations[c].types, self.configurations[c].box)) for c, b in todo]
-        execute(run_unit, jobs, lambda cb, result: self._save(*cb, result), workers=workers,
-                scheduler=scheduler, progress=progress, worker_timeout=worker_timeout)
+        jobs = [(self.unit_name(c, b), (spec_json, c, b, self.configurations[c].positions,
+                                        self.configurations[c].types, self.configurations[c].box)) for c, b in todo]
+        self.units.run(run_unit, jobs, workers=workers, scheduler=scheduler, progress=progress,
+                       worker_timeout=worker_timeout)
         if not self.pending():
             self.assemble()
         return self
-
-    def _save(self, c: int, b: int, result: dict) -> None:
-        atomic_savez(self.unit_path(c, b), **result)
 
     # ------------------------------------------------------------------ store
     def assemble(self) -> Path:

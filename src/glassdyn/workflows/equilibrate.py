@@ -15,7 +15,6 @@ run loses at most one window and ends bitwise identical to an uninterrupted one.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from ..engines.lammps import LammpsSimulation
 from ..engines.swap import SwapMC, run_swap_md
 from ..systems.configuration import Configuration
 from ..systems.presets import SystemPreset
-from .executor import atomic_savez, atomic_write_text
+from .units import UnitFolder
 
 __all__ = ["equilibrate"]
 
@@ -49,42 +48,23 @@ def _window(sim, swap, steps, rng, k, chunk=10):
     return float(np.mean(energies)), relaxation_time(lags, fs[:, 0], np.exp(-1))
 
 
-class _Segments:
-    """Finished pieces of one equilibration run, each an atomic ``.npz`` in ``folder`` (or kept in
-    memory when ``folder`` is None).  ``params`` identify the run; a folder of another run is refused."""
+class _Pieces:
+    """Finished pieces of one equilibration run: a :class:`UnitFolder` (``folder``, manifest
+    ``params.json``) or, without a folder, a dict in memory."""
 
     def __init__(self, folder, params: dict):
-        self.folder = None if folder is None else Path(folder)
+        text = json.dumps(params, sort_keys=True)
+        self.units = None if folder is None else UnitFolder(folder, text, manifest_name="params.json").open()
         self.memory = {}
-        if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            manifest = self.folder / "params.json"
-            text = json.dumps(params, sort_keys=True)
-            if manifest.exists() and manifest.read_text() != text:
-                raise ValueError(f"{self.folder} holds the equilibration of another run "
-                                 f"({manifest.read_text()[:200]}); choose another output")
-            if not manifest.exists():
-                atomic_write_text(manifest, text)
 
     def get(self, name: str):
-        if self.folder is None:
-            return self.memory.get(name)
-        path = self.folder / f"{name}.npz"
-        if not path.exists():
-            return None
-        try:
-            with np.load(path) as d:
-                return {k: d[k] for k in d.files}
-        except Exception:  # a truncated file can only come from a crash: redo that piece
-            path.unlink(missing_ok=True)
-            return None
+        return self.memory.get(name) if self.units is None else self.units.load(name)
 
     def put(self, name: str, **arrays) -> dict:
-        if self.folder is None:
+        if self.units is None:
             self.memory[name] = arrays
-        else:
-            atomic_savez(self.folder / f"{name}.npz", **arrays)
-        return arrays
+            return arrays
+        return self.units.save(name, arrays)
 
 
 def _state(sim, rng, **extra) -> dict:
@@ -126,7 +106,7 @@ def equilibrate(system: SystemPreset, temperature: float, n_configurations: int,
     params = dict(system=system.to_dict(), temperature=float(temperature), seed=int(seed), swap=swap,
                   window_steps=int(window_steps), n_stationary=int(n_stationary), spacing=float(spacing),
                   k=k)
-    pieces = _Segments(checkpoint, params)
+    pieces = _Pieces(checkpoint, params)
     mc = SwapMC(system.potential, temperature) if swap else None
 
     state = pieces.get("melt")

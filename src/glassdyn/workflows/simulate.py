@@ -22,7 +22,8 @@ import numpy as np
 from ..systems.configuration import Configuration
 from ..systems.presets import SYSTEMS, get_system
 from .campaign import Campaign, CampaignSpec, read_store
-from .executor import OutputLock, atomic_savez, atomic_write_text, execute, remove_stale_temporaries
+from .executor import OutputLock, atomic_savez, atomic_write_text, remove_stale_temporaries
+from .units import UnitFolder
 from .equilibrate import equilibrate
 from .inherent import inherent_structure
 from .isoconfigurational import log_steps
@@ -246,21 +247,16 @@ def _campaign(preset, store, workers, scheduler, progress, max_units, log, worke
         log(f"  stationary after {info['windows']} windows; tau = {info['tau']:.4g}, "
             f"configurations every {info['spacing_steps']} steps")
         types, box = confs[0].types, confs[0].box  # shared: equilibrate() orders particles by species
-        inh_dir = units / "inherent"
-        inh_dir.mkdir(exist_ok=True)
-        jobs = [(i, (sysp["name"], sysp["kwargs"], c.positions, c.types, c.box)) for i, c in enumerate(confs)
-                if not (inh_dir / f"{i:05d}.npz").exists()]
+        quenches = UnitFolder(units / "inherent", required=("inherent", "energy_per_particle"))
+        jobs = [(f"{i:05d}", (sysp["name"], sysp["kwargs"], c.positions, c.types, c.box))
+                for i, c in enumerate(confs) if not quenches.done(f"{i:05d}")]
         log(f"inherent structures: {len(jobs)} of {S} to quench")
-        execute(_inherent_unit, jobs, lambda i, r: atomic_savez(inh_dir / f"{i:05d}.npz", **r),
-                workers=workers, scheduler=scheduler, progress=progress, desc="quenches",
-                worker_timeout=worker_timeout)
-        inh = []
-        for i in range(S):
-            with np.load(inh_dir / f"{i:05d}.npz") as d:
-                inh.append((d["inherent"], d["energy_per_particle"]))
+        quenches.run(_inherent_unit, jobs, workers=workers, scheduler=scheduler, progress=progress,
+                     desc="quenches", worker_timeout=worker_timeout)
+        inh = [quenches.load(f"{i:05d}") for i in range(S)]
+        inherent = np.array([q["inherent"] for q in inh])
+        energies = np.array([q["energy_per_particle"] for q in inh])
         positions = np.array([c.positions for c in confs])
-        inherent = np.array([x for x, _ in inh])
-        energies = np.array([e for _, e in inh])
         atomic_savez(conf_file, positions=positions, types=types, box=box, inherent=inherent,
                      energy_per_particle=energies, spec=spec.to_json(), equilibration=json.dumps(info),
                      species_sorted=True)

@@ -35,14 +35,15 @@ from ..engines.lammps import LammpsSimulation
 from ..structure.structure_factor import StructureFactor
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
-from .executor import atomic_path, atomic_savez, execute
+from .executor import atomic_path
+from .units import UnitFolder
 
-__all__ = ["T_MCT_SEED", "StatePoint", "run_state", "StateLibrary", "read_library", "library_states",
+__all__ = ["CIARELLA2023_TMCT", "StatePoint", "run_state", "StateLibrary", "read_library", "library_states",
            "default_library",
            "INTERACTIONS", "max_bragg_intensity"]
 
 #: seed 003 Table I: k_B T_mct / eps_AA of fit-parameter-free MCT, per (interaction, rho)
-T_MCT_SEED = {("wca", 1.2): 0.74, ("wca", 1.4): 1.77, ("wca", 1.6): 3.49, ("wca", 1.8): 5.10,
+CIARELLA2023_TMCT = {("wca", 1.2): 0.74, ("wca", 1.4): 1.77, ("wca", 1.6): 3.49, ("wca", 1.8): 5.10,
               ("lj", 1.2): 0.90, ("lj", 1.4): 1.87, ("lj", 1.6): 3.53, ("lj", 1.8): 5.10}
 #: interaction label fed to the FsMLP
 INTERACTIONS = {"lj": 0, "wca": 1}
@@ -110,7 +111,7 @@ def run_state(state_json: str) -> dict:
     system = get_system(f"ka3d_{st.interaction}", rho=st.rho)
     pot, dt = system.potential, st.dt
     rng = np.random.default_rng(st.seed)
-    t_mct = T_MCT_SEED.get((st.interaction, round(st.rho, 3)), st.temperature)
+    t_mct = CIARELLA2023_TMCT.get((st.interaction, round(st.rho, 3)), st.temperature)
     types = None
     with LammpsSimulation(system.lattice_configuration(st.seed), pot, dt) as sim:
         types = sim.types
@@ -188,48 +189,24 @@ class StateLibrary:
             raise ValueError("duplicate state points in the library")
         self.store = Path(store)
         self.units_dir = Path(str(self.store) + ".units")
+        self.units = UnitFolder(self.units_dir, required=_UNIT_KEYS, spec_key="state", what="state")
         self.attrs = dict(attrs or {})
 
     def unit_path(self, state: StatePoint) -> Path:
-        return self.units_dir / f"{state.key}.npz"
-
-    def _unit_ok(self, state: StatePoint) -> bool:
-        path = self.unit_path(state)
-        if not path.exists():
-            return False
-        try:
-            with np.load(path) as d:
-                if not _UNIT_KEYS <= set(d.files):
-                    raise ValueError("incomplete unit")
-                if json.loads(str(d["state"])) != json.loads(state.to_json()):
-                    raise ValueError(f"{path} was produced by a different state specification "
-                                     f"({str(d['state'])[:200]}); remove it or choose another store")
-                return True
-        except ValueError as exc:
-            if "different state" in str(exc):
-                raise
-            path.unlink(missing_ok=True)
-            return False
-        except Exception:
-            path.unlink(missing_ok=True)  # truncated by a crash: redo it
-            return False
+        return self.units.path(state.key)
 
     def pending(self):
-        return [s for s in self.states if not self._unit_ok(s)]
+        return [s for s in self.states if not self.units.done(s.key, s.to_json())]
 
     def run(self, workers: int = 1, scheduler=None, progress: bool = True, max_units=None,
             worker_timeout: float | None = 120.0):
-        self.units_dir.mkdir(parents=True, exist_ok=True)
         todo = self.pending()
         if max_units is not None:
             todo = todo[:max_units]
         # density by density (a partial library is already useful), coldest (slowest) first
-        todo.sort(key=lambda s: (s.rho, s.temperature / T_MCT_SEED.get((s.interaction, round(s.rho, 3)), 1.0)))
-        by_key = {s.key: s for s in todo}
-        execute(run_state, [(s.key, (s.to_json(),)) for s in todo],
-                lambda key, res: atomic_savez(self.unit_path(by_key[key]), **res),
-                workers=workers, scheduler=scheduler, progress=progress, desc="state points",
-                worker_timeout=worker_timeout)
+        todo.sort(key=lambda s: (s.rho, s.temperature / CIARELLA2023_TMCT.get((s.interaction, round(s.rho, 3)), 1.0)))
+        self.units.run(run_state, [(s.key, (s.to_json(),)) for s in todo], workers=workers, scheduler=scheduler,
+                       progress=progress, desc="state points", worker_timeout=worker_timeout)
         if not self.pending():
             self.assemble()
         return self
@@ -239,13 +216,14 @@ class StateLibrary:
         finished states (recorded in the attrs as ``complete = False``)."""
         import h5py
 
-        states = [s for s in self.states if self._unit_ok(s)] if partial else self.states
+        loaded = [(s, self.units.load(s.key, s.to_json())) for s in self.states]
+        if not partial and any(u is None for _, u in loaded):
+            raise ValueError(f"{sum(u is None for _, u in loaded)} state points are not finished; "
+                             "assemble(partial=True) uses the finished ones")
+        states = [s for s, u in loaded if u is not None]
+        units = [u for _, u in loaded if u is not None]
         if not states:
             raise ValueError("no finished state points to assemble")
-        units = []
-        for s in states:
-            with np.load(self.unit_path(s)) as d:
-                units.append({k: d[k] for k in d.files})
         n_t = max(len(u["times"]) for u in units)
         n = len(units)
         times = np.full((n, n_t), np.nan)
@@ -270,7 +248,7 @@ class StateLibrary:
                 h["temperature"] = np.array([s.temperature for s in states])
                 h["rho"] = np.array([s.rho for s in states])
                 h["interaction"] = np.array([INTERACTIONS[s.interaction] for s in states])
-                h["t_mct_seed"] = np.array([T_MCT_SEED.get((s.interaction, round(s.rho, 3)), np.nan)
+                h["t_mct_seed"] = np.array([CIARELLA2023_TMCT.get((s.interaction, round(s.rho, 3)), np.nan)
                                             for s in states])
         return self.store
 
@@ -369,10 +347,10 @@ def library_states(preset: dict) -> list:
     states = []
     for inter in interactions:
         for rho in densities:
-            t_mct = T_MCT_SEED.get((inter, round(rho, 3)))
+            t_mct = CIARELLA2023_TMCT.get((inter, round(rho, 3)))
             if t_mct is None:
                 raise ValueError(f"no T_mct (seed Table I) for {inter} at rho={rho}; "
-                                 f"known: {sorted(T_MCT_SEED)}")
+                                 f"known: {sorted(CIARELLA2023_TMCT)}")
             for x in ratios + extra.get(rho, []):
                 if x <= 0:
                     raise ValueError(f"T / T_mct must be positive, got {x}")

@@ -36,15 +36,17 @@ class UnitFolder:
     manifest : text identifying the campaign (JSON); a folder holding another manifest is refused.
     required : array names every finished unit holds (a unit without them is redone).
     spec_key : optional array name holding each unit's own specification (checked by ``load``).
+    what : what a unit is, for messages (e.g. "state").
     """
 
     def __init__(self, folder, manifest: str | None = None, required=(), spec_key: str | None = None,
-                 manifest_name: str = "manifest.json"):
+                 manifest_name: str = "manifest.json", what: str = "unit"):
         self.folder = Path(folder)
         self.required = set(required)
         self.spec_key = spec_key
         self.manifest = manifest
         self.manifest_path = self.folder / manifest_name
+        self.what = what
 
     def check(self) -> None:
         """Refuse a folder of another campaign (before anything is written)."""
@@ -83,7 +85,7 @@ class UnitFolder:
         if spec is not None and self.spec_key is not None:
             own = str(data.get(self.spec_key, ""))
             if json.loads(own or "null") != json.loads(spec):
-                raise ForeignUnit(f"{path} was produced by a different specification ({own[:200]}); "
+                raise ForeignUnit(f"{path} was produced by a different {self.what} specification ({own[:200]}); "
                                   "remove it or choose another output")
         return data
 
