@@ -303,6 +303,8 @@ def test_bad_inputs_through_the_cli(models, tmp_path):
         (["simulate", "--preset", "quick", "--out", notdir / "s.h5"], 1, "Not a directory|exists and is not"),
         (["mct", "solve", "--tmax", "10", "--out", notdir], 1, "Not a directory|exists and is not"),
         (["train", "--store", store, "--out", notdir, "--times", "20"], 1, "Not a directory|exists and is not"),
+        (["glassbench", f, "--out", notdir / "g.h5"], 1, "Not a directory|exists and is not|GlassBench"),
+        (["transfer", "--models", m, "--out", notdir], 2, "depend on the box size"),
         (["predict", "--models", f / "truncated", "--store", store, "--out", tmp_path / "p.npz"], 1,
          "truncated/glassmlp_t20.npz: unreadable"),
         (["evaluate", "--models", f / "crc", "--store", store, "--out", tmp_path / "e"], 1, "crc/glassmlp_t20.npz: unreadable"),

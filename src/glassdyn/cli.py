@@ -809,6 +809,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str, code: int) -> int:
+    from tqdm import tqdm
+
+    for bar in list(getattr(tqdm, "_instances", ())):  # end an interrupted progress bar's line first
+        bar.close()
     print(f"glassdyn: error: {message}", file=sys.stderr)
     return code
 
