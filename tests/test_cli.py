@@ -107,3 +107,15 @@ def test_analyse_heterogeneity_on_external_sample(tmp_path, capsys):
     assert data["chi4"][0] == 0.0 and data["chi4"].max() > 0  # all C_B = 1 at t = 0
     assert (tmp_path / "heterogeneity.png").exists()
     cli_fails(["analyse", "heterogeneity", *files[:3], "--replicas", "2", "--out", str(tmp_path)], "--replicas")
+
+
+def test_presets_list_and_show(capsys):
+    import tomllib
+
+    assert main(["presets", "list"]) == 0
+    listed = capsys.readouterr().out
+    for name in ("quick", "ka2d-paper", "ka3d-paper", "collective", "ka2d-T0.45"):
+        assert f"\n{name} " in "\n" + listed
+    assert main(["presets", "show", "quick"]) == 0
+    assert tomllib.loads(capsys.readouterr().out)["equilibration"]["temperature"] == 0.6
+    cli_fails(["presets", "show", "nope"], "unknown preset 'nope'", code=2)

@@ -236,9 +236,6 @@ def _evaluate(args) -> int:
 
 
 def _transfer(args) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from .workflows.learning import transfer
@@ -339,9 +336,6 @@ def _fit_memory(args) -> int:
                        seed=args.seed, fits={str(n): dict(r2=r.r2, loss=r.loss, memory=r.memory.to_dict())
                                              for n, r in results.items()})
         (out / "memory_fit.json").write_text(json.dumps(summary, indent=2))
-        import matplotlib
-
-        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -402,9 +396,6 @@ def _mct(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
         np.savez(out / "mct_solution.npz", t=sol.t, k=k, S=S, F=sol.F, M=sol.M, f=f,
                  provenance=json.dumps(dict(version=__version__, source=label, rho=rho, x=args.x)))
-        import matplotlib
-
-        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -426,9 +417,6 @@ def _savefig(fig, path: Path) -> None:
 
 
 def _describe(args) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from .io import read_trajectory
@@ -478,9 +466,6 @@ def _note_inferred_species(conf, source) -> None:
 
 
 def _analyse(args) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from .dynamics import (BondBreaking, displacement, particle_relaxation_times, relaxation_time,
@@ -646,6 +631,18 @@ def _simulate(args) -> int:
     return 0
 
 
+def _presets(args) -> int:
+    from .workflows.simulate import preset_names, preset_text
+
+    if args.presets_command == "show":
+        print(preset_text(args.name), end="")
+        return 0
+    for name, about in preset_names().items():
+        print(f"{name:14s} {about}")
+    print("\n`glassdyn presets show NAME > my.toml` to copy one; `glassdyn simulate --preset my.toml` runs it")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="glassdyn", description=__doc__)
     p.add_argument("--version", action="version", version=f"glassdyn {__version__}")
@@ -803,6 +800,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_collective(sub)
 
+    ps = sub.add_parser("presets", help="the shipped campaign presets: list, or show one (TOML)")
+    psub = ps.add_subparsers(dest="presets_command", required=True)
+    psub.add_parser("list", help="names and one line each").set_defaults(func=_presets)
+    pshow = psub.add_parser("show", help="print a preset's TOML")
+    pshow.add_argument("name")
+    pshow.set_defaults(func=_presets)
+
     i = sub.add_parser("info", help="versions and system presets")
     i.set_defaults(func=_info)
     return p
@@ -822,6 +826,9 @@ def main(argv=None) -> int:
     see one): exit code 2 for bad arguments or presets, 1 for bad or unwritable files and failed
     runs, 130 when interrupted (rerun the same command to resume)."""
     args = build_parser().parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")  # the CLI writes figures to files; the library never chooses a backend
     if getattr(args, "temperature", None) is not None and args.temperature <= 0:
         return _error("--temperature must be positive", EXIT_BAD_ARGUMENT)
     try:

@@ -11,9 +11,6 @@ from .errors import InputFileError, UsageError
 
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt

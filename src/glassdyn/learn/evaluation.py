@@ -200,9 +200,6 @@ class PropensityEvaluation:
     def plot(self, folder, labels=None, predictions=None, positions=None, snapshot: int = 0) -> list:
         """Write rho_p.png, distributions.png, chi4.png, s4.png, g4.png (and snapshots.png when the
         fields and 2D positions are given); returns the paths."""
-        import matplotlib
-
-        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         r = self.results

@@ -1,7 +1,7 @@
 """``glassdyn simulate``: preset -> equilibrated configurations -> inherent structures -> propensities.
 
-Presets are TOML files (``glassdyn/configs/*.toml``, also reachable as ``configs/`` in the source
-tree) with sections [system], [equilibration], [campaign]; they are validated completely before
+Presets are TOML files (shipped in ``glassdyn/configs/``, listed and shown by ``glassdyn presets
+list|show NAME``; copy one to edit it) with sections [system], [equilibration], [campaign]; they are validated completely before
 any simulation starts.  Every stage persists atomically next to the store, so rerunning the same
 command after a crash resumes: equilibrated configurations and inherent structures in
 ``<store>.units/``: each equilibration window (``equilibration/``), each inherent structure
@@ -28,7 +28,26 @@ from .equilibrate import equilibrate
 from .inherent import inherent_structure
 from .isoconfigurational import log_steps
 
-__all__ = ["load_preset", "simulate", "normalized_preset", "PRESET_KEYS"]
+__all__ = ["load_preset", "simulate", "normalized_preset", "PRESET_KEYS", "preset_names", "preset_text"]
+
+
+def preset_names() -> dict:
+    """The shipped presets: {name: first comment line of the file}."""
+    folder = resources.files("glassdyn") / "configs"
+    out = {}
+    for p in sorted(folder.iterdir(), key=lambda p: p.name):
+        if p.name.endswith(".toml"):
+            first = next((line for line in p.read_text().splitlines() if line.startswith("#")), "# ")
+            out[p.name[:-5]] = first.lstrip("# ").strip()
+    return out
+
+
+def preset_text(name: str) -> str:
+    """The TOML text of a shipped preset (copy it to edit it: shipped files are read-only data)."""
+    candidate = resources.files("glassdyn") / "configs" / f"{name}.toml"
+    if not candidate.is_file():
+        raise ValueError(f"unknown preset {name!r}; known: {sorted(preset_names())}")
+    return candidate.read_text()
 
 
 def load_preset(name_or_path) -> dict:
