@@ -1,6 +1,5 @@
 """Isoconfigurational campaigns: labels, on-the-fly = post hoc, resume after kill -9, Dask = local."""
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -137,8 +136,9 @@ def test_bad_presets_and_foreign_stores(configs, tmp_path):
     p = load_preset("quick")
     assert p["system"]["name"] == "ka2d"
     bad = tmp_path / "bad.toml"
-    bad.write_text(open(os.path.join(os.path.dirname(__file__), "..", "configs", "quick.toml")).read()
-                   .replace("temperature = 0.6", "temperature = -1.0"))
+    from glassdyn.workflows.simulate import preset_text
+
+    bad.write_text(preset_text("quick").replace("temperature = 0.6", "temperature = -1.0"))
     with pytest.raises(ValueError, match="temperature = -1.0 must be positive"):
         load_preset(bad)
     bad.write_text(bad.read_text().replace("temperature = -1.0", "temperature = 0.6")

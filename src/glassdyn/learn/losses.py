@@ -21,7 +21,7 @@ unbiased for uncorrelated noise.
 The MAE normalisation is unchanged.  ``noise = 0`` is the seed's loss.  Replica noise of real
 propensities is spatially correlated (a replica relaxes in clusters), so the correction is exact for
 the variance and the denominator but leaves the correlated part of the noise in the numerator of C
-(measured magnitudes in docs/architecture.md).
+(measured magnitudes in docs/validation.md).
 """
 from __future__ import annotations
 
