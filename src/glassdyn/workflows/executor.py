@@ -138,6 +138,7 @@ def _execute_pool(func, jobs, done, workers, max_failures):
 def _execute_dask(func, jobs, done, scheduler, worker_timeout):
     from distributed import Client, wait as dask_wait
     from distributed.client import FIRST_COMPLETED as DASK_FIRST
+    from distributed.scheduler import KilledWorker
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
@@ -154,11 +155,9 @@ def _execute_dask(func, jobs, done, scheduler, worker_timeout):
                 pending.discard(fut)
                 try:
                     result = fut.result()
-                except Exception as exc:
-                    if type(exc).__name__ == "KilledWorker":
-                        raise UnitFailed(f"unit {futures[fut]} killed its Dask workers repeatedly "
-                                         f"({exc}); the other finished units are saved") from None
-                    raise
+                except KilledWorker as exc:
+                    raise UnitFailed(f"unit {futures[fut]} killed its Dask workers repeatedly "
+                                     f"({exc}); the other finished units are saved") from None
                 done(futures[fut], result)
             if finished or worker_timeout is None:
                 no_worker_since = None

@@ -67,19 +67,22 @@ class UnitFolder:
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.npz"
 
-    def load(self, name: str, spec: str | None = None) -> dict | None:
+    def load(self, name: str, spec: str | None = None, arrays: bool = True) -> dict | None:
         """The arrays of a finished unit, or None when it is absent or unreadable (then removed).
-        With ``spec`` the unit's own specification must match (ForeignUnit otherwise)."""
+        With ``spec`` the unit's own specification must match (ForeignUnit otherwise); with
+        ``arrays=False`` only the names and the specification are read (a cheap check)."""
         path = self.path(name)
         if not path.exists():
             return None
         try:
             with np.load(path, allow_pickle=False) as d:
-                data = {k: d[k] for k in d.files}
+                names = set(d.files)
+                wanted = names if arrays else names & {self.spec_key}
+                data = {k: d[k] for k in wanted}
         except _UNREADABLE:
             path.unlink(missing_ok=True)
             return None
-        if not self.required <= set(data):
+        if not self.required <= names:
             path.unlink(missing_ok=True)
             return None
         if spec is not None and self.spec_key is not None:
@@ -90,7 +93,8 @@ class UnitFolder:
         return data
 
     def done(self, name: str, spec: str | None = None) -> bool:
-        return self.load(name, spec) is not None
+        """Whether the unit is finished (reads its index and specification, not its arrays)."""
+        return self.load(name, spec, arrays=False) is not None
 
     def save(self, name: str, arrays: dict) -> dict:
         atomic_savez(self.path(name), **arrays)
