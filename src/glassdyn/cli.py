@@ -184,10 +184,9 @@ def _train(args) -> int:
 
 def _predict(args) -> int:
     from .io import read_trajectory
-    from .structure.descriptors import GlassMLPDescriptors
     from .systems import get_potential
     from .workflows import inherent_structure
-    from .workflows.learning import _predict as predict_features, load_models, model_cutoff, predict_store
+    from .workflows.learning import _predict as predict_features, load_models, model_descriptor, predict_store
 
     if args.store:
         res = predict_store(args.models, args.store)
@@ -199,7 +198,7 @@ def _predict(args) -> int:
             raise ValueError("give --store, or trajectory files with --potential")
         meta, models = load_models(args.models)
         pot = get_potential(args.potential)
-        desc = GlassMLPDescriptors(cutoff=model_cutoff(meta), n_species=pot.n_species)
+        desc = model_descriptor(meta)
         feats, positions, types = [], [], None
         for path in args.inputs:
             conf = read_trajectory(path, args.format).frame(args.frame)

@@ -9,15 +9,23 @@ Displacement: |r_i(t) - r_i(0)| from unwrapped positions, with the centre-of-mas
 default; ``cage_relative=True`` subtracts instead the mean displacement of i's initial neighbours
 (removes the long-wavelength, Mermin-Wagner motion of 2D systems).
 
-Isoconfigurational propensities are the replica averages of these labels.
+Isoconfigurational propensities are the replica averages of these labels.  The campaigns record
+every label of the :data:`LABELS` registry on the fly: ``LABELS.get(name)(initial, potential)`` is a
+streaming label, ``label(x, x0) -> (N,)`` for unwrapped positions x at t and x0 at t = 0.  A new
+label is one class with that signature (and an ``observable``, the field GlassMLP's variance and
+C(d) loss terms see) registered with ``@LABELS.register("name")``.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..registry import Registry
 from ..systems.configuration import Configuration
 
-__all__ = ["BondBreaking", "displacement", "initial_neighbors"]
+__all__ = ["BondBreaking", "displacement", "initial_neighbors", "LABELS", "BondBreakingLabel",
+           "DisplacementLabel"]
+
+LABELS = Registry("label")
 
 
 def initial_neighbors(configuration: Configuration, sigma, r_in: float = 1.4):
@@ -35,6 +43,25 @@ def initial_neighbors(configuration: Configuration, sigma, r_in: float = 1.4):
     r = np.linalg.norm(dr, axis=1)
     keep = r < r_in * sigma[configuration.types[i], configuration.types[j]]
     return i[keep], j[keep]
+
+
+class _BondSurvival:
+    """C_B^i of positions x (N, d): initial neighbours found once, survival within r_out sigma_ab."""
+
+    def __init__(self, initial: Configuration, sigma, r_in: float, r_out: float):
+        sigma = np.asarray(sigma, dtype=float)
+        if initial.types.max() >= sigma.shape[0]:
+            raise ValueError("configuration has species unknown to sigma")
+        self.initial = initial
+        self.i, self.j = initial_neighbors(initial, sigma, r_in)
+        self.n0 = np.bincount(self.i, minlength=initial.n_particles).astype(float)
+        self.limit2 = (r_out * sigma[initial.types[self.i], initial.types[self.j]]) ** 2
+
+    def __call__(self, x) -> np.ndarray:
+        dr = self.initial.minimum_image(x[self.j] - x[self.i])
+        kept = np.einsum("pd,pd->p", dr, dr) < self.limit2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.bincount(self.i, weights=kept, minlength=self.n0.size) / self.n0
 
 
 class BondBreaking:
@@ -64,20 +91,10 @@ class BondBreaking:
         frames = frames[None] if single else frames
         if frames.shape[1:] != initial.positions.shape:
             raise ValueError(f"frames must have shape (T, {initial.n_particles}, {initial.dimension})")
-        if initial.types.max() >= self.sigma.shape[0]:
-            raise ValueError("configuration has species unknown to sigma")
-        i, j = initial_neighbors(initial, self.sigma, self.r_in)
-        n = initial.n_particles
-        n0 = np.bincount(i, minlength=n).astype(float)
-        limit2 = (self.r_out * self.sigma[initial.types[i], initial.types[j]]) ** 2
-        out = np.empty((frames.shape[0], n))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for f, x in enumerate(frames):
-                dr = initial.minimum_image(x[j] - x[i])
-                kept = np.einsum("pd,pd->p", dr, dr) < limit2
-                out[f] = np.bincount(i, weights=kept, minlength=n) / n0
+        survival = _BondSurvival(initial, self.sigma, self.r_in, self.r_out)
+        out = np.array([survival(x) for x in frames])
         self.values = out[0] if single else out
-        self.n0 = n0
+        self.n0 = survival.n0
         return self
 
     def plot(self, times, species=None, types=None, ax=None):
@@ -120,3 +137,31 @@ def displacement(initial_positions, frames, box=None, remove_drift: bool = True,
         d = d - d.mean(axis=1, keepdims=True)
     out = np.linalg.norm(d, axis=2)
     return out[0] if single else out
+
+
+@LABELS.register("bond_breaking")
+class BondBreakingLabel:
+    """Streaming C_B^i(t) (r_in = 1.4, r_out = 1.8 in units of the potential's sigma_ab)."""
+
+    observable = "field"
+
+    def __init__(self, initial: Configuration, potential, r_in: float = 1.4, r_out: float = 1.8):
+        self._survival = _BondSurvival(initial, potential.sigma, r_in, r_out)
+
+    def __call__(self, x, x0) -> np.ndarray:
+        return self._survival(x)
+
+
+@LABELS.register("displacement")
+class DisplacementLabel:
+    """Streaming |r_i(t) - r_i(0)| with the centre-of-mass drift removed."""
+
+    observable = "overlap"
+
+    def __init__(self, initial: Configuration, potential):
+        pass
+
+    def __call__(self, x, x0) -> np.ndarray:
+        d = x - x0
+        d -= d.mean(axis=0)
+        return np.linalg.norm(d, axis=1)

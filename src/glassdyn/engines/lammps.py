@@ -1,7 +1,7 @@
 """The LAMMPS engine: the only module of glassdyn that speaks LAMMPS.
 
 :class:`LammpsSimulation` builds a LAMMPS instance from a :class:`~glassdyn.systems.Configuration`
-and a :class:`~glassdyn.systems.LennardJonesMixture`.  The pair potential is handed to LAMMPS as a
+and a :class:`~glassdyn.systems.PairPotential`.  The pair potential is handed to LAMMPS as a
 ``pair_style table spline`` generated from the potential object itself (one source of truth); the
 table is laid on LAMMPS's own internal grid (uniform in r^2, with exact end-point derivatives), so
 LAMMPS reproduces the numpy reference to ~1e-10 relative.
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..systems.configuration import Configuration
-from ..systems.potentials import LennardJonesMixture
+from ..systems.potentials import PairPotential
 
 __all__ = ["LammpsSimulation", "LammpsError", "LammpsUnavailableError", "load_lammps",
            "maxwell_velocities", "kinetic_temperature", "MinimizeResult"]
@@ -104,7 +104,7 @@ def kinetic_temperature(velocities: np.ndarray) -> float:
 
 
 # ----------------------------------------------------------------------------- table
-def _table_grid(potential: LennardJonesMixture, a: int, b: int, n: int):
+def _table_grid(potential: PairPotential, a: int, b: int, n: int):
     """r grid uniform in r^2 between r_min sigma_ab and rc_ab (LAMMPS's internal spline grid)."""
     lo = potential.r_min * potential.sigma[a, b]
     hi = potential.cutoff[a, b]
@@ -112,7 +112,7 @@ def _table_grid(potential: LennardJonesMixture, a: int, b: int, n: int):
     return np.sqrt(rsq), lo, hi
 
 
-def write_table(potential: LennardJonesMixture, path: Path, n: int) -> dict:
+def write_table(potential: PairPotential, path: Path, n: int) -> dict:
     """Write a LAMMPS pair table for every species pair; returns {(a, b): (keyword, cutoff)}."""
     entries = {}
     lines = [f"# glassdyn table for potential {potential.name}: r, V(r), -dV/dr\n"]
@@ -138,7 +138,7 @@ def write_table(potential: LennardJonesMixture, path: Path, n: int) -> dict:
 _TABLES: dict = {}
 
 
-def _table_file(potential: LennardJonesMixture, n: int):
+def _table_file(potential: PairPotential, n: int):
     """The table file for (potential, n), written once per process into a private temp dir."""
     key = (repr(sorted(potential.to_dict().items())), n)
     if key not in _TABLES:
@@ -181,7 +181,7 @@ class LammpsSimulation:
     ``trajectory(steps)``; ``minimize()`` quenches to the nearest local minimum.
     """
 
-    def __init__(self, configuration: Configuration, potential: LennardJonesMixture, dt: float = 0.005,
+    def __init__(self, configuration: Configuration, potential: PairPotential, dt: float = 0.005,
                  *, table_points: int = 10000, skin: float = 0.3, cmdargs=()):
         potential.check(configuration)
         if dt <= 0:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from ..systems.potentials import LennardJonesMixture
+from ..systems.potentials import PairPotential
 from .cells import cell_list
 
 __all__ = ["SwapMC", "SwapResult", "run_swap_md", "neighbor_list"]
@@ -74,34 +74,38 @@ def _neighbor_list(pos, box, rc, dim):
 
 
 @numba.njit(cache=True, inline="always")
-def _pair(r2, ir6, a, b, coef, rc2):
-    """V_ab from r^2 and r^-6; coef[:, a, b] = (4e s^12, 4e s^6, 4e C0 - shift, 4e C2/s^2, 4e C4/s^4)."""
-    if r2 >= rc2[a, b]:
+def _pair(k, a, b, powers, coef, r2s, rc2):
+    """V_ab of neighbour pair k: sum_m coef[m, a, b] powers[m, k] (the potential's power series)."""
+    if r2s[k] >= rc2[a, b]:
         return 0.0
-    return (coef[0, a, b] * ir6 - coef[1, a, b]) * ir6 + coef[2, a, b] + (
-        coef[3, a, b] + coef[4, a, b] * r2) * r2
+    v = 0.0
+    for m in range(coef.shape[0]):
+        v += coef[m, a, b] * powers[m, k]
+    return v
 
 
 @numba.njit(cache=True)
-def _local_change(p, a, b, skip, types, start, index, r2s, ir6s, coef, rc2):
+def _local_change(p, a, b, skip, types, start, index, r2s, powers, coef, rc2):
     """Energy change of particle p's bonds (all but the one to ``skip``) when its species a -> b."""
     e = 0.0
     for k in range(start[p], start[p + 1]):
         q = index[k]
         if q != skip:
             t = types[q]
-            e += _pair(r2s[k], ir6s[k], b, t, coef, rc2) - _pair(r2s[k], ir6s[k], a, t, coef, rc2)
+            e += _pair(k, b, t, powers, coef, r2s, rc2) - _pair(k, a, t, powers, coef, r2s, rc2)
     return e
 
 
 @numba.njit(cache=True)
-def _swap_kernel(types, start, index, r2s, coef, rc2, beta, partners, u_i, u_j, u_acc, rec_i, rec_j, rec_de, rec_acc, record):
+def _swap_kernel(types, start, index, r2s, half_exponents, coef, rc2, beta, partners, u_i, u_j, u_acc,
+                 rec_i, rec_j, rec_de, rec_acc, record):
     """Run len(u_i) swap attempts in place on ``types``; returns the number accepted."""
     n = types.shape[0]
     m = partners.shape[0]
-    ir6s = np.empty_like(r2s)
-    for k in range(r2s.shape[0]):
-        ir6s[k] = 1.0 / (r2s[k] * r2s[k] * r2s[k])
+    powers = np.empty((half_exponents.shape[0], r2s.shape[0]))
+    for q in range(half_exponents.shape[0]):
+        for k in range(r2s.shape[0]):
+            powers[q, k] = r2s[k] ** half_exponents[q]
     # particles grouped by species: members[offset[t]:offset[t]+count[t]], where[p] = slot of p
     count = np.zeros(m, np.int64)
     for p in range(n):
@@ -150,8 +154,8 @@ def _swap_kernel(types, start, index, r2s, coef, rc2, beta, partners, u_i, u_j, 
                     break
                 k -= count[b]
         b = types[j]
-        de = (_local_change(i, a, b, j, types, start, index, r2s, ir6s, coef, rc2)
-              + _local_change(j, b, a, i, types, start, index, r2s, ir6s, coef, rc2))
+        de = (_local_change(i, a, b, j, types, start, index, r2s, powers, coef, rc2)
+              + _local_change(j, b, a, i, types, start, index, r2s, powers, coef, rc2))
         acc = de <= 0.0 or u_acc[att] < np.exp(-beta * de)
         if acc:
             types[i] = b
@@ -200,7 +204,7 @@ class SwapResult:
 
 
 class SwapMC:
-    """Local-energy swap Monte Carlo for a :class:`LennardJonesMixture` at temperature T.
+    """Local-energy swap Monte Carlo for a :class:`PairPotential` (via its ``power_series()``) at temperature T.
 
     Parameters
     ----------
@@ -209,7 +213,7 @@ class SwapMC:
     pairs : species pairs allowed to swap, e.g. ``[(0, 2)]``; default every pair of different species.
     """
 
-    def __init__(self, potential: LennardJonesMixture, temperature: float, pairs=None):
+    def __init__(self, potential: PairPotential, temperature: float, pairs=None):
         if not np.isfinite(temperature) or temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
         m = potential.n_species
@@ -225,11 +229,14 @@ class SwapMC:
         self.potential = potential
         self.temperature = float(temperature)
         self.partners = allowed
-        p = potential
-        e4, s2 = 4.0 * p.epsilon, p.sigma**2
-        coef = np.stack([e4 * s2**6, e4 * s2**3, e4 * p.c0 - p.energy_shift, e4 * p.c2 / s2,
-                         e4 * p.c4 / s2**2])
-        self._params = (np.ascontiguousarray(coef), np.ascontiguousarray(p.cutoff**2))
+        series = potential.power_series()
+        if series is None:
+            raise ValueError(f"potential kind {potential.kind!r} offers no power series: swap Monte Carlo "
+                             f"cannot evaluate it")
+        half_exponents, coef = series
+        self._params = (np.ascontiguousarray(half_exponents, dtype=np.int64),
+                        np.ascontiguousarray(coef, dtype=float),
+                        np.ascontiguousarray(np.asarray(potential.cutoff, dtype=float) ** 2))
 
     def sweep(self, positions, types, box, attempts: int, rng, record: bool = False) -> SwapResult:
         """Run ``attempts`` swap attempts on fixed positions (N, d); returns the new types."""

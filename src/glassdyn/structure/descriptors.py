@@ -26,13 +26,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..registry import Registry
 from ..systems.configuration import Configuration
 from .coarse_grain import DEFAULT_LENGTHS, REFERENCE_CUTOFF, coarse_grain
 from .voronoi import species_radii, voronoi_measure
 
-__all__ = ["GlassMLPDescriptors", "voronoi_measure", "DEFINITION_KIND", "check_definition"]
+__all__ = ["GlassMLPDescriptors", "voronoi_measure", "DEFINITION_KIND", "check_definition", "DESCRIPTORS",
+           "descriptor_from_definition"]
 
 DEFINITION_KIND = "glassmlp-jung2023"
+
+#: descriptor kinds by the ``kind`` of their ``definition()``.  A descriptor class offers
+#: ``compute(configuration, potential=None, per_particle_energy=None)`` (sets ``features`` (N, M)
+#: and ``names``), ``definition()`` (a JSON dict with ``kind``) and ``from_definition(dict)``.
+DESCRIPTORS = Registry("descriptor")
+
+
+def descriptor_from_definition(definition: dict):
+    """The descriptor a trained model's recorded ``definition`` describes, ready to ``compute``."""
+    kind = (definition or {}).get("kind")
+    if kind not in DESCRIPTORS:
+        raise ValueError(f"models were trained on descriptors of kind {kind!r}; this glassdyn computes "
+                         f"{', '.join(DESCRIPTORS.names())}: retrain them")
+    return DESCRIPTORS.get(kind).from_definition(definition)
 
 
 def check_definition(expected: dict | None, given: dict | None) -> None:
@@ -49,6 +65,7 @@ def check_definition(expected: dict | None, given: dict | None) -> None:
                          f"(differing: {', '.join(keys)}; model {a.get('kind')}, input {b.get('kind')})")
 
 
+@DESCRIPTORS.register(DEFINITION_KIND)
 class GlassMLPDescriptors:
     """freud-style: ``GlassMLPDescriptors(...).compute(inherent, potential)`` then ``.features``
     (N, n_columns) and ``.names``.
@@ -126,6 +143,12 @@ class GlassMLPDescriptors:
         self.names = [f"{f}|{c}|L={L:g}" for f in order for c in channels for L in self.lengths]
         self.fields = {"E_pot": energy, geometry: measure} if energy is not None else {geometry: measure}
         return self
+
+    @classmethod
+    def from_definition(cls, definition: dict) -> "GlassMLPDescriptors":
+        radii = definition.get("radii")
+        return cls(lengths=definition["lengths"], cutoff=definition["cutoff"], n_species=definition["n_species"],
+                   radii=radii)
 
     def definition(self) -> dict:
         """What a trained model must match: the descriptor definition (provenance)."""

@@ -1,6 +1,11 @@
-"""Pair potentials of the Kob-Andersen family: the single source of truth.
+"""Pair potentials: the :class:`PairPotential` interface, its registry of kinds, and the
+Kob-Andersen family as the first kind.
 
-Every potential glassdyn knows is a :class:`LennardJonesMixture`::
+Every consumer (the LAMMPS engine's tables, the swap kernel, bond breaking, the descriptors, the
+stores' provenance) goes through :class:`PairPotential`; a new kind is one subclass registered with
+``@POTENTIAL_KINDS.register("kind")`` (see ``docs/architecture.md``).
+
+The ``lennard_jones`` kind, :class:`LennardJonesMixture`::
 
     V_ab(r) = 4 eps_ab [ (s/r)^12 - (s/r)^6 + C0 + C2 (r/s)^2 + C4 (r/s)^4 ] - shift_ab ,  r < rc_ab
             = 0                                                                      ,  r >= rc_ab
@@ -9,8 +14,8 @@ with s = sigma_ab.  The smoothing constants C0, C2, C4 sit *inside* the 4 eps br
 000 SM I): only then do V, V' and V'' vanish at rc = 2.5 sigma_ab for every eps_ab.  ``shift=True``
 subtracts V(rc) so that V(rc) = 0 (the truncated-and-shifted KA LJ / WCA of seed 003).
 
-The LAMMPS engine tabulates exactly these functions, the numba swap kernel evaluates them with the
-same formula, and :meth:`LennardJonesMixture.compute` is the plain numpy reference used to check
+The LAMMPS engine tabulates ``pair_energy`` / ``pair_derivative``, the numba swap kernel evaluates
+``power_series()``, and :meth:`PairPotential.compute` is the plain numpy reference used to check
 both.  Units: reduced LJ units (eps_11, sigma_11, m = 1).
 """
 from __future__ import annotations
@@ -19,7 +24,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..registry import Registry
+
 __all__ = [
+    "PairPotential",
+    "POTENTIAL_KINDS",
+    "potential_from_dict",
     "LennardJonesMixture",
     "PotentialResult",
     "POTENTIALS",
@@ -29,6 +39,8 @@ __all__ = [
     "ka3d_lj",
     "ka3d_wca",
 ]
+
+POTENTIAL_KINDS = Registry("potential kind")
 
 
 def _square(values, m: int, what: str) -> np.ndarray:
@@ -42,85 +54,44 @@ def _square(values, m: int, what: str) -> np.ndarray:
     return arr
 
 
-@dataclass(frozen=True, eq=False)
-class LennardJonesMixture:
-    """A multicomponent (smoothed / truncated / shifted) Lennard-Jones pair potential.
+class PairPotential:
+    """Interface of a pairwise-additive potential between M species in d dimensions.
 
-    Parameters
-    ----------
-    name : preset name recorded in provenance.
-    dimension : 2 or 3.
-    species : species names, index a = 0..M-1 is LAMMPS type a+1.
-    epsilon, sigma : (M, M) symmetric interaction matrices.
-    cutoff : (M, M) absolute cutoff radii rc_ab.
-    c0, c2, c4 : smoothing constants inside the 4 eps bracket (0 for plain LJ).
-    shift : subtract V_ab(rc_ab) so that the energy is continuous at the cutoff.
-    r_min : smallest r / sigma_ab represented by the tabulated potential; closer pairs are rejected
-        as overlaps (V(0.5 sigma) is already ~1.6e4 eps, never reached in a liquid).
+    A kind provides the attributes ``name``, ``dimension`` (2 or 3), ``species`` (M names; index a
+    is LAMMPS type a + 1), ``sigma`` (M, M) length scales (the unit of the bond-breaking criteria
+    and of the Voronoi radii sigma_aa / 2), ``cutoff`` (M, M) and ``r_min`` (smallest r / sigma_ab
+    represented; closer pairs are overlaps), and the methods below marked *kind*.  Everything else
+    (neighbour pairs, the numpy reference energy and forces, input checks, provenance) is shared.
     """
 
-    name: str
-    dimension: int
-    species: tuple
-    epsilon: np.ndarray
-    sigma: np.ndarray
-    cutoff: np.ndarray
-    c0: float = 0.0
-    c2: float = 0.0
-    c4: float = 0.0
-    shift: bool = False
-    r_min: float = 0.5
-    energy_shift: np.ndarray = field(init=False, repr=False)
+    kind: str = ""
 
-    def __post_init__(self):
-        m = len(self.species)
-        if self.dimension not in (2, 3):
-            raise ValueError(f"dimension must be 2 or 3, got {self.dimension}")
-        object.__setattr__(self, "species", tuple(str(s) for s in self.species))
-        for name in ("epsilon", "sigma", "cutoff"):
-            object.__setattr__(self, name, _square(getattr(self, name), m, name))
-        if np.any(self.cutoff <= self.r_min * self.sigma):
-            raise ValueError("every cutoff must exceed r_min * sigma")
-        unshifted = self._bracket(self.cutoff, self.sigma) * 4.0 * self.epsilon
-        object.__setattr__(self, "energy_shift", unshifted if self.shift else np.zeros((m, m)))
+    # ---------------------------------------------------------------- kind
+    def pair_energy(self, r, a, b) -> np.ndarray:
+        """*kind*: V_ab(r) for arrays of distances r and species indices a, b (broadcast)."""
+        raise NotImplementedError
 
-    # ---------------------------------------------------------------- pair functions
+    def pair_derivative(self, r, a, b, order: int = 1) -> np.ndarray:
+        """*kind*: d^n V_ab / dr^n (n = 1 or 2) for r < rc_ab, 0 beyond."""
+        raise NotImplementedError
+
+    def parameters(self) -> dict:
+        """*kind*: the constructor arguments (JSON types), for provenance and :meth:`from_dict`."""
+        raise NotImplementedError
+
+    def power_series(self):
+        """*kind, optional*: (h (K,) ints, c (K, M, M)) with V_ab(r) = sum_k c[k, a, b] (r^2)^h[k]
+        for r < rc_ab; the form the swap Monte Carlo kernel evaluates.  None: no swap MC."""
+        return None
+
+    # ---------------------------------------------------------------- shared
     @property
     def n_species(self) -> int:
         return len(self.species)
 
     @property
     def max_cutoff(self) -> float:
-        return float(self.cutoff.max())
-
-    def _bracket(self, r, s):
-        x = s / r
-        x6 = x**6
-        y = r / s
-        y2 = y * y
-        return x6 * x6 - x6 + self.c0 + self.c2 * y2 + self.c4 * y2 * y2
-
-    def pair_energy(self, r, a, b) -> np.ndarray:
-        """V_ab(r) for arrays of distances r and species indices a, b (broadcast)."""
-        r = np.asarray(r, dtype=float)
-        a, b = np.asarray(a), np.asarray(b)
-        s, e, rc = self.sigma[a, b], self.epsilon[a, b], self.cutoff[a, b]
-        v = 4.0 * e * self._bracket(r, s) - self.energy_shift[a, b]
-        return np.where(r < rc, v, 0.0)
-
-    def pair_derivative(self, r, a, b, order: int = 1) -> np.ndarray:
-        """d^n V_ab / dr^n (n = 1 or 2) for r < rc, 0 beyond."""
-        r = np.asarray(r, dtype=float)
-        a, b = np.asarray(a), np.asarray(b)
-        s, e, rc = self.sigma[a, b], self.epsilon[a, b], self.cutoff[a, b]
-        x = s / r
-        if order == 1:
-            d = (-12 * x**12 + 6 * x**6) / r + (2 * self.c2 * r / s**2 + 4 * self.c4 * r**3 / s**4)
-        elif order == 2:
-            d = (156 * x**12 - 42 * x**6) / r**2 + (2 * self.c2 / s**2 + 12 * self.c4 * r**2 / s**4)
-        else:
-            raise ValueError("order must be 1 or 2")
-        return np.where(r < rc, 4.0 * e * d, 0.0)
+        return float(np.max(self.cutoff))
 
     # ---------------------------------------------------------------- numpy reference
     def pairs(self, configuration, r_max: float | None = None):
@@ -181,7 +152,7 @@ class LennardJonesMixture:
                 f"unknown species index {int(configuration.types[bad][0])}: potential "
                 f"{self.name!r} has {self.n_species} species {self.species}"
             )
-        r_close = self.r_min * float(self.sigma.max())
+        r_close = self.r_min * float(np.max(self.sigma))
         i, j, rij = self.pairs(configuration, r_max=r_close)
         if i.size:
             r = np.linalg.norm(rij, axis=1)
@@ -197,26 +168,120 @@ class LennardJonesMixture:
 
     # ---------------------------------------------------------------- provenance
     def to_dict(self) -> dict:
+        return dict(kind=self.kind, **self.parameters())
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PairPotential":
+        d = dict(d)
+        d.pop("kind", None)
+        return cls(**d)
+
+    def __eq__(self, other):
+        return isinstance(other, PairPotential) and self.to_dict() == other.to_dict()
+
+    def __hash__(self):
+        return hash(self.name)
+
+
+def potential_from_dict(d: dict) -> PairPotential:
+    """The potential a ``to_dict()`` describes (dicts without ``kind``, written before kinds existed,
+    are Lennard-Jones mixtures)."""
+    if not isinstance(d, dict):
+        raise ValueError(f"a potential description must be a dict, got {type(d).__name__}")
+    return POTENTIAL_KINDS.get(d.get("kind", "lennard_jones")).from_dict(d)
+
+
+@POTENTIAL_KINDS.register("lennard_jones")
+@dataclass(frozen=True, eq=False)
+class LennardJonesMixture(PairPotential):
+    """Kind ``lennard_jones``: a multicomponent (smoothed / truncated / shifted) Lennard-Jones potential.
+
+    Parameters
+    ----------
+    name : preset name recorded in provenance.
+    dimension : 2 or 3.
+    species : species names, index a = 0..M-1 is LAMMPS type a+1.
+    epsilon, sigma : (M, M) symmetric interaction matrices.
+    cutoff : (M, M) absolute cutoff radii rc_ab.
+    c0, c2, c4 : smoothing constants inside the 4 eps bracket (0 for plain LJ).
+    shift : subtract V_ab(rc_ab) so that the energy is continuous at the cutoff.
+    r_min : smallest r / sigma_ab represented by the tabulated potential; closer pairs are rejected
+        as overlaps (V(0.5 sigma) is already ~1.6e4 eps, never reached in a liquid).
+    """
+
+    kind = "lennard_jones"
+
+    name: str
+    dimension: int
+    species: tuple
+    epsilon: np.ndarray
+    sigma: np.ndarray
+    cutoff: np.ndarray
+    c0: float = 0.0
+    c2: float = 0.0
+    c4: float = 0.0
+    shift: bool = False
+    r_min: float = 0.5
+    energy_shift: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self):
+        m = len(self.species)
+        if self.dimension not in (2, 3):
+            raise ValueError(f"dimension must be 2 or 3, got {self.dimension}")
+        object.__setattr__(self, "species", tuple(str(s) for s in self.species))
+        for name in ("epsilon", "sigma", "cutoff"):
+            object.__setattr__(self, name, _square(getattr(self, name), m, name))
+        if np.any(self.cutoff <= self.r_min * self.sigma):
+            raise ValueError("every cutoff must exceed r_min * sigma")
+        unshifted = self._bracket(self.cutoff, self.sigma) * 4.0 * self.epsilon
+        object.__setattr__(self, "energy_shift", unshifted if self.shift else np.zeros((m, m)))
+
+    def _bracket(self, r, s):
+        x = s / r
+        x6 = x**6
+        y = r / s
+        y2 = y * y
+        return x6 * x6 - x6 + self.c0 + self.c2 * y2 + self.c4 * y2 * y2
+
+    def pair_energy(self, r, a, b) -> np.ndarray:
+        """V_ab(r) for arrays of distances r and species indices a, b (broadcast)."""
+        r = np.asarray(r, dtype=float)
+        a, b = np.asarray(a), np.asarray(b)
+        s, e, rc = self.sigma[a, b], self.epsilon[a, b], self.cutoff[a, b]
+        v = 4.0 * e * self._bracket(r, s) - self.energy_shift[a, b]
+        return np.where(r < rc, v, 0.0)
+
+    def pair_derivative(self, r, a, b, order: int = 1) -> np.ndarray:
+        """d^n V_ab / dr^n (n = 1 or 2) for r < rc, 0 beyond."""
+        r = np.asarray(r, dtype=float)
+        a, b = np.asarray(a), np.asarray(b)
+        s, e, rc = self.sigma[a, b], self.epsilon[a, b], self.cutoff[a, b]
+        x = s / r
+        if order == 1:
+            d = (-12 * x**12 + 6 * x**6) / r + (2 * self.c2 * r / s**2 + 4 * self.c4 * r**3 / s**4)
+        elif order == 2:
+            d = (156 * x**12 - 42 * x**6) / r**2 + (2 * self.c2 / s**2 + 12 * self.c4 * r**2 / s**4)
+        else:
+            raise ValueError("order must be 1 or 2")
+        return np.where(r < rc, 4.0 * e * d, 0.0)
+
+    def power_series(self):
+        e4, s2 = 4.0 * self.epsilon, self.sigma**2
+        coef = np.stack([e4 * s2**6, -e4 * s2**3, e4 * self.c0 - self.energy_shift, e4 * self.c2 / s2,
+                         e4 * self.c4 / s2**2])
+        return np.array([-6, -3, 0, 1, 2]), coef
+
+    def parameters(self) -> dict:
         return dict(
             name=self.name, dimension=self.dimension, species=list(self.species),
             epsilon=self.epsilon.tolist(), sigma=self.sigma.tolist(), cutoff=self.cutoff.tolist(),
             c0=self.c0, c2=self.c2, c4=self.c4, shift=self.shift, r_min=self.r_min,
         )
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "LennardJonesMixture":
-        return cls(**d)
-
-    def __eq__(self, other):
-        return isinstance(other, LennardJonesMixture) and self.to_dict() == other.to_dict()
-
-    def __hash__(self):
-        return hash(self.name)
-
 
 @dataclass
 class PotentialResult:
-    """Output of :meth:`LennardJonesMixture.compute`: energy (total), per_particle (N,), forces (N, d)."""
+    """Output of :meth:`PairPotential.compute`: energy (total), per_particle (N,), forces (N, d)."""
 
     energy: float
     per_particle: np.ndarray
@@ -267,7 +332,8 @@ def ka3d_wca() -> LennardJonesMixture:
 POTENTIALS = {"ka2d": ka2d, "ka3d": ka3d, "ka3d_lj": ka3d_lj, "ka3d_wca": ka3d_wca}
 
 
-def get_potential(name: str) -> LennardJonesMixture:
+def get_potential(name: str) -> PairPotential:
+    """A named potential of the seeds: ka2d, ka3d, ka3d_lj, ka3d_wca."""
     try:
         return POTENTIALS[name]()
     except KeyError:

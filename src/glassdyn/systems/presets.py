@@ -15,20 +15,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from .configuration import Configuration
-from .potentials import LennardJonesMixture, get_potential
+from .potentials import PairPotential, get_potential, potential_from_dict
 
 __all__ = ["SystemPreset", "get_system", "SYSTEMS"]
 
 
 @dataclass(frozen=True, eq=False)
 class SystemPreset:
-    """A simulated system: potential, particle numbers per species (M,), box (d,), MD time step."""
+    """A simulated system: potential, particle numbers per species (M,), box (d,), MD time step;
+    ``swap`` whether equilibration adds swap Monte Carlo (the seed's KA2D protocol); ``tile`` the
+    periodic repetition factor per axis of a base system (1: not tiled)."""
 
     name: str
-    potential: LennardJonesMixture
+    potential: PairPotential
     counts: tuple
     box: tuple
     dt: float
+    swap: bool = False
+    tile: int = 1
 
     def __post_init__(self):
         if len(self.counts) != self.potential.n_species:
@@ -65,7 +69,15 @@ class SystemPreset:
             raise ValueError("tiling factor must be >= 1")
         f = k**self.dimension
         return SystemPreset(f"{self.name}x{f}", self.potential, tuple(c * f for c in self.counts),
-                            tuple(b * k for b in self.box), self.dt)
+                            tuple(b * k for b in self.box), self.dt, self.swap, self.tile * k)
+
+    def untiled(self) -> "SystemPreset":
+        """The base system this one tiles (itself when not tiled)."""
+        if self.tile == 1:
+            return self
+        f = self.tile**self.dimension
+        return SystemPreset(self.name.rsplit("x", 1)[0], self.potential, tuple(c // f for c in self.counts),
+                            tuple(b / self.tile for b in self.box), self.dt, self.swap)
 
     def lattice_configuration(self, seed: int | None = 0, jitter: float = 0.05) -> Configuration:
         """A non-overlapping start: random sites of a simple (square/cubic) lattice, species shuffled.
@@ -87,11 +99,21 @@ class SystemPreset:
 
     def to_dict(self) -> dict:
         return dict(name=self.name, potential=self.potential.to_dict(), counts=list(self.counts),
-                    box=list(self.box), dt=self.dt)
+                    box=list(self.box), dt=self.dt, swap=self.swap, tile=self.tile)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SystemPreset":
+        """The system a ``to_dict()`` describes (any potential kind)."""
+        d = dict(d)
+        if "swap" not in d:  # written before systems recorded it: the named preset's protocol
+            d["swap"] = d["name"] in SYSTEMS and SYSTEMS[d["name"]]().swap
+        d["potential"] = potential_from_dict(d["potential"])
+        d["counts"], d["box"] = tuple(d["counts"]), tuple(d["box"])
+        return cls(**d)
 
 
 def _ka2d() -> SystemPreset:
-    return SystemPreset("ka2d", get_potential("ka2d"), (600, 330, 360), (32.896, 32.896), 0.01)
+    return SystemPreset("ka2d", get_potential("ka2d"), (600, 330, 360), (32.896, 32.896), 0.01, swap=True)
 
 
 def _ka3d() -> SystemPreset:

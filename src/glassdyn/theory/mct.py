@@ -10,13 +10,23 @@ with rho c(k) = 1 - 1/S(k), in bipolar coordinates on the midpoint grid k_i = (i
 triangle rule |i - j| <= l <= i + j (0-based indices) of Franosch et al. (PRE 55, 7153, 1997).
 Expanding the square in powers of p^2, folding the two mirror-image terms (the domain is symmetric
 under q <-> p) and using prefix sums over p makes one kernel evaluation O(N_k^2) instead of O(N_k^3).
+
+Kernels built from a structure factor are registered in :data:`MCT_KERNELS` (``one_component``,
+``mixture``).  A kernel is a class with ``from_structure(k, S, rho, x=None, D=1.0)``, attributes
+``S`` (F at t = 0), ``gamma``, ``alpha``, ``beta`` and ``__call__(F, t) -> M``; registering it with
+``@MCT_KERNELS.register("name")`` makes it available to :func:`~glassdyn.theory.solve_mct` and to
+``glassdyn mct --kernel``.
 """
 from __future__ import annotations
 
 import numba
 import numpy as np
 
-__all__ = ["OneComponentMCT", "TaggedMCT", "nonergodicity_parameter", "critical_point",
+from ..registry import Registry
+
+MCT_KERNELS = Registry("MCT kernel")
+
+__all__ = ["MCT_KERNELS", "OneComponentMCT", "TaggedMCT", "nonergodicity_parameter", "critical_point",
            "exponent_parameter"]
 
 
@@ -101,6 +111,7 @@ def _self_kernel(Fs, cFc, k, dk, pref, out):
     return out
 
 
+@MCT_KERNELS.register("one_component")
 class OneComponentMCT:
     """MCT memory kernel of a one-component fluid from its S(k) on a midpoint grid.
 
@@ -131,6 +142,12 @@ class OneComponentMCT:
         self.alpha = 1.0 if dynamics == "newtonian" else 0.0
         self.beta = 0.0 if dynamics == "newtonian" else 1.0
         self._pref = D * rho / (32 * np.pi**2 * k**3)
+
+    @classmethod
+    def from_structure(cls, k, S, rho: float, x=None, D=1.0) -> "OneComponentMCT":
+        if np.ndim(S) != 1:
+            raise ValueError("the one_component kernel needs S(k) (N_k,); partial S_ab(k) need the mixture kernel")
+        return cls(k, S, rho, D=D)
 
     def __call__(self, F, t=None) -> np.ndarray:
         """M(k) (N_k,) for the current F(k) (N_k,)."""

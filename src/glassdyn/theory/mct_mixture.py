@@ -23,7 +23,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .mct import _NARROW, _self_kernel
+from .mct import _NARROW, MCT_KERNELS, _self_kernel
 
 __all__ = ["MixtureMCT", "identical_mixture", "critical_temperature"]
 
@@ -85,6 +85,7 @@ def _mixture_kernel(F, k, c, dk, pref, out):
     return out
 
 
+@MCT_KERNELS.register("mixture")
 class MixtureMCT:
     """MCT memory kernel of an s-component mixture from its partial S_ab(k) (midpoint grid).
 
@@ -127,6 +128,14 @@ class MixtureMCT:
         self.beta = 0.0 if dynamics == "newtonian" else 1.0
         self._pref = np.ascontiguousarray(np.einsum("a,b,k->kab", self.D, rho / x,
                                                     1.0 / (16 * np.pi**2 * k**3)))
+
+    @classmethod
+    def from_structure(cls, k, S, rho: float, x=None, D=1.0) -> "MixtureMCT":
+        if np.ndim(S) != 3:
+            raise ValueError("the mixture kernel needs partial S_ab(k) (N_k, s, s)")
+        if x is None or len(x) != np.shape(S)[1]:
+            raise ValueError(f"the mixture kernel needs {np.shape(S)[1]} number fractions x")
+        return cls(k, S, rho, np.asarray(x, dtype=float), D=D)
 
     def __call__(self, F, t=None) -> np.ndarray:
         """M(k) (N_k, s, s) for the current F(k) (N_k, s, s)."""

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..dynamics.propensity import LABELS
 from ..errors import InputFileError
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
@@ -41,7 +42,6 @@ __all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store", "compact_store"
 #: campaign stores shipped in glassdyn/data (see its README.md)
 SHIPPED_STORES = ("ka2d-T0.45",)
 
-LABELS = ("bond_breaking", "displacement")
 
 
 @dataclass
@@ -84,7 +84,7 @@ def run_unit(spec_json: str, configuration_index: int, block: int, positions, ty
     replicas = list(range(r0, min(r0 + spec.replicas_per_unit, spec.n_replicas)))
     out = run_replicas(conf, system.potential, spec.temperature, spec.steps, replicas, spec.seed,
                        configuration_index, dt=system.dt, tdamp=spec.tdamp)
-    return {**{k: out[k] for k in LABELS + tuple(f"{k}_sq" for k in LABELS)},
+    return {**{k: out[k] for k in (*LABELS.names(), *(f"{k}_sq" for k in LABELS))},
             "n_replicas": np.int64(len(replicas))}
 
 
@@ -108,7 +108,7 @@ class Campaign:
             raise ValueError("a campaign needs at least one configuration")
         self.store = Path(store)
         self.units_dir = Path(str(self.store) + ".units")
-        self.units = UnitFolder(self.units_dir, spec.to_json(), required=("bond_breaking", "displacement", "n_replicas"),
+        self.units = UnitFolder(self.units_dir, spec.to_json(), required=(*LABELS.names(), "n_replicas"),
                                 manifest_name="campaign.json")
         self.inherent = inherent
         self.n_blocks = -(-spec.n_replicas // spec.replicas_per_unit)
@@ -174,7 +174,7 @@ class Campaign:
         system = get_system(spec.system, **spec.system_kwargs)
         S, N, d = len(self.configurations), system.n_particles, system.dimension
         n_t = len(spec.steps)
-        sums = {k: np.zeros((S, n_t, N)) for k in LABELS + tuple(f"{k}_sq" for k in LABELS)}
+        sums = {k: np.zeros((S, n_t, N)) for k in (*LABELS.names(), *(f"{k}_sq" for k in LABELS))}
         done = np.zeros(S, dtype=np.int64)
         has_sq = True
         for c in range(S):
@@ -255,7 +255,7 @@ def _check_layout(path, out: dict) -> None:
     if ("inherent" in out) != ("energy_per_particle" in out):
         missing.append("energy_per_particle" if "inherent" in out else "inherent")
     if not set(LABELS) & set(out["label"]):
-        missing.append("label/bond_breaking or label/displacement")
+        missing.append(f"a label of {LABELS.names()}")
     if missing:
         raise InputFileError(f"{path}: incomplete campaign store, missing {', '.join(missing)}")
     S, N = out["positions"].shape[:2]
@@ -266,7 +266,7 @@ def _check_layout(path, out: dict) -> None:
             shapes[k] = (out[k].shape, out["positions"].shape)
     if "energy_per_particle" in out:
         shapes["energy_per_particle"] = (out["energy_per_particle"].shape, (S, N))
-    for k in LABELS + tuple(f"{k}_var" for k in LABELS):
+    for k in (*LABELS.names(), *(f"{k}_var" for k in LABELS)):
         if k in out["label"]:
             shapes[f"label/{k}"] = (out["label"][k].shape, (S, n_t, N))
     bad = [f"{k} {tuple(got)} (expected {want})" for k, (got, want) in shapes.items() if tuple(got) != want]

@@ -89,7 +89,7 @@ def equilibrate(system: SystemPreset, temperature: float, n_configurations: int,
                 checkpoint=None):
     """Equilibrate ``system`` at ``temperature`` and return (configurations, info).
 
-    ``swap`` defaults to True for KA2D (the seed's protocol), False otherwise.  ``info`` records
+    ``swap`` defaults to the system's protocol (``system.swap``: True for KA2D, as in the seed).  ``info`` records
     the windows, energies, tau per window, tau used and spacing in steps.
 
     Every piece (the melt, each window, each sampled configuration) starts a fresh LAMMPS instance
@@ -101,7 +101,7 @@ def equilibrate(system: SystemPreset, temperature: float, n_configurations: int,
         raise ValueError("temperature must be positive")
     if n_configurations < 1:
         raise ValueError("n_configurations must be >= 1")
-    swap = (system.potential.name == "ka2d") if swap is None else bool(swap)
+    swap = system.swap if swap is None else bool(swap)
     k = 2 * np.pi * 32 / system.box[0] if k is None else float(k)
     params = dict(system=system.to_dict(), temperature=float(temperature), seed=int(seed), swap=swap,
                   window_steps=int(window_steps), n_stationary=int(n_stationary), spacing=float(spacing),

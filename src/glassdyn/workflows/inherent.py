@@ -7,7 +7,7 @@ import numpy as np
 
 from ..engines.lammps import LammpsSimulation
 from ..systems.configuration import Configuration
-from ..systems.potentials import LennardJonesMixture
+from ..systems.potentials import PairPotential
 
 __all__ = ["InherentStructure", "inherent_structure"]
 
@@ -29,7 +29,7 @@ class InherentStructure:
                 f"converged={self.converged})")
 
 
-def inherent_structure(configuration: Configuration, potential: LennardJonesMixture, *,
+def inherent_structure(configuration: Configuration, potential: PairPotential, *,
                        ftol: float = 1e-8, method: str = "fire", simulation: LammpsSimulation = None,
                        strict: bool = True) -> InherentStructure:
     """Quench ``configuration`` to max_i |F_i| <= ftol (default 1e-8, "machine precision").

@@ -1,9 +1,9 @@
 """Isoconfigurational ensembles: N_R MD replicas of one configuration with fresh Maxwell velocities;
 per-particle labels recorded on the fly (no trajectory written) and averaged over replicas.
 
-Labels at each requested step offset (t = step * dt):
-    bond_breaking (n_t, N): C_B^i(t) (1.4 / 1.8 sigma_ab, minimum image)
-    displacement  (n_t, N): |r_i(t) - r_i(0)| from unwrapped positions, centre-of-mass drift removed
+Labels at each requested step offset (t = step * dt): every label of the registry
+:data:`glassdyn.dynamics.LABELS` (bond_breaking: C_B^i(t), 1.4 / 1.8 sigma_ab, minimum image;
+displacement: |r_i(t) - r_i(0)| from unwrapped positions, centre-of-mass drift removed), (n_t, N).
 Replica r of configuration c uses the velocity seed ``replica_seed(base_seed, c, r)``.  A unit (a
 fixed list of replicas run in one LAMMPS instance) recomputes bit-identically, which is what
 resumable campaigns rely on.  A replica rerun in another grouping (e.g. alone instead of after the
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dynamics.propensity import initial_neighbors
+from ..dynamics.propensity import LABELS
 from ..engines.lammps import LammpsSimulation
 from ..systems.configuration import Configuration
-from ..systems.potentials import LennardJonesMixture
+from ..systems.potentials import PairPotential
 
-__all__ = ["BondTracker", "replica_seed", "run_replicas", "log_steps"]
+__all__ = ["replica_seed", "run_replicas", "log_steps"]
 
 
 def replica_seed(base_seed: int, configuration: int, replica: int) -> np.random.SeedSequence:
@@ -35,31 +35,13 @@ def log_steps(t_max: float, dt: float, n: int = 30) -> np.ndarray:
     return np.concatenate([[0], steps])
 
 
-class BondTracker:
-    """Streaming C_B^i: initial neighbours found once, then ``tracker(positions) -> (N,)``."""
-
-    def __init__(self, initial: Configuration, sigma, r_in: float = 1.4, r_out: float = 1.8):
-        self.initial = initial
-        sigma = np.asarray(sigma, dtype=float)
-        self.i, self.j = initial_neighbors(initial, sigma, r_in)
-        n = initial.n_particles
-        self.n0 = np.bincount(self.i, minlength=n).astype(float)
-        self.limit2 = (r_out * sigma[initial.types[self.i], initial.types[self.j]]) ** 2
-
-    def __call__(self, positions) -> np.ndarray:
-        dr = self.initial.minimum_image(positions[self.j] - positions[self.i])
-        kept = np.einsum("pd,pd->p", dr, dr) < self.limit2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.bincount(self.i, weights=kept, minlength=self.n0.size) / self.n0
-
-
-def run_replicas(configuration: Configuration, potential: LennardJonesMixture, temperature: float,
+def run_replicas(configuration: Configuration, potential: PairPotential, temperature: float,
                  steps, replicas, base_seed: int, configuration_index: int = 0, dt: float = 0.01,
                  tdamp: float | None = None, labels: bool = True, simulation: LammpsSimulation = None):
     """Run the listed ``replicas`` (indices) of one configuration; return label sums.
 
-    Returns dict(bond_breaking=(n_t, N) sum over the replicas, displacement=(n_t, N) sum,
-    bond_breaking_sq / displacement_sq = (n_t, N) sums of squares (for the replica variance),
+    Returns dict({label}=(n_t, N) sum over the replicas and {label}_sq = (n_t, N) sum of squares
+    (for the replica variance) for every label of :data:`~glassdyn.dynamics.LABELS`,
     replicas=list, seeds=list of entropy tuples).  Dividing by the number of replicas gives the
     propensities.  With ``labels=False`` the same MD runs in one piece, without snapshots or labels (the
     baseline of the label-overhead benchmark).
@@ -68,11 +50,9 @@ def run_replicas(configuration: Configuration, potential: LennardJonesMixture, t
     n = configuration.n_particles
     own = simulation is None
     sim = LammpsSimulation(configuration, potential, dt) if own else simulation
-    tracker = BondTracker(configuration, potential.sigma) if labels else None
-    cb = np.zeros((steps.size, n))
-    disp = np.zeros((steps.size, n))
-    cb_sq = np.zeros((steps.size, n))
-    disp_sq = np.zeros((steps.size, n))
+    names = LABELS.names() if labels else []
+    trackers = [LABELS.get(name)(configuration, potential) for name in names]
+    sums = {key: np.zeros((steps.size, n)) for name in names for key in (name, f"{name}_sq")}
     seeds = []
     try:
         for r in replicas:
@@ -89,15 +69,11 @@ def run_replicas(configuration: Configuration, potential: LennardJonesMixture, t
             for k, (_, x) in enumerate(sim.trajectory(steps)):
                 if x0 is None:
                     x0 = x
-                d = x - x0
-                d -= d.mean(axis=0)
-                dk, ck = np.linalg.norm(d, axis=1), tracker(x)
-                disp[k] += dk
-                cb[k] += ck
-                disp_sq[k] += dk * dk
-                cb_sq[k] += ck * ck
+                for name, tracker in zip(names, trackers):
+                    v = tracker(x, x0)
+                    sums[name][k] += v
+                    sums[f"{name}_sq"][k] += v * v
     finally:
         if own:
             sim.close()
-    return dict(bond_breaking=cb, displacement=disp, bond_breaking_sq=cb_sq, displacement_sq=disp_sq,
-                replicas=list(replicas), seeds=seeds)
+    return dict(sums, replicas=list(replicas), seeds=seeds)

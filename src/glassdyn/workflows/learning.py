@@ -20,10 +20,11 @@ from ..learn.baselines import RidgeBaseline
 from ..learn.glassmlp import GlassMLP, GlassMLPEnsemble, load_model
 from ..learn.losses import DISTANCES
 from ..structure.coarse_grain import REFERENCE_CUTOFF
-from ..structure.descriptors import DEFINITION_KIND, GlassMLPDescriptors
+from ..structure.descriptors import GlassMLPDescriptors, descriptor_from_definition
 from ..systems.configuration import Configuration
-from ..systems.potentials import LennardJonesMixture
-from .campaign import LABELS, read_store
+from ..systems.potentials import potential_from_dict
+from ..dynamics.propensity import LABELS
+from .campaign import read_store
 
 __all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict",
            "predict_store", "unseen_configurations", "evaluate_store", "transfer"]
@@ -32,10 +33,11 @@ MODEL_KINDS = ("glassmlp", "mlp_mae", "ridge")
 
 
 def describe_store(store: dict, cutoff: float = REFERENCE_CUTOFF, progress: bool = False,
-                   configurations=None) -> tuple:
+                   configurations=None, descriptor=None) -> tuple:
     """Descriptors of the inherent structures of a campaign store (default all configurations).
 
-    Returns (features (S, N, M), definition dict).  cutoff: coarse-graining cut-off (default the
+    Returns (features (S, N, M), definition dict).  descriptor: any descriptor of the registry
+    :data:`~glassdyn.structure.descriptors.DESCRIPTORS` (default GlassMLP's with ``cutoff``, the
     reference's 20; half the box makes descriptors exactly invariant under periodic tiling).
     """
     from tqdm import tqdm
@@ -43,9 +45,9 @@ def describe_store(store: dict, cutoff: float = REFERENCE_CUTOFF, progress: bool
     if "inherent" not in store:
         raise InputFileError("the store has no inherent structures (run the campaign with quenches)")
     system = json.loads(store["attrs"]["system"])
-    pot = LennardJonesMixture.from_dict(system["potential"])
+    pot = potential_from_dict(system["potential"])
     box = np.asarray(store["attrs"]["box"], dtype=float)
-    desc = GlassMLPDescriptors(cutoff=cutoff, n_species=pot.n_species)
+    desc = descriptor or GlassMLPDescriptors(cutoff=cutoff, n_species=pot.n_species)
     idx = range(len(store["inherent"])) if configurations is None else configurations
     feats = []
     for x, e in tqdm([(store["inherent"][c], store["energy_per_particle"][c]) for c in idx],
@@ -67,8 +69,7 @@ def split_configurations(n: int, fractions=(1 / 3, 1 / 3), seed: int = 0) -> dic
 
 
 def _labels(store: dict, label: str) -> np.ndarray:
-    if label not in LABELS:
-        raise ValueError("label must be 'bond_breaking' or 'displacement'")
+    LABELS.get(label)
     if label not in store["label"]:
         raise InputFileError(f"the store has no {label} labels (it holds {sorted(set(store['label']) & set(LABELS))})")
     return np.asarray(store["label"][label], dtype=float)
@@ -78,7 +79,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                  kinds=MODEL_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
                  ridge_alpha: float = 10.0, observable: str | None = None, noise_corrected: bool = False,
                  distances=None, ensemble: int = 1, cutoff: float = REFERENCE_CUTOFF, progress: bool = True,
-                 log=print) -> dict:
+                 log=print, descriptor=None) -> dict:
     """Train the chosen model kinds at the chosen time indices (default all) on a campaign store.
 
     observable : field of GlassMLP's variance and C(d) loss terms; default "overlap" for displacement
@@ -89,9 +90,10 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     ensemble : > 1 trains that many seeds (seed, seed + 1, ...) of GlassMLP and MLP(mae) and
         predicts with their mean.
     cutoff : coarse-graining cut-off of the descriptors (default the reference's 20).
+    descriptor : another descriptor of the registry (an instance; default GlassMLP's with ``cutoff``).
     """
     store = read_store(store_path)
-    observable = observable or ("overlap" if label == "displacement" else "field")
+    observable = observable or LABELS.get(label).observable
     unknown = set(kinds) - set(MODEL_KINDS)
     if unknown:
         raise ValueError(f"unknown model kinds {sorted(unknown)}; known: {MODEL_KINDS}")
@@ -106,7 +108,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     if split is None and "split" in store["attrs"]:  # a data set's own split (GlassBench train / test)
         split = json.loads(store["attrs"]["split"])
     split = split or split_configurations(S, seed=seed)
-    X_all, definition = describe_store(store, cutoff=cutoff, progress=progress)
+    X_all, definition = describe_store(store, cutoff=cutoff, progress=progress, descriptor=descriptor)
     mask = types == species
     box = np.asarray(store["attrs"]["box"], dtype=float)
     pos = store["inherent"]
@@ -167,14 +169,10 @@ def _label_noise(store: dict, label: str, mask) -> np.ndarray:
     return var.mean(axis=2) / np.asarray(store["label"]["replicas_done"], dtype=float)[:, None]
 
 
-def model_cutoff(meta: dict) -> float:
-    """The coarse-graining cut-off of a model folder's descriptors; refuses folders made with a
-    descriptor definition this version no longer computes."""
-    definition = meta.get("definition", {})
-    if definition.get("kind") != DEFINITION_KIND:
-        raise ValueError(f"models were trained on descriptors of kind {definition.get('kind')!r}; this "
-                         f"glassdyn computes {DEFINITION_KIND!r} (the reference definition): retrain them")
-    return float(definition["cutoff"])
+def model_descriptor(meta: dict):
+    """The descriptor of a model folder, from its recorded definition; refuses folders made with a
+    descriptor definition this version does not compute."""
+    return descriptor_from_definition(meta.get("definition", {}))
 
 
 def load_models(folder) -> tuple:
@@ -221,7 +219,7 @@ def predict_store(folder, store, configurations=None, kinds=None) -> dict:
     meta, models = load_models(folder)
     store = store if isinstance(store, dict) else read_store(store)
     idx = list(range(len(store["inherent"]))) if configurations is None else list(configurations)
-    feats, definition = describe_store(store, cutoff=model_cutoff(meta), configurations=idx)
+    feats, definition = describe_store(store, configurations=idx, descriptor=model_descriptor(meta))
     types = [store["types"]] * len(idx)
     return dict(meta=meta, store=store, configurations=idx,
                 predictions=_predict(meta, models, feats, types, definition, kinds))
@@ -274,7 +272,7 @@ def evaluate_store(folder, store_path, out, configurations=None, log=print):
     names = {"glassmlp": "GlassMLP", "mlp_mae": "MLP(mae)", "ridge": "Ridge"}
     preds = {names[k]: v for k, v in res["predictions"].items()}
     ev = PropensityEvaluation(store["attrs"]["box"], mask,
-                              observable="overlap" if meta["label"] == "displacement" else "field")
+                              observable=LABELS.get(meta["label"]).observable)
     noise = None
     if f"{meta['label']}_var" in store["label"]:
         noise = _label_noise(store, meta["label"], mask)[idx][:, t_idx]
@@ -308,7 +306,7 @@ def check_transferable(meta: dict) -> None:
     L = 7.5 then shifts by 19 training standard deviations (measured) and predictions lose their
     meaning (rho 0.12 between a 2 x 2 tiling and the original, measured)."""
     half = 0.5 * min(json.loads(meta["system"])["box"])
-    cutoff = model_cutoff(meta)
+    cutoff = getattr(model_descriptor(meta), "cutoff", 0.0)
     if cutoff > half * (1 + 1e-9):
         raise ValueError(f"these models' descriptors (cut-off {cutoff:g} > half the training box, {half:.6g}) depend "
                          f"on the box size: predictions on a larger system would be extrapolations far outside the "
@@ -352,16 +350,14 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
     seconds).
     """
     from ..dynamics.heterogeneity import fit_s4, four_point_structure_factor
-    from ..systems.presets import get_system
+    from ..systems.presets import SystemPreset
     from .equilibrate import equilibrate
     from .inherent import inherent_structure
 
     meta, models = load_models(folder)
     system_dict = json.loads(meta["system"])
     check_transferable(meta)
-    base = get_system(system_dict["name"]) if "x" not in system_dict["name"] else None
-    if base is None or list(base.box) != list(system_dict["box"]):
-        raise ValueError(f"transfer needs a model trained on a preset system (got {system_dict['name']})")
+    base = SystemPreset.from_dict(system_dict).untiled()
     big = base.tiled(tile)
     T = meta["temperature"]
     t0 = time.perf_counter()
@@ -373,7 +369,7 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
     t_eq = time.perf_counter() - t0
     log(f"  equilibrated {n_configurations} configurations in {t_eq:.0f} s ({info['windows']} windows)")
     inh = [inherent_structure(c, big.potential) for c in confs]
-    desc = GlassMLPDescriptors(cutoff=model_cutoff(meta), n_species=big.potential.n_species)
+    desc = model_descriptor(meta)
     feats = np.array([desc.compute(i.configuration, big.potential, per_particle_energy=i.per_particle_energy).features
                       for i in inh])
     types = confs[0].types  # shared by all: equilibrate() orders particles by species
@@ -381,7 +377,7 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
     mask = types == meta["species"]
     pos = np.array([i.configuration.positions for i in inh])
     smooth = None
-    if meta["label"] == "displacement":
+    if LABELS.get(meta["label"]).observable == "overlap":
         from ..dynamics.heterogeneity import smooth_overlap as smooth
     s4, fits = {}, {}
     for kind, p in preds.items():
