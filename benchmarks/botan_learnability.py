@@ -88,7 +88,7 @@ def main():
               f"Ridge (alpha {alpha:g}, 10 configurations)": RidgeBaseline(alpha).fit(X10, y10)}
     nonlinear = {
         "MLP(mae) 2-10-10 (seed)": GlassMLP(**mlp).fit(X, y, Xv, yv),
-        "MLP(mae) 2-10-10, mean of 3 seeds": GlassMLPEnsemble(3, **mlp).fit(X, y, Xv, yv),
+        "MLP(mae) 2-10-10, mean of 3 seeds": GlassMLPEnsemble(GlassMLP(**mlp), n_members=3).fit(X, y, Xv, yv),
         "MLP(mae) 32-32 (no bottleneck)": GlassMLP(bottleneck=32, hidden=(32,), **mlp).fit(X, y, Xv, yv),
         "MLP(mae) 2-10-10, 5-fold ensemble (10 configurations)": _Mean([fold_member(k) for k in range(5)]),
     }

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from glassdyn.learn import GlassMLPEnsemble, RidgeBaseline, mean_pearson
+from glassdyn.learn import GlassMLP, GlassMLPEnsemble, RidgeBaseline, mean_pearson
 from glassdyn.workflows.campaign import read_store, shipped_store
 from glassdyn.workflows.learning import describe_store
 
@@ -71,7 +71,7 @@ def main():
           f"descriptors in {time.perf_counter() - t0:.0f} s")
     x = lambda idx: [X[c][m] for c in idx]
     pos = lambda idx: [P[c][m] for c in idx]
-    net = lambda **kw: GlassMLPEnsemble(args.ensemble, epoch_scale=args.epoch_scale, **kw)
+    net = lambda **kw: GlassMLPEnsemble(GlassMLP(epoch_scale=args.epoch_scale, **kw), n_members=args.ensemble)
     for ti in args.time_index:
         y = lambda idx: [Y[c, ti][m] for c in idx]
         nu = lambda idx: [V[c, ti][m].mean() for c in idx]

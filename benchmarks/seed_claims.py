@@ -27,7 +27,7 @@ import numpy as np
 
 from glassdyn.dynamics import displacement
 from glassdyn.io import read_botan_npz
-from glassdyn.learn import GlassMLPEnsemble, RidgeBaseline, mean_pearson
+from glassdyn.learn import GlassMLP, GlassMLPEnsemble, RidgeBaseline, mean_pearson
 from glassdyn.learn.evaluation import PropensityEvaluation
 from glassdyn.structure import GlassMLPDescriptors
 from glassdyn.structure.descriptors import DEFINITION_KIND
@@ -86,10 +86,10 @@ def botan(args):
     print(f"Ridge alpha on validation: {dict(zip(alphas, np.round(val, 4)))} -> {alpha}")
     t0 = time.perf_counter()
     models = {
-        "GlassMLP": GlassMLPEnsemble(args.ensemble, seed=args.seed, min_batches_per_epoch=100,
-                                     epoch_scale=args.epoch_scale, observable="overlap").fit(X, y, Xv, yv, P, Pv, box=box),
-        "MLP(mae)": GlassMLPEnsemble(args.ensemble, seed=args.seed, loss="mae", min_batches_per_epoch=100,
-                                     epoch_scale=args.epoch_scale).fit(X, y, Xv, yv),
+        "GlassMLP": GlassMLPEnsemble(GlassMLP(seed=args.seed, min_batches_per_epoch=100, epoch_scale=args.epoch_scale,
+                                              observable="overlap"), n_members=args.ensemble).fit(X, y, Xv, yv, P, Pv, box=box),
+        "MLP(mae)": GlassMLPEnsemble(GlassMLP(seed=args.seed, loss="mae", min_batches_per_epoch=100,
+                                              epoch_scale=args.epoch_scale), n_members=args.ensemble).fit(X, y, Xv, yv),
         "Ridge": RidgeBaseline(alpha=alpha).fit(X, y),
     }
     print(f"training: {time.perf_counter() - t0:.0f} s")

@@ -190,7 +190,7 @@ def test_ensemble_is_the_mean_of_its_seeds(tmp_path):
     rng = np.random.default_rng(6)
     X, y, pos = _data(rng, 3, 80)
     kw = dict(epoch_scale=0.01, min_batches_per_epoch=3)
-    ens = GlassMLPEnsemble(2, seed=4, **kw).fit(X, y, positions=pos, box=[20, 20])
+    ens = GlassMLPEnsemble(GlassMLP(seed=4, **kw), n_members=2).fit(X, y, positions=pos, box=[20, 20])
     singles = [GlassMLP(seed=s, **kw).fit(X, y, positions=pos, box=[20, 20]).predict(X[0]) for s in (4, 5)]
     assert not np.allclose(singles[0], singles[1])  # the members differ
     np.testing.assert_allclose(ens.predict(X[0]), np.mean(singles, axis=0), rtol=1e-6)
@@ -201,7 +201,7 @@ def test_ensemble_is_the_mean_of_its_seeds(tmp_path):
     with pytest.raises(ValueError, match="ensemble"):
         GlassMLP.load(tmp_path / "e.npz")
     with pytest.raises(ValueError, match="at least one member"):
-        GlassMLPEnsemble(0)
+        GlassMLPEnsemble(n_members=0).fit(X, y, positions=pos, box=[20, 20])
 
 
 def test_collapse_of_the_spatial_phases_is_reported(tmp_path):
@@ -238,3 +238,31 @@ def test_ridge_records_and_guards_the_descriptor_definition(tmp_path):
     np.testing.assert_allclose(loaded.predict(X[0], definition=definition), y[0], atol=1e-4)
     with pytest.raises(ValueError, match="differing: cutoff"):
         loaded.predict(X[0], definition=dict(definition, cutoff=16.4))
+
+
+def test_estimators_follow_scikit_learn():
+    """get_params / clone work, learned attributes appear only with fit, GridSearchCV selects on the
+    seed's figure of merit (mean rho_P over configurations, lists over configurations as samples)."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    from glassdyn.learn import GlassMLPEnsemble
+    from glassdyn.learn.fsmlp import FsMLP
+
+    for est in (GlassMLP(epoch_scale=0.01, hidden=(8, 8)), RidgeBaseline(alpha=2.0), FsMLP(epochs=2),
+                GlassMLPEnsemble(GlassMLP(seed=3), n_members=2)):
+        copy = clone(est)
+        assert repr(copy.get_params(deep=True)) == repr(est.get_params(deep=True))
+        assert not [k for k in vars(est) if k.endswith("_") and not k.startswith("_")], type(est).__name__
+    with pytest.raises(RuntimeError, match="fit"):
+        GlassMLP().predict(np.zeros((3, M)))
+    rng = np.random.default_rng(2)
+    X, y, _ = _data(rng, 6, 100)
+    search = GridSearchCV(RidgeBaseline(), {"alpha": [1e-3, 1e6]}, cv=3).fit(X, y)
+    assert search.best_params_["alpha"] in (1e-3, 1e6) and hasattr(search.best_estimator_, "model_")
+    train, test = [0, 1, 2, 3], [4, 5]  # KFold(3)'s last split of 6 configurations
+    own = RidgeBaseline(alpha=1e-3).fit([X[c] for c in train], [y[c] for c in train])
+    assert search.cv_results_["split2_test_score"][0] == pytest.approx(
+        mean_pearson(own.predict([X[c] for c in test]), [y[c] for c in test]), rel=1e-9)
+    model = GlassMLP(epoch_scale=0.01, min_batches_per_epoch=2, loss="mae").fit(X, y)
+    assert model.score(X, y) == pytest.approx(mean_pearson(model.predict(X), y))

@@ -6,6 +6,7 @@ import json
 import zipfile
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from ..errors import InputFileError
 from ..structure.descriptors import check_definition
@@ -33,28 +34,27 @@ def mean_pearson(predictions, labels) -> float:
     return float(np.mean([pearson(p, t) if np.std(p) > 0 else 0.0 for p, t in zip(predictions, labels)]))
 
 
-class RidgeBaseline:
+class RidgeBaseline(BaseEstimator):
     """Ridge regression on descriptors standardised with training statistics (fit/predict on
-    lists over configurations, like GlassMLP).  Like GlassMLP it records the descriptor definition
-    it was fitted on and refuses descriptors of another definition."""
+    lists over configurations, like GlassMLP; a scikit-learn estimator).  Like GlassMLP it records
+    the descriptor definition it was fitted on (``definition_``, with ``model_``, after ``fit``) and
+    refuses descriptors of another definition."""
 
     def __init__(self, alpha: float = 1.0):
-        self.alpha = float(alpha)
-        self.model_ = None
-        self.definition_ = None
+        self.alpha = alpha
 
     def fit(self, X, y, definition: dict | None = None) -> "RidgeBaseline":
         from sklearn.linear_model import Ridge
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        self.model_ = make_pipeline(StandardScaler(), Ridge(alpha=self.alpha))
+        self.model_ = make_pipeline(StandardScaler(), Ridge(alpha=float(self.alpha)))
         self.model_.fit(np.concatenate(X), np.concatenate(y))
         self.definition_ = definition
         return self
 
     def predict(self, X, definition=None):
-        if self.model_ is None:
+        if not hasattr(self, "model_"):
             raise RuntimeError("fit or load the model first")
         single = not isinstance(X, (list, tuple))
         X = [np.asarray(x, float) for x in ([X] if single else X)]
@@ -68,12 +68,16 @@ class RidgeBaseline:
         out = [self.model_.predict(x) for x in X]
         return out[0] if single else out
 
+    def score(self, X, y) -> float:
+        """Mean Pearson rho_P over configurations (the seed's figure of merit)."""
+        return mean_pearson(self.predict(list(X)), y)
+
     def save(self, path) -> None:
         """Scaler and coefficients as plain arrays (no pickle)."""
-        if self.model_ is None:
+        if not hasattr(self, "model_"):
             raise RuntimeError("nothing to save: fit the model first")
         scaler, ridge = self.model_
-        np.savez(path, kind="ridge", alpha=self.alpha, mean=scaler.mean_, scale=scaler.scale_,
+        np.savez(path, kind="ridge", alpha=float(self.alpha), mean=scaler.mean_, scale=scaler.scale_,
                  coef=ridge.coef_, intercept=ridge.intercept_, definition=json.dumps(self.definition_))
 
     @classmethod

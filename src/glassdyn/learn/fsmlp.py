@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 
 from .. import __version__
 from ..theory.memory_fit import r2_score  # seed 003 Eqs. 2-4, shared with the memory fit
@@ -58,23 +59,22 @@ def rmse(y_true, y_pred) -> float:
     return float(np.sqrt(np.mean((np.asarray(y_true, float) - np.asarray(y_pred, float)) ** 2)))
 
 
-class FsMLP:
-    """The seed-003 network (see module docstring).
+class FsMLP(BaseEstimator):
+    """The seed-003 network (see module docstring); a scikit-learn estimator.
 
     Parameters: hidden widths, lasso weight, Adam learning rate, epochs, mini-batch size, seed.
+    After ``fit``: ``net_``, ``mean_`` / ``scale_``, ``history_`` (L1 per epoch), ``train_seconds_``.
     """
 
     def __init__(self, hidden=(500, 400, 400, 300, 200), lasso: float = 1e-6, lr: float = 1e-3,
                  epochs: int = 300, batch_size: int = 128, seed: int = 0, verbose: bool = False):
-        self.hidden, self.lasso, self.lr = tuple(int(h) for h in hidden), float(lasso), float(lr)
-        self.epochs, self.batch_size, self.seed = int(epochs), int(batch_size), int(seed)
+        self.hidden, self.lasso, self.lr = hidden, lasso, lr
+        self.epochs, self.batch_size, self.seed = epochs, batch_size, seed
         self.verbose = verbose
-        self.mean_ = self.scale_ = self.net_ = None
-        self.history_ = []
 
     def _network(self, n_in: int):
         layers, width = [], n_in
-        for h in self.hidden:
+        for h in (int(h) for h in self.hidden):
             layers += [torch.nn.Linear(width, h), torch.nn.ReLU()]
             width = h
         layers.append(torch.nn.Linear(width, 2))
@@ -101,16 +101,17 @@ class FsMLP:
         self.scale_ = np.where(std > 1e-12, std, 1.0)
         torch.manual_seed(self.seed)
         self.net_ = self._network(X.shape[1])
+        self.history_ = []
         tx, ty = self._scaled(X), torch.from_numpy(y.astype(np.float32))
-        opt = torch.optim.Adam(self.net_.parameters(), lr=self.lr)
+        opt = torch.optim.Adam(self.net_.parameters(), lr=float(self.lr))
         weights = [p for n, p in self.net_.named_parameters() if n.endswith("weight")]
         gen = torch.Generator().manual_seed(self.seed)
         t0 = time.perf_counter()
-        for epoch in range(self.epochs):
+        for epoch in range(int(self.epochs)):
             perm = torch.randperm(len(tx), generator=gen)
             total = 0.0
-            for s in range(0, len(tx), self.batch_size):
-                b = perm[s:s + self.batch_size]
+            for s in range(0, len(tx), int(self.batch_size)):
+                b = perm[s:s + int(self.batch_size)]
                 opt.zero_grad()
                 loss = torch.mean(torch.abs(self.net_(tx[b]) - ty[b]))
                 total += loss.item() * len(b)
@@ -126,7 +127,7 @@ class FsMLP:
 
     def predict(self, X) -> np.ndarray:
         """(R, 2) predictions F_s^AA, F_s^BB."""
-        if self.net_ is None:
+        if not hasattr(self, "net_"):
             raise RuntimeError("fit or load the model first")
         self.net_.eval()
         with torch.no_grad():
@@ -134,7 +135,9 @@ class FsMLP:
 
     def save(self, path, **provenance) -> None:
         state = {f"w::{k}": v.detach().numpy() for k, v in self.net_.state_dict().items()}
-        meta = dict(kind="fsmlp", version=__version__, hidden=self.hidden, lasso=self.lasso, lr=self.lr,
+        if not hasattr(self, "net_"):
+            raise RuntimeError("nothing to save: fit the model first")
+        meta = dict(kind="fsmlp", version=__version__, hidden=[int(h) for h in self.hidden], lasso=self.lasso, lr=self.lr,
                     epochs=self.epochs, batch_size=self.batch_size, seed=self.seed,
                     created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), **provenance)
         np.savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
@@ -148,7 +151,7 @@ class FsMLP:
                 raise ValueError("kind is not fsmlp")
         except (OSError, KeyError, ValueError) as exc:
             raise ValueError(f"{path}: not a glassdyn FsMLP model ({exc})") from None
-        m = cls(meta["hidden"], meta["lasso"], meta["lr"], meta["epochs"], meta["batch_size"], meta["seed"])
+        m = cls(tuple(meta["hidden"]), meta["lasso"], meta["lr"], meta["epochs"], meta["batch_size"], meta["seed"])
         m.mean_, m.scale_ = data["mean"], data["scale"]
         m.net_ = m._network(m.mean_.size)
         m.net_.load_state_dict({k[3:]: torch.from_numpy(data[k]) for k in data.files if k.startswith("w::")})

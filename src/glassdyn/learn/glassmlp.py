@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, clone
 
 from .. import __version__
 from ..dynamics.heterogeneity import smooth_overlap
@@ -47,8 +48,9 @@ def _network(n_in: int, bottleneck: int, hidden) -> torch.nn.Sequential:
     return torch.nn.Sequential(*layers)
 
 
-class GlassMLP:
-    """Per-particle propensity from descriptors.
+class GlassMLP(BaseEstimator):
+    """Per-particle propensity from descriptors (a scikit-learn estimator: ``get_params``, ``clone``
+    and ``GridSearchCV`` work; ``score`` is the seed's mean rho_P over configurations).
 
     Parameters
     ----------
@@ -66,7 +68,8 @@ class GlassMLP:
         cycles through reshuffled passes over the configurations so that the number of updates
         stays the seed's.  With >= 100 configurations this is exactly one pass.
 
-    After ``fit``, ``validation_rho_`` holds the mean validation rho_P after the MAE phases
+    After ``fit`` (and only then): ``net_``, ``mean_`` / ``scale_`` (training statistics),
+    ``definition_``, ``history_``, ``label_noise_``, ``train_seconds_`` and ``validation_rho_``, which holds the mean validation rho_P after the MAE phases
     ("mae_phases") and at the end ("final"); a RuntimeWarning says so when the variance/spatial
     phases lost more than half of it (a collapse seen with very few training configurations).
     """
@@ -75,22 +78,20 @@ class GlassMLP:
                  schedule=JUNG2023_SCHEDULE, epoch_scale: float = 1.0, patience: int = 15, seed: int = 0,
                  distances=DISTANCES, min_batches_per_epoch: int = 100, observable: str = "field",
                  verbose: bool = False):
-        if loss not in ("glassmlp", "mae"):
+        self.bottleneck, self.hidden, self.loss = bottleneck, hidden, loss
+        self.schedule, self.epoch_scale, self.patience, self.seed = schedule, epoch_scale, patience, seed
+        self.distances, self.min_batches_per_epoch = distances, min_batches_per_epoch
+        self.observable, self.verbose = observable, verbose
+        self._check_params()
+
+    def _check_params(self) -> None:
+        if self.loss not in ("glassmlp", "mae"):
             raise ValueError("loss must be 'glassmlp' or 'mae'")
-        if observable not in ("field", "overlap"):
+        if self.observable not in ("field", "overlap"):
             raise ValueError("observable must be 'field' or 'overlap'")
-        self.observable = observable
-        self.bottleneck, self.hidden, self.loss = int(bottleneck), tuple(hidden), loss
-        self.schedule = tuple(tuple(p) for p in schedule)
-        self.epoch_scale, self.patience, self.seed = float(epoch_scale), int(patience), int(seed)
-        self.distances = tuple(distances)
-        self.min_batches_per_epoch = int(min_batches_per_epoch)
-        self.verbose = verbose
-        self.mean_ = self.scale_ = self.net_ = None
-        self.definition_ = None
-        self.history_ = []
-        self.validation_rho_ = {}
-        self.label_noise_ = False
+
+    def _fitted(self) -> bool:
+        return hasattr(self, "net_")
 
     # ------------------------------------------------------------------ data handling
     def _check_inputs(self, X, definition):
@@ -102,7 +103,7 @@ class GlassMLP:
             raise ValueError("every configuration must have the same number of descriptors")
         if any(not np.all(np.isfinite(x)) for x in X):
             raise ValueError("descriptors contain NaN or inf")
-        if self.mean_ is not None:
+        if self._fitted():
             if m != self.mean_.size:
                 raise ValueError(f"model expects {self.mean_.size} descriptors, got {m}")
             check_definition(self.definition_, definition)
@@ -119,6 +120,7 @@ class GlassMLP:
         (default: the training data).  ``label_noise[c]`` (optional, one float per configuration):
         the noise variance of the labels, <Var_replicas>/n_replicas, removed from the variance and
         spatial-correlation targets (see :mod:`.losses`); default none (the seed's loss)."""
+        self._check_params()
         X = self._check_inputs(X, None)
         y = [np.asarray(v, dtype=float) for v in y]
         if len(X) != len(y) or any(len(a) != len(b) for a, b in zip(X, y)):
@@ -151,12 +153,13 @@ class GlassMLP:
         self.scale_ = np.where(std > 0, std, 1.0)
         self.definition_ = definition
         torch.manual_seed(self.seed)
-        self.net_ = _network(allx.shape[1], self.bottleneck, self.hidden)
+        self.net_ = _network(allx.shape[1], int(self.bottleneck), tuple(self.hidden))
         tx = [self._tensor(x) for x in X]
         ty = [torch.from_numpy(v.astype(np.float32)) for v in y]
         vx = [self._tensor(np.asarray(x, float)) for x in X_val]
         vy = [torch.from_numpy(v.astype(np.float32)) for v in y_val]
-        phases = self.schedule if self.loss == "glassmlp" else self.schedule[:2]
+        schedule = tuple(tuple(p) for p in self.schedule)
+        phases = schedule if self.loss == "glassmlp" else schedule[:2]
         needs_space = any(p[3] > 0 for p in phases)
         if needs_space and (positions is None or box is None):
             raise ValueError("the spatial-correlation term needs positions and box")
@@ -233,7 +236,7 @@ class GlassMLP:
     # ------------------------------------------------------------------ prediction
     def predict(self, X, definition: dict | None = None):
         """Propensities for one configuration (N, M) -> (N,) or a list of them."""
-        if self.net_ is None:
+        if not self._fitted():
             raise RuntimeError("fit or load the model first")
         single = not isinstance(X, (list, tuple))
         X = self._check_inputs([X] if single else X, definition)
@@ -241,6 +244,10 @@ class GlassMLP:
         with torch.no_grad():
             out = [self.net_(self._tensor(x)).squeeze(-1).double().numpy() for x in X]
         return out[0] if single else out
+
+    def score(self, X, y) -> float:
+        """Mean Pearson rho_P over configurations (the seed's figure of merit)."""
+        return mean_pearson(self.predict(list(X)), y)
 
     def bottleneck_activations(self, X) -> np.ndarray:
         """The 2 bottleneck values (pre-activation) of every particle (N, bottleneck)."""
@@ -250,12 +257,12 @@ class GlassMLP:
 
     # ------------------------------------------------------------------ persistence
     def _arrays(self) -> dict:
-        if self.net_ is None:
+        if not self._fitted():
             raise RuntimeError("nothing to save: fit the model first")
         state = {f"w::{k}": v.detach().numpy() for k, v in self.net_.state_dict().items()}
-        meta = dict(version=__version__, bottleneck=self.bottleneck, hidden=self.hidden, loss=self.loss,
-                    schedule=self.schedule, epoch_scale=self.epoch_scale, patience=self.patience,
-                    seed=self.seed, distances=self.distances, definition=self.definition_,
+        meta = dict(version=__version__, bottleneck=self.bottleneck, hidden=list(self.hidden), loss=self.loss,
+                    schedule=[list(p) for p in self.schedule], epoch_scale=self.epoch_scale, patience=self.patience,
+                    seed=self.seed, distances=list(self.distances), definition=self.definition_,
                     min_batches_per_epoch=self.min_batches_per_epoch,
                     label_noise=self.label_noise_, observable=self.observable,
                     validation_rho=self.validation_rho_, history=self.history_[-50:],
@@ -265,13 +272,13 @@ class GlassMLP:
     @classmethod
     def _from_arrays(cls, data) -> "GlassMLP":
         meta = json.loads(str(data["meta"]))
-        model = cls(meta["bottleneck"], meta["hidden"], meta["loss"], meta["schedule"], meta["epoch_scale"],
-                    meta["patience"], meta["seed"], meta["distances"],
+        model = cls(meta["bottleneck"], tuple(meta["hidden"]), meta["loss"], tuple(tuple(p) for p in meta["schedule"]),
+                    meta["epoch_scale"], meta["patience"], meta["seed"], tuple(meta["distances"]),
                     min_batches_per_epoch=meta.get("min_batches_per_epoch", 1),
                     observable=meta.get("observable", "field"))
         model.mean_, model.scale_ = data["mean"], data["scale"]
         model.definition_ = meta["definition"]
-        model.net_ = _network(model.mean_.size, model.bottleneck, model.hidden)
+        model.net_ = _network(model.mean_.size, int(model.bottleneck), tuple(model.hidden))
         model.net_.load_state_dict({k[3:]: torch.from_numpy(data[k]) for k in data if k.startswith("w::")})
         model.history_ = meta["history"]
         model.label_noise_ = meta.get("label_noise", False)
@@ -290,25 +297,29 @@ class GlassMLP:
         return cls._from_arrays(data)
 
 
-class GlassMLPEnsemble:
-    """Mean prediction of ``n_members`` GlassMLPs trained on the same data with seeds ``seed``,
-    ``seed + 1``, ...; other keyword arguments go to every :class:`GlassMLP`."""
+class GlassMLPEnsemble(BaseEstimator):
+    """Mean prediction of ``n_members`` clones of ``estimator`` (default ``GlassMLP()``) trained on the
+    same data with seeds ``estimator.seed``, ``estimator.seed + 1``, ...; ``members_`` after ``fit``."""
 
-    def __init__(self, n_members: int = 3, seed: int = 0, **kwargs):
-        if int(n_members) < 1:
-            raise ValueError("an ensemble needs at least one member")
-        self.n_members, self.seed, self.kwargs = int(n_members), int(seed), kwargs
-        self.members_ = []
+    def __init__(self, estimator=None, n_members: int = 3):
+        self.estimator, self.n_members = estimator, n_members
 
     def fit(self, *args, **kwargs) -> "GlassMLPEnsemble":
         """Same arguments as :meth:`GlassMLP.fit`."""
-        self.members_ = [GlassMLP(seed=self.seed + j, **self.kwargs).fit(*args, **kwargs)
-                         for j in range(self.n_members)]
+        if int(self.n_members) < 1:
+            raise ValueError("an ensemble needs at least one member")
+        base = GlassMLP() if self.estimator is None else self.estimator
+        self.members_ = [clone(base).set_params(seed=base.seed + j).fit(*args, **kwargs)
+                         for j in range(int(self.n_members))]
         return self
+
+    def score(self, X, y) -> float:
+        """Mean Pearson rho_P over configurations."""
+        return mean_pearson(self.predict(list(X)), y)
 
     def predict(self, X, definition: dict | None = None):
         """Mean of the members' predictions: (N, M) -> (N,) or a list of them."""
-        if not self.members_:
+        if not hasattr(self, "members_"):
             raise RuntimeError("fit or load the ensemble first")
         preds = [m.predict(X, definition) for m in self.members_]
         if isinstance(X, (list, tuple)):
@@ -316,10 +327,10 @@ class GlassMLPEnsemble:
         return np.mean(preds, axis=0)
 
     def save(self, path) -> None:
-        if not self.members_:
+        if not hasattr(self, "members_"):
             raise RuntimeError("nothing to save: fit the ensemble first")
         arrays = {f"m{j}::{k}": v for j, m in enumerate(self.members_) for k, v in m._arrays().items()}
-        np.savez(Path(path), ensemble=json.dumps(dict(n_members=self.n_members, seed=self.seed,
+        np.savez(Path(path), ensemble=json.dumps(dict(n_members=int(self.n_members), seed=self.members_[0].seed,
                                                       version=__version__)), **arrays)
 
     @classmethod
@@ -328,7 +339,7 @@ class GlassMLPEnsemble:
         if "ensemble" not in data:
             raise ValueError(f"{path}: a single GlassMLP, not an ensemble")
         info = json.loads(str(data["ensemble"]))
-        ens = cls(info["n_members"], info["seed"])
+        ens = cls(n_members=info["n_members"])
         ens.members_ = [GlassMLP._from_arrays({k[len(f"m{j}::"):]: v for k, v in data.items()
                                                if k.startswith(f"m{j}::")}) for j in range(info["n_members"])]
         return ens

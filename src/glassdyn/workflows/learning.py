@@ -16,8 +16,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InputFileError
-from ..learn.baselines import RidgeBaseline
-from ..learn.glassmlp import GlassMLP, GlassMLPEnsemble, load_model
+from ..learn.model_kinds import MODEL_KINDS, TrainingData
 from ..learn.losses import DISTANCES
 from ..structure.coarse_grain import REFERENCE_CUTOFF
 from ..structure.descriptors import GlassMLPDescriptors, descriptor_from_definition
@@ -29,7 +28,7 @@ from .campaign import read_store
 __all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict",
            "predict_store", "unseen_configurations", "evaluate_store", "transfer"]
 
-MODEL_KINDS = ("glassmlp", "mlp_mae", "ridge")
+DEFAULT_KINDS = ("glassmlp", "mlp_mae", "ridge")
 
 
 def describe_store(store: dict, cutoff: float = REFERENCE_CUTOFF, progress: bool = False,
@@ -76,7 +75,7 @@ def _labels(store: dict, label: str) -> np.ndarray:
 
 
 def train_models(store_path, out, label: str = "bond_breaking", species: int = 0, times=None,
-                 kinds=MODEL_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
+                 kinds=DEFAULT_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
                  ridge_alpha: float = 10.0, observable: str | None = None, noise_corrected: bool = False,
                  distances=None, ensemble: int = 1, cutoff: float = REFERENCE_CUTOFF, progress: bool = True,
                  log=print, descriptor=None) -> dict:
@@ -94,9 +93,10 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     """
     store = read_store(store_path)
     observable = observable or LABELS.get(label).observable
-    unknown = set(kinds) - set(MODEL_KINDS)
-    if unknown:
-        raise ValueError(f"unknown model kinds {sorted(unknown)}; known: {MODEL_KINDS}")
+    for kind in kinds:
+        MODEL_KINDS.get(kind)
+    options = dict(seed=seed, ensemble=ensemble, epoch_scale=epoch_scale, observable=observable,
+                   ridge_alpha=ridge_alpha, distances=distances)
     y_all = _labels(store, label)
     S, T, N = y_all.shape
     types = store["types"]
@@ -122,17 +122,11 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     for t in times:
         y = {k: [y_all[c, t][mask] for c in v] for k, v in split.items()}
         nu = None if noise is None else {k: [noise[c, t] for c in v] for k, v in split.items()}
+        data = TrainingData(sel["train"], y["train"], sel["validation"], y["validation"], P["train"],
+                            P["validation"], box, definition, nu and nu["train"], nu and nu["validation"])
         for kind in kinds:
-            if kind == "ridge":
-                m = RidgeBaseline(alpha=ridge_alpha).fit(sel["train"], y["train"], definition=definition)
-            elif kind == "mlp_mae":
-                m = _net(ensemble, seed, loss="mae", epoch_scale=epoch_scale).fit(
-                    sel["train"], y["train"], sel["validation"], y["validation"], definition=definition)
-            else:
-                m = _net(ensemble, seed, epoch_scale=epoch_scale, observable=observable, **extra).fit(
-                    sel["train"], y["train"], sel["validation"], y["validation"], P["train"], P["validation"],
-                    box=box, definition=definition, label_noise=nu and nu["train"],
-                    label_noise_val=nu and nu["validation"])
+            m = MODEL_KINDS.get(kind).make(options)
+            MODEL_KINDS.get(kind).fit(m, data)
             m.save(out / f"{kind}_t{t}.npz")
         if progress:
             log(f"  t = {store['label']['times'][t]:.4g}: trained {', '.join(kinds)} "
@@ -149,13 +143,6 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                 system=store["attrs"]["system"], temperature=float(store["attrs"]["temperature"]))
     (out / "models.json").write_text(json.dumps(meta, indent=1))
     return meta
-
-
-def _net(ensemble: int, seed: int, **kwargs):
-    """A GlassMLP, or an ensemble of ``ensemble`` seeds of it."""
-    if int(ensemble) < 1:
-        raise ValueError("ensemble must be >= 1")
-    return GlassMLP(seed=seed, **kwargs) if ensemble == 1 else GlassMLPEnsemble(ensemble, seed, **kwargs)
 
 
 def _label_noise(store: dict, label: str, mask) -> np.ndarray:
@@ -188,7 +175,7 @@ def load_models(folder) -> tuple:
         models[kind] = []
         for t in time_indices:
             path = folder / f"{kind}_t{t}.npz"
-            models[kind].append(RidgeBaseline.load(path) if kind == "ridge" else load_model(path))
+            models[kind].append(MODEL_KINDS.get(kind).load(path))
     return meta, models
 
 
@@ -269,8 +256,7 @@ def evaluate_store(folder, store_path, out, configurations=None, log=print):
     t_idx = meta["time_indices"]
     labels = _labels(store, meta["label"])[idx][:, t_idx]
     mask = store["types"] == meta["species"]
-    names = {"glassmlp": "GlassMLP", "mlp_mae": "MLP(mae)", "ridge": "Ridge"}
-    preds = {names[k]: v for k, v in res["predictions"].items()}
+    preds = {MODEL_KINDS.get(k).display: v for k, v in res["predictions"].items()}
     ev = PropensityEvaluation(store["attrs"]["box"], mask,
                               observable=LABELS.get(meta["label"]).observable)
     noise = None
