@@ -15,7 +15,6 @@ def test_mct_solve_writes_solution_and_plot(tmp_path, capsys):
 
 
 def test_mct_solve_rejects_bad_sk_file(tmp_path):
-    import pytest
 
     bad = tmp_path / "sk.txt"
     bad.write_text("1 2 3\n4 5 6\n")
@@ -44,7 +43,6 @@ def test_mct_fit_memory_cli(tmp_path, capsys):
 
 def test_mct_solve_mixture_file(tmp_path, capsys):
     import numpy as np
-    import pytest
 
     from glassdyn.theory import midpoint_grid, py_mixture_structure_factor
 
@@ -85,7 +83,6 @@ def test_describe_and_analyse_cli(tmp_path, capsys):
                  "--out", str(tmp_path / "a")]) == 0
     assert np.load(tmp_path / "a" / "structure_factor.npz")["S_partial"].shape == (20, 3, 3)
     # dynamics refuses wrapped coordinates with a clear message
-    import pytest
 
     cli_fails(["analyse", "dynamics", str(path), "--out", str(tmp_path / "a")], "unwrapped")
 

@@ -91,9 +91,9 @@ def test_heterogeneity_says_when_the_s4_fit_is_undetermined_and_times_are_steps(
     out = capsys.readouterr().out
     assert "times are MD steps" in out and "MD steps;" in out
     assert "S4 fit undetermined" in out and "e+10" not in out  # 2 configurations: S4 is noise
-    import json
+    from glassdyn.io.provenance import read_provenance
 
-    prov = json.loads(str(np.load(tmp_path / "heterogeneity.npz")["provenance"]))
+    prov = read_provenance(tmp_path / "heterogeneity.npz")["parameters"]
     assert prov["time_unit"] == "t [MD steps]"
     assert prov["fit"]["xi_err"] > prov["fit"]["xi"]
 

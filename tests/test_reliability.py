@@ -1,7 +1,6 @@
 """Campaigns survive kill -9 anywhere and bitwise; dead workers are replaced; presets and resumes
 are checked; two runs never share an output; the CLI answers bad input with one line."""
 import errno
-import json
 import os
 import signal
 import subprocess

@@ -352,8 +352,7 @@ def _fit_memory(args) -> int:
 
 
 def _mct(args) -> int:
-    from .theory import (MixtureMCT, OneComponentMCT, critical_point, midpoint_grid,
-                         nonergodicity_parameter, py_structure_factor)
+    from .theory import OneComponentMCT, critical_point, midpoint_grid, py_structure_factor, solve_mct
 
     if args.mct_command == "fit-memory":
         return _fit_memory(args)
@@ -372,41 +371,13 @@ def _mct(args) -> int:
         k = midpoint_grid(args.nk, args.kmax)
         S = py_structure_factor(k, args.phi)
         rho, label = 6 * args.phi / np.pi, f"PY hard spheres phi={args.phi}"
-    if S.ndim == 3:
-        if args.x is None or len(args.x) != S.shape[1]:
-            raise ValueError(f"--x needs {S.shape[1]} number fractions for {S.shape[1]} species")
-        kern = MixtureMCT(k, S, rho, np.asarray(args.x))
-    else:
-        kern = OneComponentMCT(k, S, rho)
-    sol = kern.solve(t_max=args.tmax, h0=1e-10 / 32, n=64, tol=1e-9)
-    f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma)
-    # normalised diagonal correlators at the main peak of S_11 (or S)
-    diag_S = S[:, None] if S.ndim == 1 else np.diagonal(S, axis1=1, axis2=2)
-    diag_F = sol.F[:, :, None] if S.ndim == 1 else np.diagonal(sol.F, axis1=2, axis2=3)
-    diag_f = f[:, None] if S.ndim == 1 else np.diagonal(f, axis1=1, axis2=2)
-    diag_M = sol.M[:, :, None] if S.ndim == 1 else np.diagonal(sol.M, axis1=2, axis2=3)
-    peak = int(np.argmax(diag_S[:, 0]))
-    for a in range(diag_S.shape[1]):
-        print(f"{label} species {a}: k_p = {k[peak]:.3f}, "
-              f"F(k_p, t_max)/S(k_p) = {diag_F[-1, peak, a] / diag_S[peak, a]:.5f}, "
-              f"f(k_p) = {diag_f[peak, a] / diag_S[peak, a]:.5f}")
+    if S.ndim == 3 and (args.x is None or len(args.x) != S.shape[1]):
+        raise UsageError(f"--x needs {S.shape[1]} number fractions for {S.shape[1]} species")
+    result = solve_mct(k, S, rho, x=args.x, kernel=args.kernel, t_max=args.tmax, source=label)
+    print(result.summary())
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        np.savez(out / "mct_solution.npz", t=sol.t, k=k, S=S, F=sol.F, M=sol.M, f=f,
-                 provenance=json.dumps(dict(version=__version__, source=label, rho=rho, x=args.x)))
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
-        for a in range(diag_S.shape[1]):
-            ax[0].semilogx(sol.t, diag_F[:, peak, a] / diag_S[peak, a], label=f"species {a}")
-            ax[1].loglog(sol.t, np.maximum(diag_M[:, peak, a], 1e-300))
-        ax[0].set(xlabel="t", ylabel="F(k_p,t)/S(k_p)", title=label)
-        ax[0].legend(fontsize=8)
-        ax[1].set(xlabel="t", ylabel="M(k_p,t)")
-        fig.tight_layout()
-        fig.savefig(out / "mct_solution.png", dpi=120)
-        print(f"  wrote {out / 'mct_solution.npz'} and mct_solution.png")
+        path = result.save(args.out)
+        print(f"  wrote {path} and {path.with_suffix('.png').name}")
     return 0
 
 
@@ -465,152 +436,31 @@ def _note_inferred_species(conf, source) -> None:
 
 
 def _analyse(args) -> int:
-    import matplotlib.pyplot as plt
-
-    from .dynamics import (BondBreaking, displacement, particle_relaxation_times, relaxation_time,
-                           self_intermediate_scattering)
+    from .dynamics.replicas import heterogeneity, replica_dynamics
     from .io import read_trajectory
     from .structure import StructureFactor
     from .systems import get_potential
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     trajs = [read_trajectory(p, args.format, dt=args.dt) for p in args.inputs]
     if args.what == "sk":
         confs = [t.frame(i) for t in trajs for i in range(t.n_frames)][:: args.every]
         _note_inferred_species(confs[0], args.inputs[0])
-        sf = StructureFactor(k_max=args.kmax, n_bins=args.bins).compute(confs)
-        np.savez(out / "structure_factor.npz", k=sf.k, S_partial=sf.S_partial, counts=sf.counts,
-                 provenance=json.dumps(dict(version=__version__, inputs=[str(p) for p in args.inputs],
-                                            convention="number", frames=len(confs))))
-        print(f"S_ab(k) from {len(confs)} frames: k_peak(0,0) = {sf.k_peak(0):.3f}")
-        fig, ax = plt.subplots(figsize=(6, 4))
-        sf.plot(ax=ax)
-        _savefig(fig, out / "structure_factor.png")
-        return 0
-    if args.what == "heterogeneity":
-        return _heterogeneity(args, trajs, out, plt)
-    # dynamics of isoconfigurational replicas sharing frame 0
-    first = trajs[0]
-    if any(t.positions.shape != first.positions.shape for t in trajs):
-        raise InputFileError("replicas must have the same frames and particles")
-    _check_replicas(trajs, args.inputs)
-    if not first.unwrapped:
-        raise InputFileError("dynamics needs unwrapped coordinates (xu yu [zu])")
-    times, unit = _times(first)
-    pot = get_potential(args.potential)
-    initial = first.frame(0)
-    cb = np.mean([BondBreaking(pot.sigma).compute(initial, t.positions).values for t in trajs], axis=0)
-    # |r_i(t) - r_i(0)| without drift removal, as the reference program computes it
-    disp = np.mean([displacement(t.positions[0], t.positions, remove_drift=False) for t in trajs], axis=0)
-    fs = np.mean([self_intermediate_scattering(t.positions, times, args.k, t.types)[1] for t in trajs], axis=0)
-    m = pot.n_species
-    mean_cb = np.array([cb[:, first.types == a].mean(axis=1) for a in range(m)]).T
-    tau_bb = relaxation_time(times, mean_cb[:, 0], 0.5)
-    tau_fs = relaxation_time(times, fs[:, 0], np.exp(-1))
-    tau_i = particle_relaxation_times(times, cb, 0.5)
-    np.savez(out / "dynamics.npz", times=times, bond_breaking=cb, displacement=disp, F_s=fs, tau_bb_particle=tau_i,
-             provenance=json.dumps(dict(version=__version__, inputs=[str(p) for p in args.inputs],
-                                        k=args.k, potential=args.potential, time_unit=unit)))
-    print(f"{len(trajs)} replicas, {first.n_frames} frames: tau_BB(species 0) = {tau_bb:.4g}, "
-          f"tau(F_s, k={args.k}) = {tau_fs:.4g}" + (" MD steps" if unit != "t" else ""))
-    never = int(np.isnan(tau_i).sum())
-    print(f"per-particle tau_BB (C_B^i < 0.5): {never} of {tau_i.size} particles never cross within the run "
-          "(NaN in tau_bb_particle)")
-    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-    for a in range(m):
-        ax[0].semilogx(times[1:], mean_cb[1:, a], label=f"C_B species {a}")
-        ax[0].semilogx(times[1:], fs[1:, a], "--", label=f"F_s species {a}")
-    ax[0].set(xlabel=unit, ylabel="correlation")
-    ax[0].legend(fontsize=8)
-    ax[1].loglog(times[1:], (disp[1:] ** 2).mean(axis=1))
-    ax[1].set(xlabel=unit, ylabel="<propensity^2> (MSD-like)")
-    _savefig(fig, out / "dynamics.png")
-    return 0
-
-
-def _check_replicas(trajs, paths) -> None:
-    """Isoconfigurational replicas must start from one configuration: same particles, same types,
-    same frame 0 (to the files' precision)."""
-    first = trajs[0]
-    for t, path in zip(trajs[1:], paths[1:]):
-        if t.positions.shape[1:] != first.positions.shape[1:] or not np.array_equal(t.types, first.types):
-            raise InputFileError(f"{path} and {paths[0]} have different particles or types: "
-                             "not replicas of one configuration")
-        if not np.allclose(t.positions[0], first.positions[0], rtol=0, atol=1e-5):
-            worst = float(np.abs(t.positions[0] - first.positions[0]).max())
-            raise InputFileError(f"{path} and {paths[0]} do not share frame 0 (positions differ "
-                             f"by up to {worst:.3g}): not replicas of one configuration")
-
-
-def _times(traj) -> tuple:
-    """(times, unit label): times = steps x dt when --dt was given, else the raw MD steps (said so)."""
-    if traj.dt:
-        return traj.times, "t"
-    print("note: no --dt given: times are MD steps, not time units")
-    return traj.steps.astype(float), "t [MD steps]"
-
-
-def _heterogeneity(args, trajs, out, plt) -> int:
-    """chi4(t), S4(q) with the xi/A fit and G4(r) of bond-breaking propensities; consecutive groups of
-    ``--replicas`` files are the isoconfigurational runs of one configuration."""
-    from .dynamics import BondBreaking, chi4, fit_s4, four_point_structure_factor, g4
-    from .systems import get_potential
-
-    r = args.replicas
-    if len(trajs) % r or len(trajs) // r < 2:
-        raise UsageError("need >= 2 configurations, each with --replicas files")
-    pot = get_potential(args.potential)
-    props, starts, masks = [], [], []
-    for c in range(len(trajs) // r):
-        group = trajs[c * r:(c + 1) * r]
-        _check_replicas(group, args.inputs[c * r:(c + 1) * r])
-        initial = group[0].frame(0)
-        props.append(np.mean([BondBreaking(pot.sigma).compute(initial, t.positions).values
-                              for t in group], axis=0))
-        starts.append(initial.positions)
-        masks.append(initial.types == args.species)  # each configuration's own particle order
-    props = np.array(props)  # (S, T, N)
-    first = trajs[0]
-    if any(t.positions.shape[:2] != first.positions.shape[:2] for t in trajs):
-        raise InputFileError("every configuration needs the same frames and particle number")
-    times, unit = _times(first)
-    mask = np.array(masks)
-    x4 = chi4(props, mask)
-    it = int(np.argmax(x4)) if args.time is None else int(np.argmin(np.abs(times - args.time)))
-    q, s4, counts = four_point_structure_factor(np.array(starts), props[:, it], first.box, mask=mask,
-                                                q_max=args.qmax)
-    r_g4, G = g4(np.array(starts), props[:, it], first.box, mask=mask, dr=0.25)
-    try:
-        fit = fit_s4(q, s4)
-        fit_text = (f"chi4~ = {fit.chi4:.3g} ± {fit.chi4_err:.2g}, xi = {fit.xi:.3g} ± {fit.xi_err:.2g}, "
-                    f"A = {fit.A:.3g} ± {fit.A_err:.2g}")
-        if not fit.determined:
-            fit_text = (f"S4 fit undetermined: the uncertainties of chi4~ and xi exceed their values (with "
-                        f"{props.shape[0]} configurations S4 at small q is noise: use more configurations "
-                        "or a larger system)")
-    except (RuntimeError, ValueError) as exc:
-        fit, fit_text = None, f"S4 fit failed: {exc}"
-    steps = " MD steps" if unit != "t" else ""
-    print(f"{props.shape[0]} configurations x {r} replicas; chi4 max {x4.max():.4g} at t = "
-          f"{times[np.argmax(x4)]:.4g}{steps}; S4 at t = {times[it]:.4g}{steps}: {fit_text}")
-    np.savez(out / "heterogeneity.npz", times=times, chi4=x4, q=q, S4=s4, r=r_g4, G4=G,
-             propensity=props, provenance=json.dumps(dict(version=__version__, time=float(times[it]),
-                                                          time_unit=unit,
-                                                          fit=None if fit is None else fit.__dict__,
-                                                          inputs=[str(p) for p in args.inputs])))
-    fig, ax = plt.subplots(1, 3, figsize=(13, 4))
-    ax[0].semilogx(times[1:], x4[1:])
-    ax[0].set(xlabel=unit, ylabel="chi4(t)")
-    ax[1].loglog(q, s4, "o", label="S4")
-    if fit is not None:
-        qq = np.linspace(q.min(), q.max(), 200)
-        ax[1].loglog(qq, fit(qq), label="fit")
-    ax[1].set(xlabel="q", ylabel=f"S4(q, t={times[it]:.3g})")
-    ax[1].legend()
-    ax[2].plot(r_g4, G)
-    ax[2].set(xlabel="r", ylabel="G4(r)")
-    _savefig(fig, out / "heterogeneity.png")
+        result = StructureFactor(k_max=args.kmax, n_bins=args.bins).compute(confs)
+        result.inputs = tuple(args.inputs)
+    elif args.what == "heterogeneity":
+        r = args.replicas
+        if len(trajs) % r or len(trajs) // r < 2:
+            raise UsageError("need >= 2 configurations, each with --replicas files")
+        groups = [trajs[c * r:(c + 1) * r] for c in range(len(trajs) // r)]
+        names = [args.inputs[c * r:(c + 1) * r] for c in range(len(trajs) // r)]
+        result = heterogeneity(groups, get_potential(args.potential), species=args.species, time=args.time,
+                               q_max=args.qmax, names=names)
+    else:  # dynamics of isoconfigurational replicas sharing frame 0
+        result = replica_dynamics(trajs, get_potential(args.potential), k=args.k, names=args.inputs)
+    if args.what != "sk" and not trajs[0].dt:
+        print("note: no --dt given: times are MD steps, not time units")
+    print(result.summary())
+    result.save(args.out)
     return 0
 
 
@@ -729,6 +579,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "S_ab -> x_a delta_ab) on a midpoint grid (default: PY hard spheres)")
     ms.add_argument("--rho", type=float, help="number density (with --sk)")
     ms.add_argument("--x", type=float, nargs="+", help="number fractions (with partial S_ab)")
+    ms.add_argument("--kernel", default=None, help="MCT kernel of the registry glassdyn.theory.MCT_KERNELS "
+                    "(default one_component for S(k), mixture for partial S_ab(k))")
     ms.add_argument("--phi", type=float, default=0.52, help="PY hard-sphere packing fraction")
     ms.add_argument("--nk", type=int, default=100)
     ms.add_argument("--kmax", type=float, default=40.0)

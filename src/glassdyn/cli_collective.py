@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import InputFileError, UsageError
+from .errors import InputFileError
 
 
 def _plt():
@@ -158,52 +158,13 @@ def _tmct(args) -> int:
 
 
 def _memory(args) -> int:
-    from .theory.memory_fit import fit_memory
+    from .workflows.collective import memory_kernels
 
-    _, lib = _library(args)
-    sel = np.flatnonzero((lib["interaction"] == {"lj": 0, "wca": 1}[args.interaction])
-                         & np.isclose(lib["rho"], args.rho) & lib["equilibrated"].astype(bool))
-    if sel.size == 0:
-        raise UsageError("no equilibrated states at that interaction and density")
-    sel = sel[np.argsort(-lib["temperature"][sel])]
-    if args.states:
-        sel = sel[np.linspace(0, sel.size - 1, min(args.states, sel.size)).round().astype(int)]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    results = []
-    plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for i in sel:
-        t = lib["times"][i]
-        ok = np.isfinite(t)
-        ip = int(np.argmin(np.abs(lib["k"] - lib["k_p"][i])))
-        s_aa = lib["S"][i, ip, 0]
-        phi = lib["Fs"][i][ok, 0] / s_aa
-        omega2 = lib["k_p"][i] ** 2 * lib["temperature"][i]  # overdamped, D_0 = k_B T (friction 1)
-        row = dict(state=int(i), T=float(lib["temperature"][i]),
-                   t_over_tmct=float(lib["temperature"][i] / lib["t_mct_seed"][i]))
-        for n_exp in args.n_exp:
-            fit = fit_memory(t[ok], phi, omega2, n_exp=n_exp, seed=args.seed, max_evaluations=args.max_evaluations)
-            row[f"r2_{n_exp}"] = fit.r2
-            row[f"loss_{n_exp}"] = fit.loss
-            row[f"memory_{n_exp}"] = fit.memory.to_dict()
-            if n_exp == max(args.n_exp):
-                line, = axes[0].semilogx(t[ok], phi, "o", ms=3)
-                axes[0].semilogx(t[ok], fit.F_fit, "-", color=line.get_color(),
-                                 label=f"T/T_mct = {row['t_over_tmct']:.2f}")
-                axes[1].loglog(t[ok], np.abs(fit.memory(t[ok])), color=line.get_color())
-        if 1 in args.n_exp and 2 in args.n_exp:  # how much the second channel buys (seed Fig. 7, S7)
-            row["second_channel_gain"] = 1.0 - row["loss_2"] / row["loss_1"]
-        results.append(row)
-        print(f"T/T_mct = {row['t_over_tmct']:.2f}: " + ", ".join(
-            f"N_exp={n}: R² = {row[f'r2_{n}']:.5f}" for n in args.n_exp) +
-            (f", loss reduction by the 2nd channel {row['second_channel_gain']:.2f}"
-             if "second_channel_gain" in row else ""))
-    axes[0].set(xlabel="t", ylabel="F_s^AA(k_p, t) / S^AA(k_p)", title=f"fits with N_exp = {max(args.n_exp)}")
-    axes[0].legend(fontsize=7)
-    axes[1].set(xlabel="t", ylabel="|M(t)|")
-    _save(fig, out / "memory_kernels.png")
-    (out / "memory_kernels.json").write_text(json.dumps(dict(version=__version__, results=results), indent=1))
+    path, lib = _library(args)
+    result = memory_kernels(lib, args.interaction, args.rho, n_exp=args.n_exp, states=args.states,
+                            seed=args.seed, max_evaluations=args.max_evaluations, library_path=path)
+    print(result.summary())
+    result.save(args.out)
     return 0
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..results import Result
+
 __all__ = ["StructureFactor", "partial_structure_factors"]
 
 
@@ -105,7 +107,7 @@ def partial_structure_factors(positions, types, box, k_max: float = 40.0, n_bins
     return 0.5 * (edges[1:] + edges[:-1]), S, counts
 
 
-class StructureFactor:
+class StructureFactor(Result):
     """freud-style: ``StructureFactor(k_max=40, n_bins=100).compute(configuration)`` (or a list of
     configurations, averaged).  Results: ``k`` (B,), ``S_partial`` (B, M, M), ``S_total`` (B,),
     ``k_peak`` of a chosen partial."""
@@ -125,6 +127,7 @@ class StructureFactor:
                                                      self.n_bins, m)
             acc = S if acc is None else acc + S
         self.k, self.S_partial, self.counts = k, acc / len(confs), counts
+        self.frames_ = len(confs)
         return self
 
     @property
@@ -137,10 +140,20 @@ class StructureFactor:
         s = np.nan_to_num(self.S_partial[:, a, b], nan=-np.inf)
         return float(self.k[int(np.argmax(s))])
 
-    def plot(self, ax=None):
-        import matplotlib.pyplot as plt
+    name = "structure_factor"
 
-        ax = ax or plt.gca()
+    @property
+    def parameters(self) -> dict:
+        return dict(k_max=self.k_max, n_bins=self.n_bins, convention="number", frames=self.frames_)
+
+    def arrays(self) -> dict:
+        return dict(k=self.k, S_partial=self.S_partial, counts=self.counts)
+
+    def summary(self) -> str:
+        return f"S_ab(k) from {self.frames_} frames: k_peak(0,0) = {self.k_peak(0):.3f}"
+
+    def plot(self, ax=None):
+        ax = self._axes(ax, 6.0)
         m = self.S_partial.shape[1]
         for a in range(m):
             for b in range(a, m):

@@ -32,7 +32,7 @@ from ..dynamics.propensity import LABELS
 from ..errors import InputFileError
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
-from .executor import atomic_path
+from ..io.atomic import atomic_path
 from .units import UnitFolder
 
 __all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store", "compact_store", "shipped_store",

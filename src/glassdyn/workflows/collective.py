@@ -14,10 +14,11 @@ import numpy as np
 
 from .. import __version__
 from ..learn.fsmlp import FsMLP, library_rows, r2_score, rmse, split_states
+from ..results import Result
 from .state_library import read_library
 
 __all__ = ["mct_structure", "library_tmct", "train_fsmlp", "evaluate_fsmlp", "transfer_study",
-           "mct_self_scattering"]
+           "mct_self_scattering", "memory_kernels", "MemoryKernels"]
 
 
 def mct_structure(lib: dict, i: int) -> tuple:
@@ -142,3 +143,86 @@ def transfer_study(lib: dict, kind: str, seed: int = 0, epochs: int = 300, t0: f
     res = evaluate_fsmlp(model, lib, test)
     res.update(kind=kind, train=train.tolist(), seconds=time.perf_counter() - t_start)
     return res
+
+
+class MemoryKernels(Result):
+    """CMA-ES fits of the seed's stretched-exponential memory (Eq. 8) to F_s^AA(k_p, t) / S^AA(k_p) of
+    library states: ``rows`` (one dict per state: T, T/T_mct, R² and loss per N_exp, the memory
+    parameters, the gain of the second channel), with data and fitted curves for the figure."""
+
+    name = "memory_kernels"
+    panels = 2
+
+    def __init__(self, rows, curves, n_exp, parameters, inputs=()):
+        self.rows, self.curves, self.n_exp = rows, curves, list(n_exp)
+        self.parameters, self.inputs = parameters, tuple(inputs)
+
+    def arrays(self) -> dict:
+        return dict(rows=json.dumps(self.rows))
+
+    def summary(self) -> str:
+        return "\n".join(
+            f"T/T_mct = {r['t_over_tmct']:.2f}: " + ", ".join(f"N_exp={n}: R² = {r[f'r2_{n}']:.5f}" for n in self.n_exp)
+            + (f", loss reduction by the 2nd channel {r['second_channel_gain']:.2f}" if "second_channel_gain" in r else "")
+            for r in self.rows)
+
+    def plot(self, ax=None):
+        ax = self._axes(ax, 5.0)
+        for row, (t, phi, fitted, memory) in zip(self.rows, self.curves):
+            line, = ax[0].semilogx(t, phi, "o", ms=3)
+            ax[0].semilogx(t, fitted, "-", color=line.get_color(), label=f"T/T_mct = {row['t_over_tmct']:.2f}")
+            ax[1].loglog(t, np.abs(memory), color=line.get_color())
+        ax[0].set(xlabel="t", ylabel="F_s^AA(k_p, t) / S^AA(k_p)", title=f"fits with N_exp = {max(self.n_exp)}")
+        ax[0].legend(fontsize=7)
+        ax[1].set(xlabel="t", ylabel="|M(t)|")
+        return ax
+
+    def save(self, folder) -> Path:
+        """memory_kernels.json (rows + provenance) and memory_kernels.png."""
+        from ..io.atomic import atomic_write_text
+        from ..io.provenance import provenance
+
+        path = super().save(folder)
+        path.unlink()  # the rows are JSON, kept readable
+        out = Path(folder) / "memory_kernels.json"
+        atomic_write_text(out, json.dumps(dict(provenance=provenance(parameters=self.parameters, seeds=self.seeds,
+                                                                    inputs=self.inputs),
+                                               results=self.rows), indent=1))
+        return out
+
+
+def memory_kernels(lib: dict, interaction: str, rho: float, n_exp=(1, 2), states: int | None = None,
+                   seed: int = 0, max_evaluations: int = 4000, library_path=None) -> MemoryKernels:
+    """Fit the memory kernel of every equilibrated library state at (interaction, rho) (``states``:
+    that many, spread over T, hottest first), Omega^2 = k_p^2 k_B T (overdamped, friction 1)."""
+    from ..theory.memory_fit import fit_memory
+
+    sel = np.flatnonzero((lib["interaction"] == {"lj": 0, "wca": 1}[interaction])
+                         & np.isclose(lib["rho"], rho) & lib["equilibrated"].astype(bool))
+    if sel.size == 0:
+        raise ValueError("no equilibrated states at that interaction and density")
+    sel = sel[np.argsort(-lib["temperature"][sel])]
+    if states:
+        sel = sel[np.linspace(0, sel.size - 1, min(states, sel.size)).round().astype(int)]
+    rows, curves = [], []
+    for i in sel:
+        t = lib["times"][i]
+        ok = np.isfinite(t)
+        ip = int(np.argmin(np.abs(lib["k"] - lib["k_p"][i])))
+        phi = lib["Fs"][i][ok, 0] / lib["S"][i, ip, 0]
+        omega2 = lib["k_p"][i] ** 2 * lib["temperature"][i]  # overdamped, D_0 = k_B T (friction 1)
+        row = dict(state=int(i), T=float(lib["temperature"][i]),
+                   t_over_tmct=float(lib["temperature"][i] / lib["t_mct_seed"][i]))
+        for n in n_exp:
+            fit = fit_memory(t[ok], phi, omega2, n_exp=n, seed=seed, max_evaluations=max_evaluations)
+            row[f"r2_{n}"], row[f"loss_{n}"], row[f"memory_{n}"] = fit.r2, fit.loss, fit.memory.to_dict()
+            if n == max(n_exp):
+                curves.append((t[ok], phi, fit.F_fit, fit.memory(t[ok])))
+        if 1 in n_exp and 2 in n_exp:  # how much the second channel buys (seed Fig. 7, S7)
+            row["second_channel_gain"] = 1.0 - row["loss_2"] / row["loss_1"]
+        rows.append(row)
+    params = dict(interaction=interaction, rho=rho, n_exp=list(n_exp), states=states,
+                  max_evaluations=max_evaluations)
+    result = MemoryKernels(rows, curves, n_exp, params, () if library_path is None else (library_path,))
+    result.seeds = seed
+    return result

@@ -16,26 +16,21 @@ Failure handling (measured by kill -9 experiments, see tests/test_reliability.py
   when the cluster has had no worker for ``worker_timeout`` seconds the run stops with a clear
   message (``None``: keep waiting).
 
-``atomic_path`` is the one atomic-write helper (temporary file in the same folder, fsync of the
-file, rename, fsync of the folder); ``OutputLock`` keeps two runs off the same output;
-``remove_stale_temporaries`` clears what a killed writer left behind.
+``OutputLock`` keeps two runs off the same output; ``remove_stale_temporaries`` clears what a
+killed writer of :func:`glassdyn.io.atomic.atomic_path` left behind.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import sys
-import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 
-__all__ = ["execute", "atomic_savez", "atomic_path", "atomic_write_text", "OutputLock", "remove_stale_temporaries",
-           "UnitFailed", "NoWorkers"]
+__all__ = ["execute", "OutputLock", "remove_stale_temporaries", "UnitFailed", "NoWorkers"]
 
 
 class UnitFailed(RuntimeError):
@@ -173,43 +168,6 @@ def _execute_dask(func, jobs, done, scheduler, worker_timeout):
     finally:
         if not isinstance(scheduler, Client):
             client.close()
-
-
-@contextmanager
-def atomic_path(path):
-    """Write ``path`` atomically: yields a temporary path in the same folder; when the block ends
-    without error the file is fsync'd, renamed into place and the folder fsync'd; otherwise the
-    temporary file is removed.  The one helper behind every file glassdyn writes whole."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        yield tmp
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def atomic_savez(path, **arrays) -> None:
-    """``np.savez`` written through :func:`atomic_path`."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-
-
-def atomic_write_text(path, text: str) -> None:
-    """A text file written through :func:`atomic_path`."""
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(text)
 
 
 def remove_stale_temporaries(store) -> list:

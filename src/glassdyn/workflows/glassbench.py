@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import __version__
 from ..io.glassbench import read_glassbench
-from .executor import atomic_path
+from ..io.atomic import atomic_path
 
 __all__ = ["glassbench_store", "GLASSBENCH_POTENTIALS"]
 

@@ -22,7 +22,8 @@ import numpy as np
 from ..systems.configuration import Configuration
 from ..systems.presets import SYSTEMS, get_system
 from .campaign import Campaign, CampaignSpec, read_store
-from .executor import OutputLock, atomic_savez, atomic_write_text, remove_stale_temporaries
+from ..io.atomic import atomic_savez, atomic_write_text
+from .executor import OutputLock, remove_stale_temporaries
 from .units import UnitFolder
 from .equilibrate import equilibrate
 from .inherent import inherent_structure

@@ -35,7 +35,7 @@ from ..engines.lammps import LammpsSimulation
 from ..structure.structure_factor import StructureFactor
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
-from .executor import atomic_path
+from ..io.atomic import atomic_path
 from .units import UnitFolder
 
 __all__ = ["CIARELLA2023_TMCT", "StatePoint", "run_state", "StateLibrary", "read_library", "library_states",

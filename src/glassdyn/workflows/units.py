@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .executor import atomic_savez, atomic_write_text, execute
+from ..io.atomic import atomic_savez, atomic_write_text
+from .executor import execute
 
 __all__ = ["UnitFolder", "ForeignUnit"]
 

@@ -1,0 +1,66 @@
+"""MCT solved from a structure factor, as a result object: ``solve_mct(k, S, rho, x=None)``.
+
+The kernel comes from the registry :data:`~glassdyn.theory.mct.MCT_KERNELS` (default
+``one_component`` for S(k) (N_k,), ``mixture`` for partial S_ab(k) (N_k, s, s)).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..results import Result
+from .mct import MCT_KERNELS, nonergodicity_parameter
+
+__all__ = ["solve_mct", "MCTSolution"]
+
+
+class MCTSolution(Result):
+    """F(k, t), M(k, t) and the non-ergodicity parameter f(k) of one kernel; ``diagonal`` views
+    (species-diagonal, (..., N_k, s)) and ``peak`` (index of the main peak of S_11) for plots."""
+
+    name = "mct_solution"
+    panels = 2
+
+    def __init__(self, k, S, t, F, M, f, parameters):
+        self.k, self.S, self.t, self.F, self.M, self.f = k, S, t, F, M, f
+        self.parameters = parameters
+        mix = S.ndim == 3
+        self.diag_S = np.diagonal(S, axis1=1, axis2=2) if mix else S[:, None]
+        self.diag_F = np.diagonal(F, axis1=2, axis2=3) if mix else F[:, :, None]
+        self.diag_M = np.diagonal(M, axis1=2, axis2=3) if mix else M[:, :, None]
+        self.diag_f = np.diagonal(f, axis1=1, axis2=2) if mix else f[:, None]
+        self.peak = int(np.argmax(self.diag_S[:, 0]))
+
+    def arrays(self) -> dict:
+        return dict(t=self.t, k=self.k, S=self.S, F=self.F, M=self.M, f=self.f)
+
+    def summary(self) -> str:
+        p, label = self.peak, self.parameters["source"]
+        return "\n".join(
+            f"{label} species {a}: k_p = {self.k[p]:.3f}, "
+            f"F(k_p, t_max)/S(k_p) = {self.diag_F[-1, p, a] / self.diag_S[p, a]:.5f}, "
+            f"f(k_p) = {self.diag_f[p, a] / self.diag_S[p, a]:.5f}" for a in range(self.diag_S.shape[1]))
+
+    def plot(self, ax=None):
+        ax = self._axes(ax)
+        p = self.peak
+        for a in range(self.diag_S.shape[1]):
+            ax[0].semilogx(self.t, self.diag_F[:, p, a] / self.diag_S[p, a], label=f"species {a}")
+            ax[1].loglog(self.t, np.maximum(self.diag_M[:, p, a], 1e-300))
+        ax[0].set(xlabel="t", ylabel="F(k_p,t)/S(k_p)", title=self.parameters["source"])
+        ax[0].legend(fontsize=8)
+        ax[1].set(xlabel="t", ylabel="M(k_p,t)")
+        return ax
+
+
+def solve_mct(k, S, rho: float, x=None, kernel: str | None = None, t_max: float = 1e10, source: str = "",
+              h0: float = 1e-10 / 32, n: int = 64, tol: float = 1e-9) -> MCTSolution:
+    """Brownian MCT from S(k) or partial S_ab(k) on the midpoint grid ``k``: F(k, t) to ``t_max``,
+    the memory kernel and the non-ergodicity parameter (0 in the liquid)."""
+    S = np.asarray(S, dtype=float)
+    kernel = kernel or ("mixture" if S.ndim == 3 else "one_component")
+    kern = MCT_KERNELS.get(kernel).from_structure(np.asarray(k, dtype=float), S, rho, x=x)
+    sol = kern.solve(t_max=t_max, h0=h0, n=n, tol=tol)
+    f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma)
+    params = dict(source=source, rho=float(rho), x=None if x is None else [float(v) for v in x], kernel=kernel,
+                  t_max=t_max, h0=h0, n=n, tol=tol)
+    return MCTSolution(kern.k, S, sol.t, sol.F, sol.M, f, params)
