@@ -113,7 +113,7 @@ def ka2d(args):
         train_models(store, f"{tmp}/models", times=args.times, epoch_scale=args.epoch_scale, seed=args.seed,
                      ensemble=args.ensemble, progress=False)
         print(f"training: {time.perf_counter() - t0:.0f} s")
-        return evaluate_store(f"{tmp}/models", store, f"{tmp}/eval", log=lambda *a: None)
+        return evaluate_store(f"{tmp}/models", store, f"{tmp}/eval")
 
 
 def main():

@@ -26,7 +26,7 @@ def main(temps):
                                   t_max=2.5 * ESTIMATE.get(T, 2000), n_times=30)
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
-            simulate(preset, Path(tmp) / "s.h5", workers=2, progress=False, log=lambda *a: None)
+            simulate(preset, Path(tmp) / "s.h5", workers=2, progress=False)
             wall = time.perf_counter() - t0
             d = read_store(Path(tmp) / "s.h5")
         cb = d["label"]["bond_breaking"][:, :, d["types"] == 0].mean(axis=(0, 2))

@@ -190,8 +190,7 @@ def test_dask_worker_killed_mid_campaign(tiny, tmp_path):
 
         thread = threading.Thread(target=killer)
         thread.start()
-        simulate(load_preset(preset), out, scheduler=cluster.scheduler_address, progress=False,
-                 log=lambda *a: None)
+        simulate(load_preset(preset), out, scheduler=cluster.scheduler_address, progress=False)
         thread.join()
     _assert_same_store(out, reference)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from .. import __version__
 
 __all__ = ["provenance", "provenance_json", "provenance_block", "read_provenance", "file_sha256",
-           "git_revision"]
+           "git_revision", "save_npz", "save_text", "save_json"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -115,3 +115,24 @@ def provenance_block(stamp: dict) -> str:
     inside a comment; outside strings it never occurs in JSON)."""
     body = json.dumps(stamp).replace("--", "-\\u002d")
     return f"\n<!-- glassdyn-provenance: {body} -->\n"
+
+
+def save_npz(path, arrays: dict, **stamp) -> None:
+    """Arrays + the provenance stamp (``provenance(**stamp)``) as one atomic .npz."""
+    from .atomic import atomic_savez
+
+    atomic_savez(path, provenance=provenance_json(**stamp), **arrays)
+
+
+def save_text(path, text: str, **stamp) -> None:
+    """Markdown / HTML text with the trailing provenance comment, written atomically."""
+    from .atomic import atomic_write_text
+
+    atomic_write_text(path, text.rstrip("\n") + "\n" + provenance_block(provenance(**stamp)))
+
+
+def save_json(path, obj: dict, **stamp) -> None:
+    """A JSON object with the stamp under ``provenance``, written atomically."""
+    from .atomic import atomic_write_text
+
+    atomic_write_text(path, json.dumps(dict(obj, provenance=provenance(**stamp)), indent=1))

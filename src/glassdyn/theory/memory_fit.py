@@ -15,12 +15,14 @@ reproducible.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from ..results import Result
 from .memory_equation import solve_given_memory
 
-__all__ = ["StretchedMemory", "MemoryFit", "fit_memory", "r2_score"]
+__all__ = ["MemoryFits", "fit_memories", "StretchedMemory", "MemoryFit", "fit_memory", "r2_score"]
 
 _FLOOR = 1e-12  # c = exp(theta) cannot be exactly 0; 1e-12 is 0 for every practical purpose
 
@@ -98,7 +100,6 @@ class StretchedMemory:
             if best is None or res.cost < best.cost:
                 best = res
         return cls.decode(best.x, 1, n_exp)
-        return cls.decode(res.x, 1, n_exp)
 
     def to_dict(self) -> dict:
         return dict(n_species=self.n_species, c=self.c.tolist(), w=self.w.tolist(), a=self.a.tolist(),
@@ -233,3 +234,59 @@ def fit_memory(t, F_target, omega2, *, F0=None, n_exp: int = 2, initial: Stretch
     F_fit = solve_with_memory(best, F0, omega2, t, n=n)
     return MemoryFit(best, t, F_target, F_fit, float(es.result.fbest),
                      r2_score(target_diag, _diag(F_fit)), int(es.result.evaluations), history)
+
+
+class MemoryFits(Result):
+    """Fits of one target F(t) with several numbers of stretched exponentials (``fits``: N_exp ->
+    :class:`MemoryFit`); saved as memory_fit.json (+ png)."""
+
+    name = "memory_fit"
+    panels = 2
+
+    def __init__(self, t, F, fits: dict, parameters, inputs=()):
+        self.t, self.F, self.fits = t, F, fits
+        self.parameters, self.inputs = parameters, tuple(inputs)
+
+    def arrays(self) -> dict:
+        return dict(t=self.t, F=self.F)
+
+    def summary(self) -> str:
+        return "\n".join(f"N_exp={n}: R^2 = {r.r2:.6f}, loss = {r.loss:.3e}, {r.evaluations} evaluations; "
+                         f"memory {r.memory.to_dict()}" for n, r in self.fits.items())
+
+    def plot(self, ax=None):
+        ax = self._axes(ax)
+        for n, r in self.fits.items():
+            ax[0].semilogx(r.t, r.F_fit, label=f"N_exp={n} (R²={r.r2:.4f})")
+            ax[1].loglog(r.t, np.abs(r.memory(r.t)), label=f"N_exp={n}")
+        ax[0].semilogx(self.t, self.F, "k.", ms=3, label="target")
+        ax[0].set(xlabel="t", ylabel="F(t)")
+        ax[1].set(xlabel="t", ylabel="M(t)")
+        ax[0].legend(fontsize=8)
+        return ax
+
+    def save(self, folder) -> Path:
+        """memory_fit.json (fits + provenance) and memory_fit.png."""
+        from ..io.provenance import save_json
+
+        path = super().save(folder)
+        path.unlink()
+        out = Path(folder) / "memory_fit.json"
+        save_json(out, dict(fits={str(n): dict(r2=r.r2, loss=r.loss, memory=r.memory.to_dict())
+                                  for n, r in self.fits.items()}),
+                  parameters=self.parameters, seeds=self.seeds, inputs=self.inputs)
+        return out
+
+
+def fit_memories(t, F, omega2: float, F0: float = 1.0, n_exp=(1, 2, 3), seed: int = 0,
+                 max_evaluations: int = 20000, source=None) -> MemoryFits:
+    """:func:`fit_memory` of one target with each number of exponentials in ``n_exp`` (t > 0 only)."""
+    t, F = np.asarray(t, dtype=float), np.asarray(F, dtype=float)
+    keep = t > 0
+    fits = {n: fit_memory(t[keep], F[keep], omega2, F0=F0, n_exp=n, seed=seed, max_evaluations=max_evaluations)
+            for n in n_exp}
+    result = MemoryFits(t[keep], F[keep], fits, dict(omega2=omega2, F0=F0, n_exp=list(n_exp),
+                                                     max_evaluations=max_evaluations),
+                        () if source is None else (source,))
+    result.seeds = seed
+    return result

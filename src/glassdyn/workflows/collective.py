@@ -7,6 +7,7 @@ Library: :func:`glassdyn.workflows.state_library.read_library`.  Model folder: `
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from ..results import Result
 from .state_library import read_library
 
 __all__ = ["mct_structure", "library_tmct", "train_fsmlp", "evaluate_fsmlp", "transfer_study",
-           "mct_self_scattering", "memory_kernels", "MemoryKernels"]
+           "mct_self_scattering", "memory_kernels", "MemoryKernels", "evaluate_fsmlp_folder", "FsMLPEvaluation"]
+
+log = logging.getLogger(__name__)
 
 
 def mct_structure(lib: dict, i: int) -> tuple:
@@ -87,7 +90,7 @@ def mct_self_scattering(lib: dict, i: int, t_max: float = 1e4):
 
 
 def train_fsmlp(library, out, states=None, test_fraction: float = 0.1, seed: int = 0, epochs: int = 300,
-                log=print, source=None) -> tuple:
+                source=None) -> tuple:
     """Train an FsMLP on a library path or loaded dict (split by state unless
     ``states=dict(train=..., test=...)``); ``source`` names the library file of a loaded dict."""
     lib = read_library(library) if not isinstance(library, dict) else library
@@ -100,7 +103,7 @@ def train_fsmlp(library, out, states=None, test_fraction: float = 0.1, seed: int
                 train_seconds=model.train_seconds_, n_rows=int(len(X)))
     model.save(out / "fsmlp.npz", **prov)
     (out / "fsmlp.json").write_text(json.dumps(dict(version=__version__, **prov), indent=1))
-    log(f"FsMLP: {len(split['train'])} training states ({len(X)} rows), {epochs} epochs in "
+    log.info(f"FsMLP: {len(split['train'])} training states ({len(X)} rows), {epochs} epochs in "
         f"{model.train_seconds_:.0f} s")
     return model, split
 
@@ -225,4 +228,109 @@ def memory_kernels(lib: dict, interaction: str, rho: float, n_exp=(1, 2), states
                   max_evaluations=max_evaluations)
     result = MemoryKernels(rows, curves, n_exp, params, () if library_path is None else (library_path,))
     result.seeds = seed
+    return result
+
+
+class FsMLPEvaluation(Result):
+    """A trained FsMLP scored on its held-out library states (seed Figs. 2-3): per-state R² and
+    RMSE against T / T_mct, pooled R², and simulation / FsMLP / MCT curves of four test states."""
+
+    name = "fsmlp_evaluation"
+    panels = 2
+
+    def __init__(self, lib, scores: dict, mct: dict, parameters, inputs=()):
+        self.lib, self.scores, self.mct = lib, scores, mct
+        self.parameters, self.inputs = parameters, tuple(inputs)
+
+    def arrays(self) -> dict:
+        s = self.scores
+        return dict(states=np.asarray(s["states"]), r2=s["r2"], rmse=s["rmse"], t_over_tmct=s["t_over_tmct"],
+                    r2_pooled=s["r2_pooled"])
+
+    def table(self) -> str:
+        lib, s = self.lib, self.scores
+        rows = [f"| {i} | {lib['interaction'][i]} | {lib['rho'][i]:.2f} | {lib['temperature'][i]:.4g} | "
+                f"{x:.2f} | {r:.4f} | {e:.4f} |"
+                for i, x, r, e in zip(s["states"], s["t_over_tmct"], s["r2"], s["rmse"])]
+        return ("| state | interaction (0 LJ, 1 WCA) | rho | T | T/T_mct | R² | RMSE |\n|---|---|---|---|---|---|---|\n"
+                + "\n".join(rows) + f"\n\npooled R² = {s['r2_pooled']:.4f}\n")
+
+    def summary(self) -> str:
+        return (f"held-out states: R² = {np.round(self.scores['r2'], 3).tolist()}, "
+                f"pooled {self.scores['r2_pooled']:.4f}")
+
+    def shown_states(self) -> np.ndarray:
+        """Four test states from hot to cold (seed Fig. 2)."""
+        test = np.array(self.scores["states"])
+        order = test[np.argsort(-self.scores["t_over_tmct"])]
+        return order[np.linspace(0, len(order) - 1, min(4, len(order))).round().astype(int)]
+
+    def plot(self, ax=None):
+        """Seed Fig. 2 on two axes (F_s^AA, F_s^BB): solid MD, dash-dot FsMLP, dotted MCT."""
+        import matplotlib.pyplot as plt
+
+        axes = self._axes(ax, 5.0)
+        show = self.shown_states()
+        for c, i in zip(plt.cm.plasma(np.linspace(0, 0.85, len(show))), show):
+            t, y, p = self.scores["predictions"][int(i)]
+            label = f"T/T_mct = {self.lib['temperature'][i] / self.lib['t_mct_seed'][i]:.2f}"
+            mct = self.mct.get(int(i))
+            for a, axis in enumerate(axes):
+                axis.semilogx(t, y[:, a], "-", color=c, label=label if a == 0 else None)
+                axis.semilogx(t, p[:, a], "-.", color=c)
+                if mct is not None:
+                    keep = mct[0] >= t.min()
+                    axis.semilogx(mct[0][keep], mct[1][keep, a], ":", color=c)
+        for a, axis in enumerate(axes):
+            axis.set(xlabel="t", ylabel=f"F_s^{'AA' if a == 0 else 'BB'}(k_p, t)",
+                     title="solid: MD   dash-dot: FsMLP   dotted: MCT")
+        axes[0].legend(fontsize=8)
+        return axes
+
+    def plot_r2(self, ax=None):
+        """Seed Fig. 3: R² of each held-out state against T / T_mct."""
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.subplots(figsize=(5, 3.8))[1]
+        ax.plot(self.scores["t_over_tmct"], self.scores["r2"], "o")
+        ax.axhline(1, color="k", lw=0.5)
+        ax.set(xlabel="T / T_mct", ylabel="R²", title=f"held-out states, pooled R² = {self.scores['r2_pooled']:.3f}")
+        return ax
+
+    def save(self, folder) -> Path:
+        """fs_test_states.png, r2_vs_temperature.png, summary.md (+ fsmlp_evaluation.npz)."""
+        import matplotlib.pyplot as plt
+
+        from ..io.provenance import save_text
+
+        folder = Path(folder)
+        path = super().save(folder)
+        (folder / f"{self.name}.png").replace(folder / "fs_test_states.png")
+        ax = self.plot_r2()
+        ax.figure.tight_layout()
+        ax.figure.savefig(folder / "r2_vs_temperature.png", dpi=110)
+        plt.close(ax.figure)
+        save_text(folder / "summary.md", self.table(), parameters=self.parameters, inputs=self.inputs)
+        return path
+
+
+def evaluate_fsmlp_folder(lib: dict, folder, with_mct: bool = True, library_path=None) -> FsMLPEvaluation:
+    """Score the FsMLP of a model folder (``fsmlp.npz``) on its own held-out states of ``lib``, with
+    the MCT F_s of the shown states unless ``with_mct`` is False."""
+    folder = Path(folder)
+    model = FsMLP.load(folder / "fsmlp.npz")
+    test = model.meta_["split"]["test"]
+    if max(test) >= len(lib["temperature"]):
+        from ..errors import InputFileError
+
+        raise InputFileError("the model's test states do not exist in this library")
+    result = FsMLPEvaluation(lib, evaluate_fsmlp(model, lib, test), {}, dict(model=str(folder), with_mct=with_mct),
+                             [folder / "fsmlp.npz"] + ([library_path] if library_path else []))
+    if with_mct:
+        for i in result.shown_states():
+            t = result.scores["predictions"][int(i)][0]
+            try:
+                result.mct[int(i)] = mct_self_scattering(lib, int(i), t_max=t.max())
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                log.warning(f"  MCT skipped for state {i}: {exc}")
     return result

@@ -21,6 +21,7 @@ killed writer of :func:`glassdyn.io.atomic.atomic_path` left behind.
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
@@ -31,6 +32,8 @@ from pathlib import Path
 
 
 __all__ = ["execute", "OutputLock", "remove_stale_temporaries", "UnitFailed", "NoWorkers"]
+
+log = logging.getLogger(__name__)
 
 
 class UnitFailed(RuntimeError):
@@ -125,8 +128,8 @@ def _execute_pool(func, jobs, done, workers, max_failures):
                 raise UnitFailed(f"unit(s) {', '.join(map(str, dead))} were running when a worker process "
                                  f"died, {max_failures} times (out of memory? a crash in LAMMPS?); the "
                                  "finished units are saved: rerun to continue")
-            print(f"glassdyn: a worker process died; restarting the pool and resubmitting the "
-                  f"{len(lost)} unit(s) in flight", file=sys.stderr)
+            log.warning(f"a worker process died; restarting the pool and resubmitting the "
+                        f"{len(lost)} unit(s) in flight")
             queue = lost + queue
 
 

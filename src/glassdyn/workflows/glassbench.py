@@ -11,6 +11,7 @@ become the store's recorded split (validation: a seeded fifth of the training st
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -18,16 +19,18 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..io.glassbench import read_glassbench
 from ..io.atomic import atomic_path
+from ..io.glassbench import read_glassbench
 
 __all__ = ["glassbench_store", "GLASSBENCH_POTENTIALS"]
+
+log = logging.getLogger(__name__)
 
 #: potential preset of each GlassBench system (KA2D: seed 000's smoothed KA2D; 3D KA: seed 000 SM VI)
 GLASSBENCH_POTENTIALS = {"KA2D": "ka2d", "KA": "ka3d"}
 
 
-def glassbench_store(folder, out, temperature: float | None = None, progress: bool = True, log=print) -> Path:
+def glassbench_store(folder, out, temperature: float | None = None, progress: bool = False) -> Path:
     """Convert every ``*.npz`` of a GlassBench folder (one system and temperature) into an HDF5
     campaign store at ``out`` (written atomically).  Returns the store path."""
     import h5py
@@ -125,6 +128,6 @@ def glassbench_store(folder, out, temperature: float | None = None, progress: bo
             for k, v in labels.items():
                 g[k] = v
             g["replicas_done"] = replicas
-    log(f"{S} structures ({len(train)} train, {len(test)} test) x {T} time codes x {int(replicas.min())} replicas "
+    log.info(f"{S} structures ({len(train)} train, {len(test)} test) x {T} time codes x {int(replicas.min())} replicas "
         f"-> {out}" + (f"; {quenched} inherent structures quenched by glassdyn" if quenched else ""))
     return out

@@ -9,24 +9,27 @@ the model, so predictions on other systems use the coarse-graining of the traini
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
 import numpy as np
 
 from .. import __version__
+from ..dynamics.propensity import LABELS
 from ..errors import InputFileError
-from ..learn.model_kinds import MODEL_KINDS, TrainingData
 from ..learn.losses import DISTANCES
+from ..learn.model_kinds import MODEL_KINDS, TrainingData
 from ..structure.coarse_grain import REFERENCE_CUTOFF
 from ..structure.descriptors import GlassMLPDescriptors, descriptor_from_definition
 from ..systems.configuration import Configuration
 from ..systems.potentials import potential_from_dict
-from ..dynamics.propensity import LABELS
 from .campaign import read_store
 
 __all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict",
-           "predict_store", "unseen_configurations", "evaluate_store", "transfer"]
+           "predict_store", "predict_configurations", "unseen_configurations", "evaluate_store"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_KINDS = ("glassmlp", "mlp_mae", "ridge")
 
@@ -77,8 +80,8 @@ def _labels(store: dict, label: str) -> np.ndarray:
 def train_models(store_path, out, label: str = "bond_breaking", species: int = 0, times=None,
                  kinds=DEFAULT_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
                  ridge_alpha: float = 10.0, observable: str | None = None, noise_corrected: bool = False,
-                 distances=None, ensemble: int = 1, cutoff: float = REFERENCE_CUTOFF, progress: bool = True,
-                 log=print, descriptor=None) -> dict:
+                 distances=None, ensemble: int = 1, cutoff: float = REFERENCE_CUTOFF, progress: bool = False,
+                 descriptor=None) -> dict:
     """Train the chosen model kinds at the chosen time indices (default all) on a campaign store.
 
     observable : field of GlassMLP's variance and C(d) loss terms; default "overlap" for displacement
@@ -129,7 +132,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
             MODEL_KINDS.get(kind).fit(m, data)
             m.save(out / f"{kind}_t{t}.npz")
         if progress:
-            log(f"  t = {store['label']['times'][t]:.4g}: trained {', '.join(kinds)} "
+            log.info(f"  t = {store['label']['times'][t]:.4g}: trained {', '.join(kinds)} "
                 f"({time.perf_counter() - t0:.0f} s so far)")
     meta = dict(version=__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), label=label,
                 species=int(species), time_indices=times,
@@ -200,6 +203,26 @@ def _predict(meta, models, features, types, definition, kinds=None):
     return out
 
 
+def predict_configurations(folder, configurations, potential) -> dict:
+    """Quench each configuration with ``potential``, describe it with the models' descriptor
+    definition and predict: dict(meta, predictions {kind: (S, T_models, N)}, positions (S, N, d) of
+    the inherent structures, types (N,))."""
+    from .inherent import inherent_structure
+
+    meta, models = load_models(folder)
+    desc = model_descriptor(meta)
+    if len({c.n_particles for c in configurations}) != 1:
+        raise ValueError("all input configurations must have the same number of particles")
+    feats, positions = [], []
+    for conf in configurations:
+        inh = inherent_structure(conf, potential)
+        feats.append(desc.compute(inh.configuration, potential, per_particle_energy=inh.per_particle_energy).features)
+        positions.append(inh.configuration.positions)
+    types = configurations[0].types
+    preds = _predict(meta, models, np.array(feats), [c.types for c in configurations], desc.definition())
+    return dict(meta=meta, predictions=preds, positions=np.array(positions), types=types)
+
+
 def predict_store(folder, store, configurations=None, kinds=None) -> dict:
     """Predict on (a subset of) a campaign store's configurations (``store``: its path, or the dict
     of :func:`read_store`); checks the descriptor definition."""
@@ -237,7 +260,7 @@ def unseen_configurations(meta: dict, store: dict, configurations=None) -> list:
     return idx
 
 
-def evaluate_store(folder, store_path, out, configurations=None, log=print):
+def evaluate_store(folder, store_path, out, configurations=None):
     """Evaluate every model of a folder on a store's configurations that the models never saw
     (default all of them; the split's test set when it is the training store, recognised by
     content) and write figures + ``summary.md`` to ``out``.
@@ -269,113 +292,43 @@ def evaluate_store(folder, store_path, out, configurations=None, log=print):
     np.savez(out / "predictions.npz", configurations=np.asarray(idx), times=np.asarray(meta["times"]),
              labels=labels, **{k: v for k, v in res["predictions"].items()})
     if "rho_max" in ev.results:
-        log(f"  expected maximal rho_P(t*) with {int(np.mean(store['label']['replicas_done']))} replicas "
+        log.info(f"  expected maximal rho_P(t*) with {int(np.mean(store['label']['replicas_done']))} replicas "
             f"(replica-noise ceiling, not a bound for a finite test set): "
             f"{ev.results['rho_max'][ev.results['t_star']]:.3f}")
-    log(f"  at t* = {meta['times'][ev.results['t_star']]:.4g} (MD chi4 peak), {len(idx)} test configurations:")
+    log.info(f"  at t* = {meta['times'][ev.results['t_star']]:.4g} (MD chi4 peak), {len(idx)} test configurations:")
     for row in ev.table():
-        log(f"  {row['source']:9s} rho_P = {row['rho_P_at_t_star']:.3f} (pooled {row['rho_P_pooled_at_t_star']:.3f})"
+        log.info(f"  {row['source']:9s} rho_P = {row['rho_P_at_t_star']:.3f} (pooled {row['rho_P_pooled_at_t_star']:.3f})"
             f"  chi4/MD = {row['chi4_ratio']:.2f}  xi = {row['xi']:.3g}  W1/std = {row['wasserstein']:.3f}")
     if "glassbench" in store["attrs"]:
-        _log_published(json.loads(store["attrs"]["glassbench"]), meta, ev, out, log)
+        _log_published(json.loads(store["attrs"]["glassbench"]), meta, ev, out)
     if {"GlassMLP", "MLP(mae)", "Ridge"} <= set(preds):
         for c in ev.claims():
             held = "undetermined" if c["held"] is None else ("held" if c["held"] else "NOT held")
-            log(f"  seed claim: {c['claim']}: {held} ({c['detail']})")
+            log.info(f"  seed claim: {c['claim']}: {held} ({c['detail']})")
     return ev
 
 
-def check_transferable(meta: dict) -> None:
-    """Refuse to apply a model to a larger box when its descriptors depend on the training box: with
-    a cut-off beyond half the training box (the reference's 20 in KA2D's 32.9 box) the small box sees
-    each partner once, at its minimum image, a large box the full disc; the unnormalised density at
-    L = 7.5 then shifts by 19 training standard deviations (measured) and predictions lose their
-    meaning (rho 0.12 between a 2 x 2 tiling and the original, measured)."""
-    half = 0.5 * min(json.loads(meta["system"])["box"])
-    cutoff = getattr(model_descriptor(meta), "cutoff", 0.0)
-    if cutoff > half * (1 + 1e-9):
-        raise ValueError(f"these models' descriptors (cut-off {cutoff:g} > half the training box, {half:.6g}) depend "
-                         f"on the box size: predictions on a larger system would be extrapolations far outside the "
-                         f"training data; for transfer train with `glassdyn train --cutoff {half:.6g}`")
-
-
-def _log_published(source: dict, meta: dict, ev, out: Path, log) -> None:
+def _log_published(source: dict, meta: dict, ev, out: Path) -> None:
     """Beside ours, the roadmap's published pooled rho (GlassBench) at the same times; appended to
     summary.md with the citation."""
     from ..io.glassbench import published_scores
 
     pub = published_scores(source["system"], source["temperature"], meta["label"])
     if pub is None:
-        log(f"  GlassBench published no scores for {source['system']} T = {source['temperature']} {meta['label']}")
+        log.info(f"  GlassBench published no scores for {source['system']} T = {source['temperature']} {meta['label']}")
         return
     cols = pub["columns"]
     lines = ["", f"## GlassBench published pooled rho ({pub['source']}; {pub['citation']})", "",
              "| t | " + " | ".join(f"glassdyn {k}" for k in ev.results["rho_pooled"]) + " | "
              + " | ".join(cols[1:]) + " |", "|---" * (1 + len(ev.results["rho_pooled"]) + len(cols) - 1) + "|"]
-    log(f"  GlassBench published pooled rho ({pub['source']}), beside glassdyn's pooled rho:")
+    log.info(f"  GlassBench published pooled rho ({pub['source']}), beside glassdyn's pooled rho:")
     for j, t in enumerate(meta["times"]):
         row = next((r for r in pub["rows"] if abs(r[0] - t) <= 1e-3 * t), None)
         ours = " | ".join(f"{v[j]:.3f}" for v in ev.results["rho_pooled"].values())
         theirs = " | ".join(f"{x:.3f}" for x in row[1:]) if row else " | ".join("-" for _ in cols[1:])
         lines.append(f"| {t:.4g} | {ours} | {theirs} |")
-        log(f"    t = {t:.4g}: glassdyn " + ", ".join(f"{k} {v[j]:.3f}" for k, v in ev.results["rho_pooled"].items())
+        log.info(f"    t = {t:.4g}: glassdyn " + ", ".join(f"{k} {v[j]:.3f}" for k, v in ev.results["rho_pooled"].items())
             + ("; published " + ", ".join(f"{c} {x:.3f}" for c, x in zip(cols[1:], row[1:])) if row else
                "; no published row at this time"))
     with open(out / "summary.md", "a") as fh:
         fh.write("\n".join(lines) + "\n")
-
-
-def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, window_steps: int = 2000,
-             max_windows: int = 60, q_max: float = 1.5, log=print) -> dict:
-    """Apply trained models to a ``tile``^d times larger system of the same model, no MD labels.
-
-    The large system is equilibrated at the training temperature with the campaign tools
-    (:func:`~glassdyn.workflows.equilibrate.equilibrate`, MD + swap for KA2D), quenched, described
-    with the model's descriptor definition, and predicted; S4(q, t) down to q = 2 pi / L_large is computed from
-    the predictions and fitted.  Returns dict(system, times, configurations, predictions, s4, fits,
-    seconds).
-    """
-    from ..dynamics.heterogeneity import fit_s4, four_point_structure_factor
-    from ..systems.presets import SystemPreset
-    from .equilibrate import equilibrate
-    from .inherent import inherent_structure
-
-    meta, models = load_models(folder)
-    system_dict = json.loads(meta["system"])
-    check_transferable(meta)
-    base = SystemPreset.from_dict(system_dict).untiled()
-    big = base.tiled(tile)
-    T = meta["temperature"]
-    t0 = time.perf_counter()
-    log(f"transfer: {big.name} N = {big.n_particles}, L = {big.box[0]:.4g}, T = {T}")
-    # tau measured at the training system's wave number (the default scales with the box)
-    k = 2 * np.pi * 32 / base.box[0]
-    confs, info = equilibrate(big, T, n_configurations, seed=seed, window_steps=window_steps,
-                              max_windows=max_windows, k=k)
-    t_eq = time.perf_counter() - t0
-    log(f"  equilibrated {n_configurations} configurations in {t_eq:.0f} s ({info['windows']} windows)")
-    inh = [inherent_structure(c, big.potential) for c in confs]
-    desc = model_descriptor(meta)
-    feats = np.array([desc.compute(i.configuration, big.potential, per_particle_energy=i.per_particle_energy).features
-                      for i in inh])
-    types = confs[0].types  # shared by all: equilibrate() orders particles by species
-    preds = _predict(meta, models, feats, [c.types for c in confs], desc.definition())
-    mask = types == meta["species"]
-    pos = np.array([i.configuration.positions for i in inh])
-    smooth = None
-    if LABELS.get(meta["label"]).observable == "overlap":
-        from ..dynamics.heterogeneity import smooth_overlap as smooth
-    s4, fits = {}, {}
-    for kind, p in preds.items():
-        s4[kind], fits[kind] = [], []
-        for j in range(p.shape[1]):
-            f = p[:, j] if smooth is None else smooth(p[:, j])
-            f = np.where(mask[None, :], f, 0.0)
-            q, s, _ = four_point_structure_factor(pos, f, big.box, mask, q_max=q_max)
-            s4[kind].append((q, s))
-            try:
-                fits[kind].append(fit_s4(q, s))
-            except (RuntimeError, ValueError):
-                fits[kind].append(None)
-    return dict(system=big, times=meta["times"], configurations=pos, types=types, predictions=preds,
-                s4=s4, fits=fits, seconds=time.perf_counter() - t0, equilibration_seconds=t_eq)

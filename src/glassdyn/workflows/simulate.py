@@ -12,24 +12,27 @@ normalised preset is recorded in ``<store>.units/preset.json`` and a resume must
 from __future__ import annotations
 
 import json
-import tomllib
+import logging
 from difflib import get_close_matches
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import tomllib
 
+from ..io.atomic import atomic_savez, atomic_write_text
 from ..systems.configuration import Configuration
 from ..systems.presets import SYSTEMS, get_system
 from .campaign import Campaign, CampaignSpec, read_store
-from ..io.atomic import atomic_savez, atomic_write_text
-from .executor import OutputLock, remove_stale_temporaries
-from .units import UnitFolder
 from .equilibrate import equilibrate
+from .executor import OutputLock, remove_stale_temporaries
 from .inherent import inherent_structure
 from .isoconfigurational import log_steps
+from .units import UnitFolder
 
 __all__ = ["load_preset", "simulate", "normalized_preset", "PRESET_KEYS", "preset_names", "preset_text"]
+
+log = logging.getLogger(__name__)
 
 
 def preset_names() -> dict:
@@ -189,8 +192,8 @@ def _inherent_unit(system_name: str, system_kwargs: dict, positions, types, box)
                 max_force=np.float64(inh.max_force))
 
 
-def simulate(preset: dict, store, workers: int = 1, scheduler=None, progress: bool = True,
-             max_units: int | None = None, log=print, worker_timeout: float | None = 120.0) -> Path:
+def simulate(preset: dict, store, workers: int = 1, scheduler=None, progress: bool = False,
+             max_units: int | None = None, worker_timeout: float | None = 120.0) -> Path:
     """Run (or resume) a preset's campaign into ``store``; returns the store path when complete.
 
     A preset with a ``[library]`` section runs the seed-003 state-point library instead
@@ -210,11 +213,11 @@ def _library(preset, store, workers, scheduler, progress, max_units, log, worker
     from .state_library import StateLibrary, library_states
 
     lib = StateLibrary(library_states(preset), store, attrs=dict(preset=json.dumps(preset)))
-    log(f"state-point library: {len(lib.states)} states, {len(lib.pending())} pending")
+    log.info(f"state-point library: {len(lib.states)} states, {len(lib.pending())} pending")
     lib.run(workers=workers, scheduler=scheduler, progress=progress, max_units=max_units,
             worker_timeout=worker_timeout)
     pending = len(lib.pending())
-    log(f"complete: {store}" if not pending else
+    log.info(f"complete: {store}" if not pending else
         f"{pending} states still pending: rerun the same command to continue")
     return store
 
@@ -253,24 +256,24 @@ def _campaign(preset, store, workers, scheduler, progress, max_units, log, worke
             positions, types, box = d["positions"], d["types"], d["box"]
             inherent, energies = d["inherent"], d["energy_per_particle"]
             info = json.loads(str(d["equilibration"]))
-        log(f"resuming: {S} equilibrated configurations and inherent structures from {conf_file}")
+        log.info(f"resuming: {S} equilibrated configurations and inherent structures from {conf_file}")
     else:
         checkpoint = units / "equilibration"
         resumed = len(list(checkpoint.glob("window_*.npz"))) if checkpoint.exists() else 0
-        log(f"equilibrating {system.name} N={system.n_particles} at T={T}"
+        log.info(f"equilibrating {system.name} N={system.n_particles} at T={T}"
             + (f" (resuming after {resumed} finished windows)" if resumed else "") + " ...")
         confs, info = equilibrate(system, T, S, seed=spec.seed, swap=eq["swap"],
                                   window_steps=int(eq["window_steps"]), max_windows=int(eq["max_windows"]),
                                   spacing=float(eq["spacing"]), checkpoint=checkpoint,
-                                  progress=(lambda w, e, tau: log(f"  window {w}: E/N = {e:.5f}, tau = {tau:.4g}"))
+                                  progress=(lambda w, e, tau: log.info(f"  window {w}: E/N = {e:.5f}, tau = {tau:.4g}"))
                                   if progress else None)
-        log(f"  stationary after {info['windows']} windows; tau = {info['tau']:.4g}, "
+        log.info(f"  stationary after {info['windows']} windows; tau = {info['tau']:.4g}, "
             f"configurations every {info['spacing_steps']} steps")
         types, box = confs[0].types, confs[0].box  # shared: equilibrate() orders particles by species
         quenches = UnitFolder(units / "inherent", required=("inherent", "energy_per_particle"))
         jobs = [(f"{i:05d}", (sysp["name"], sysp["kwargs"], c.positions, c.types, c.box))
                 for i, c in enumerate(confs) if not quenches.done(f"{i:05d}")]
-        log(f"inherent structures: {len(jobs)} of {S} to quench")
+        log.info(f"inherent structures: {len(jobs)} of {S} to quench")
         quenches.run(_inherent_unit, jobs, workers=workers, scheduler=scheduler, progress=progress,
                      desc="quenches", worker_timeout=worker_timeout)
         inh = [quenches.load(f"{i:05d}") for i in range(S)]
@@ -283,12 +286,12 @@ def _campaign(preset, store, workers, scheduler, progress, max_units, log, worke
     configurations = [Configuration(x, types, box) for x in positions]
     campaign = Campaign(spec, configurations, store, inherent=list(zip(inherent, energies)),
                         attrs=dict(equilibration=json.dumps(info), preset=json.dumps(preset)))
-    log(f"propensities: {S} configurations x {spec.n_replicas} replicas to t = {steps[-1] * system.dt:g}, "
+    log.info(f"propensities: {S} configurations x {spec.n_replicas} replicas to t = {steps[-1] * system.dt:g}, "
         f"{len(campaign.pending())} units pending")
     campaign.run(workers=workers, scheduler=scheduler, progress=progress, max_units=max_units,
                  worker_timeout=worker_timeout)
     if campaign.pending():
-        log(f"{len(campaign.pending())} units still pending: rerun the same command to continue")
+        log.info(f"{len(campaign.pending())} units still pending: rerun the same command to continue")
         return store
-    log(f"complete: {store}")
+    log.info(f"complete: {store}")
     return store

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .errors import InputFileError
+from .. import __version__
+from ..errors import InputFileError
 
 
 def _plt():
@@ -17,7 +17,7 @@ def _plt():
 
 
 def _library(args):
-    from .workflows.state_library import default_library, read_library
+    from ..workflows.state_library import default_library, read_library
 
     path = args.library or default_library()
     return path, read_library(path)
@@ -30,7 +30,7 @@ def _save(fig, path):
 
 
 def _train(args) -> int:
-    from .workflows.collective import train_fsmlp
+    from ..workflows.collective import train_fsmlp
 
     path, lib = _library(args)
     train_fsmlp(lib, args.out, test_fraction=args.test_fraction, seed=args.seed, epochs=args.epochs, source=path)
@@ -40,8 +40,8 @@ def _train(args) -> int:
 
 
 def _predict(args) -> int:
-    from .learn.fsmlp import FsMLP
-    from .workflows.state_library import INTERACTIONS
+    from ..learn.fsmlp import FsMLP
+    from ..workflows.state_library import INTERACTIONS
 
     model = FsMLP.load(Path(args.model) / "fsmlp.npz" if Path(args.model).is_dir() else args.model)
     data = np.loadtxt(args.sk, ndmin=2)
@@ -60,62 +60,17 @@ def _predict(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from .learn.fsmlp import FsMLP
-    from .workflows.collective import evaluate_fsmlp, mct_self_scattering
+    from ..workflows.collective import evaluate_fsmlp_folder
 
     path, lib = _library(args)
-    folder = Path(args.model)
-    model = FsMLP.load(folder / "fsmlp.npz")
-    test = model.meta_["split"]["test"]
-    if max(test) >= len(lib["temperature"]):
-        raise InputFileError("the model's test states do not exist in this library")
-    res = evaluate_fsmlp(model, lib, test)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    plt = _plt()
-    # Fig. 2: four test states from hot to cold, simulation vs FsMLP vs MCT
-    order = np.array(test)[np.argsort(-res["t_over_tmct"])]
-    show = order[np.linspace(0, len(order) - 1, min(4, len(order))).round().astype(int)]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    colours = plt.cm.plasma(np.linspace(0, 0.85, len(show)))
-    for c, i in zip(colours, show):
-        t, y, p = res["predictions"][int(i)]
-        label = f"T/T_mct = {lib['temperature'][i] / lib['t_mct_seed'][i]:.2f}"
-        mct = None
-        if not args.no_mct:
-            try:
-                mct = mct_self_scattering(lib, int(i), t_max=t.max())
-            except (ValueError, np.linalg.LinAlgError) as exc:
-                print(f"  MCT skipped for state {i}: {exc}")
-        for a, ax in enumerate(axes):
-            ax.semilogx(t, y[:, a], "-", color=c, label=label if a == 0 else None)
-            ax.semilogx(t, p[:, a], "-.", color=c)
-            if mct is not None:
-                keep = mct[0] >= t.min()
-                ax.semilogx(mct[0][keep], mct[1][keep, a], ":", color=c)
-    for a, ax in enumerate(axes):
-        ax.set(xlabel="t", ylabel=f"F_s^{'AA' if a == 0 else 'BB'}(k_p, t)",
-               title="solid: MD   dash-dot: FsMLP   dotted: MCT")
-    axes[0].legend(fontsize=8)
-    _save(fig, out / "fs_test_states.png")
-    # Fig. 3: R^2 vs T / T_mct
-    fig, ax = plt.subplots(figsize=(5, 3.8))
-    ax.plot(res["t_over_tmct"], res["r2"], "o")
-    ax.axhline(1, color="k", lw=0.5)
-    ax.set(xlabel="T / T_mct", ylabel="R²", title=f"held-out states, pooled R² = {res['r2_pooled']:.3f}")
-    _save(fig, out / "r2_vs_temperature.png")
-    rows = [f"| {i} | {lib['interaction'][i]} | {lib['rho'][i]:.2f} | {lib['temperature'][i]:.4g} | "
-            f"{x:.2f} | {r:.4f} | {e:.4f} |"
-            for i, x, r, e in zip(test, res["t_over_tmct"], res["r2"], res["rmse"])]
-    (out / "summary.md").write_text("| state | interaction (0 LJ, 1 WCA) | rho | T | T/T_mct | R² | RMSE |\n"
-                                    "|---|---|---|---|---|---|---|\n" + "\n".join(rows) +
-                                    f"\n\npooled R² = {res['r2_pooled']:.4f}\n")
-    print(f"held-out states: R² = {np.round(res['r2'], 3).tolist()}, pooled {res['r2_pooled']:.4f} -> {out}")
+    result = evaluate_fsmlp_folder(lib, args.model, with_mct=not args.no_mct, library_path=path)
+    result.save(args.out)
+    print(f"{result.summary()} -> {args.out}")
     return 0
 
 
 def _transfer(args) -> int:
-    from .workflows.collective import transfer_study
+    from ..workflows.collective import transfer_study
 
     _, lib = _library(args)
     out = Path(args.out)
@@ -138,8 +93,8 @@ def _transfer(args) -> int:
 
 
 def _tmct(args) -> int:
-    from .workflows.collective import library_tmct
-    from .workflows.state_library import CIARELLA2023_TMCT
+    from ..workflows.collective import library_tmct
+    from ..workflows.state_library import CIARELLA2023_TMCT
 
     _, lib = _library(args)
     rows = []
@@ -158,7 +113,7 @@ def _tmct(args) -> int:
 
 
 def _memory(args) -> int:
-    from .workflows.collective import memory_kernels
+    from ..workflows.collective import memory_kernels
 
     path, lib = _library(args)
     result = memory_kernels(lib, args.interaction, args.rho, n_exp=args.n_exp, states=args.states,
@@ -168,7 +123,7 @@ def _memory(args) -> int:
     return 0
 
 
-def add_parser(sub) -> None:
+def add_parsers(sub) -> None:
     c = sub.add_parser("collective", help="seed 003: S(k) -> F_s(k_p, t) FsMLP, transferability, MCT, "
                        "T_mct, memory kernels (on the shipped or a simulated state library)")
     cs = c.add_subparsers(dest="collective_command", required=True)

@@ -1,0 +1,134 @@
+"""Analysis commands: ``analyse`` (S(k), replica dynamics, heterogeneity of your trajectories) and
+``mct`` (solve, critical point, memory-kernel fit)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UsageError
+
+
+def _analyse(args) -> int:
+    from ..dynamics.replicas import heterogeneity, replica_dynamics
+    from .glassmlp import note_inferred_species
+    from ..io import read_trajectory
+    from ..structure import StructureFactor
+    from ..systems import get_potential
+
+    trajs = [read_trajectory(p, args.format, dt=args.dt) for p in args.inputs]
+    if args.what == "sk":
+        confs = [t.frame(i) for t in trajs for i in range(t.n_frames)][:: args.every]
+        note_inferred_species(confs[0], args.inputs[0])
+        result = StructureFactor(k_max=args.kmax, n_bins=args.bins).compute(confs)
+        result.inputs = tuple(args.inputs)
+    elif args.what == "heterogeneity":
+        r = args.replicas
+        if len(trajs) % r or len(trajs) // r < 2:
+            raise UsageError("need >= 2 configurations, each with --replicas files")
+        groups = [trajs[c * r:(c + 1) * r] for c in range(len(trajs) // r)]
+        names = [args.inputs[c * r:(c + 1) * r] for c in range(len(trajs) // r)]
+        result = heterogeneity(groups, get_potential(args.potential), species=args.species, time=args.time,
+                               q_max=args.qmax, names=names)
+    else:  # dynamics of isoconfigurational replicas sharing frame 0
+        result = replica_dynamics(trajs, get_potential(args.potential), k=args.k, names=args.inputs)
+    if args.what != "sk" and not trajs[0].dt:
+        print("note: no --dt given: times are MD steps, not time units")
+    print(result.summary())
+    result.save(args.out)
+    return 0
+
+
+def _fit_memory(args) -> int:
+    from ..io.tables import read_columns
+    from ..theory.memory_fit import fit_memories
+
+    data = read_columns(args.target, "t, F(t)")
+    result = fit_memories(data[:, 0], data[:, 1], args.omega2, F0=args.f0, n_exp=args.n_exp, seed=args.seed,
+                          max_evaluations=args.max_evaluations, source=args.target)
+    print(result.summary())
+    if args.out:
+        path = result.save(args.out)
+        print(f"  wrote {path} and memory_fit.png")
+    return 0
+
+
+def _mct(args) -> int:
+    from ..io.tables import read_structure_factor
+    from ..theory import OneComponentMCT, critical_point, midpoint_grid, py_structure_factor, solve_mct
+
+    if args.mct_command == "fit-memory":
+        return _fit_memory(args)
+    if args.mct_command == "critical":
+        k = midpoint_grid(args.nk, args.kmax)
+        phi_c = critical_point(lambda p: OneComponentMCT(k, py_structure_factor(k, p), 6 * p / np.pi),
+                               args.lo, args.hi, tol=args.tol)
+        print(f"PY hard spheres, N_k={args.nk}, k_max={args.kmax}: phi_c = {phi_c:.7f}")
+        return 0
+    if args.sk:
+        k, S = read_structure_factor(args.sk)
+        if args.rho is None:
+            raise UsageError("--rho is required with --sk")
+        rho, label = args.rho, args.sk
+    else:
+        k = midpoint_grid(args.nk, args.kmax)
+        S = py_structure_factor(k, args.phi)
+        rho, label = 6 * args.phi / np.pi, f"PY hard spheres phi={args.phi}"
+    if S.ndim == 3 and (args.x is None or len(args.x) != S.shape[1]):
+        raise UsageError(f"--x needs {S.shape[1]} number fractions for {S.shape[1]} species")
+    result = solve_mct(k, S, rho, x=args.x, kernel=args.kernel, t_max=args.tmax, source=label)
+    print(result.summary())
+    if args.out:
+        path = result.save(args.out)
+        print(f"  wrote {path} and {path.with_suffix('.png').name}")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    an = sub.add_parser("analyse", help="S(k), replica dynamics (C_B, F_s, tau) or heterogeneity "
+                        "(chi4, S4 + fit, G4) from trajectories")
+    an.add_argument("what", choices=["sk", "dynamics", "heterogeneity"])
+    an.add_argument("inputs", nargs="+", help="trajectory files (replicas for 'dynamics')")
+    an.add_argument("--format", choices=["dump", "extxyz", "gsd"])
+    an.add_argument("--dt", type=float, default=None, help="time per dump step")
+    an.add_argument("--potential", default="ka2d", help="sigma_ab for bond breaking")
+    an.add_argument("--k", type=float, default=7.0, help="wave number of F_s")
+    an.add_argument("--kmax", type=float, default=40.0)
+    an.add_argument("--bins", type=int, default=100)
+    an.add_argument("--every", type=int, default=10, help="use every n-th frame for S(k)")
+    an.add_argument("--replicas", type=int, default=1, help="files per configuration (heterogeneity)")
+    an.add_argument("--species", type=int, default=0, help="species of chi4 / S4 / G4")
+    an.add_argument("--time", type=float, default=None, help="time of S4 and G4 (default: chi4 peak)")
+    an.add_argument("--qmax", type=float, default=3.0)
+    an.add_argument("--out", default="analyse")
+    an.set_defaults(func=_analyse)
+
+    m = sub.add_parser("mct", help="mode-coupling theory: solve F(k,t) or find a critical point")
+    msub = m.add_subparsers(dest="mct_command", required=True)
+    ms = msub.add_parser("solve", help="solve MCT (Brownian) from S(k) or partial S_ab(k)")
+    ms.add_argument("--sk", help="file with columns k, S(k) or k, S_11, S_12, ..., S_ss (partials, "
+                    "S_ab -> x_a delta_ab) on a midpoint grid (default: PY hard spheres)")
+    ms.add_argument("--rho", type=float, help="number density (with --sk)")
+    ms.add_argument("--x", type=float, nargs="+", help="number fractions (with partial S_ab)")
+    ms.add_argument("--kernel", default=None, help="MCT kernel of the registry glassdyn.theory.MCT_KERNELS "
+                    "(default one_component for S(k), mixture for partial S_ab(k))")
+    ms.add_argument("--phi", type=float, default=0.52, help="PY hard-sphere packing fraction")
+    ms.add_argument("--nk", type=int, default=100)
+    ms.add_argument("--kmax", type=float, default=40.0)
+    ms.add_argument("--tmax", type=float, default=1e10)
+    ms.add_argument("--out", default=None, help="folder for mct_solution.npz and .png")
+    ms.set_defaults(func=_mct)
+    mc = msub.add_parser("critical", help="critical packing fraction of PY hard spheres")
+    mc.add_argument("--nk", type=int, default=100)
+    mc.add_argument("--kmax", type=float, default=40.0)
+    mc.add_argument("--lo", type=float, default=0.50)
+    mc.add_argument("--hi", type=float, default=0.54)
+    mc.add_argument("--tol", type=float, default=1e-7)
+    mc.set_defaults(func=_mct)
+    mf = msub.add_parser("fit-memory", help="CMA-ES fit of a stretched-exponential memory to F(t)")
+    mf.add_argument("--target", required=True, help="two-column file t, F(t)")
+    mf.add_argument("--omega2", type=float, required=True, help="Omega^2 of the memory equation")
+    mf.add_argument("--f0", type=float, default=1.0, help="F(0)")
+    mf.add_argument("--n-exp", type=int, nargs="+", default=[1, 2, 3])
+    mf.add_argument("--seed", type=int, default=0)
+    mf.add_argument("--max-evaluations", type=int, default=20000)
+    mf.add_argument("--out", default=None, help="folder for memory_fit.json and .png")
+    mf.set_defaults(func=_mct)

@@ -1,0 +1,234 @@
+"""GlassMLP route commands: demo, report, train, predict, evaluate, glassbench, transfer, describe."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def _demo(args) -> int:
+    from ..demo import DemoOptions, run_demo
+
+    options = DemoOptions(configurations=args.configurations, replicas=args.replicas, times=args.times,
+                          epoch_scale=args.epoch_scale, workers=args.workers, seed=args.seed,
+                          collective_epochs=args.collective_epochs, skip_collective=args.skip_collective,
+                          dataset=args.dataset, progress=not args.quiet)
+    run_demo(args.out, options)
+    return 0
+
+
+def _report(args) -> int:
+    from ..report import write_report
+
+    print(f"report -> {write_report(args.folder, args.out)}")
+    return 0
+
+
+def _train(args) -> int:
+    from ..workflows.learning import train_models
+
+    kinds = ["glassmlp"] + ([] if args.no_baselines else ["mlp_mae", "ridge"])
+    meta = train_models(args.store, args.out, label=args.label, species=args.species, times=args.times,
+                        kinds=kinds, epoch_scale=args.epoch_scale, seed=args.seed,
+                        observable=args.observable, noise_corrected=args.noise_corrected,
+                        distances=args.distances, ensemble=args.ensemble, cutoff=args.cutoff,
+                        progress=not args.quiet)
+    print(f"trained {len(meta['kinds'])} model kinds at {len(meta['time_indices'])} times in "
+          f"{meta['train_seconds']:.0f} s -> {args.out}")
+    return 0
+
+
+def _predict(args) -> int:
+    from ..io import read_trajectory
+    from ..io.provenance import save_npz
+    from ..systems import get_potential
+    from ..workflows.learning import predict_configurations, predict_store
+
+    if args.store:
+        res = predict_store(args.models, args.store)
+        positions, types, inputs = res["store"]["inherent"], res["store"]["types"], [args.store]
+    else:
+        if not args.inputs or not args.potential:
+            raise ValueError("give --store, or trajectory files with --potential")
+        confs = [read_trajectory(path, args.format).frame(args.frame) for path in args.inputs]
+        res = predict_configurations(args.models, confs, get_potential(args.potential))
+        positions, types, inputs = res["positions"], res["types"], list(args.inputs)
+    meta, preds = res["meta"], res["predictions"]
+    save_npz(args.out, dict(times=np.asarray(meta["times"]), positions=positions, types=types,
+                            label=meta["label"], species=meta["species"], **preds),
+             parameters=dict(models=str(args.models), label=meta["label"], species=meta["species"],
+                             potential=args.potential, frame=args.frame),
+             inputs=[args.models, *inputs])
+    print(f"predicted {', '.join(preds)} for {len(positions)} configurations x {len(meta['times'])} "
+          f"times -> {args.out}")
+    return 0
+
+
+def _glassbench(args) -> int:
+    from ..workflows.glassbench import glassbench_store
+
+    glassbench_store(args.folder, args.out, temperature=args.temperature, progress=not args.quiet)
+    return 0
+
+
+def _evaluate(args) -> int:
+    from ..workflows.learning import evaluate_store
+
+    evaluate_store(args.models, args.store, args.out, configurations=args.configurations)
+    print(f"figures and summary.md in {args.out}")
+    return 0
+
+
+def _transfer(args) -> int:
+    from ..workflows.transfer import transfer
+
+    result = transfer(args.models, tile=args.tile, n_configurations=args.configurations, seed=args.seed)
+    result.save(args.out)
+    print(result.summary().replace("\n", f" -> {args.out}\n", 1))
+    return 0
+
+
+def note_inferred_species(conf, source) -> None:
+    """Say when species were inferred from a file's type numbers and some of them are empty."""
+    counts = np.bincount(conf.types)
+    empty = np.flatnonzero(counts == 0).tolist()
+    if empty:
+        print(f"glassdyn: note: {source}: {len(counts)} species inferred from the type numbers 0..{len(counts) - 1}; "
+              f"species {empty} have no particles (their channels stay empty); --potential sets the "
+              "species of a known system", file=sys.stderr)
+
+
+def _describe(args) -> int:
+    import matplotlib.pyplot as plt
+
+    from ..io import read_trajectory
+    from ..io.provenance import save_npz
+    from ..structure import GlassMLPDescriptors
+    from ..systems import get_potential
+    from ..workflows import inherent_structure
+
+    conf = read_trajectory(args.input, args.format).frame(args.frame)
+    potential = get_potential(args.potential) if args.potential else None
+    if potential is None:
+        note_inferred_species(conf, args.input)
+    if args.quench and potential is None:
+        raise ValueError("--quench needs --potential (the inherent structure is a minimum of a potential)")
+    energies = None
+    if args.quench:
+        inh = inherent_structure(conf, potential)
+        conf, energies = inh.configuration, inh.per_particle_energy
+        print(f"quenched: E_IS/N = {inh.energy / conf.n_particles:.6f}, max|F| = {inh.max_force:.1e}")
+    desc = GlassMLPDescriptors(cutoff=args.cutoff).compute(conf, potential, per_particle_energy=energies)
+    out = Path(args.out)
+    save_npz(out / "descriptors.npz", dict(features=desc.features, names=np.array(desc.names),
+                                           positions=conf.positions, types=conf.types, box=conf.box),
+             parameters=dict(frame=args.frame, potential=None if potential is None else potential.to_dict(),
+                             quench=args.quench, definition=desc.definition()), inputs=[args.input])
+    print(f"{desc.features.shape[1]} descriptors for {conf.n_particles} particles -> {out / 'descriptors.npz'}")
+    if conf.dimension == 2:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+        shown = [n for n in desc.names if n.endswith("|L=0|all")][:1] + \
+                [n for n in desc.names if n.endswith("|L=2|all")][-1:]
+        for ax, name in zip(axes, shown):
+            desc.plot(conf, name, ax=ax)
+        fig.tight_layout()
+        fig.savefig(out / "descriptors.png", dpi=120)
+        plt.close(fig)
+    return 0
+
+
+def add_parsers(sub) -> None:
+    d = sub.add_parser("demo", help="the whole GlassMLP pipeline on the embedded quick preset "
+                       "(simulate, label, quench, describe, train, evaluate; figures + table)")
+    d.add_argument("--out", default="glassdyn-demo", help="output folder (rerun resumes the simulation)")
+    d.add_argument("--configurations", type=int, default=None, help="override the preset's number")
+    d.add_argument("--replicas", type=int, default=None, help="override the preset's number")
+    d.add_argument("--times", type=int, default=3, help="number of label times to train models at")
+    d.add_argument("--epoch-scale", type=float, default=0.05, help="fraction of the seed's epochs")
+    d.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--collective-epochs", type=int, default=100, help="FsMLP epochs of the collective part")
+    d.add_argument("--skip-collective", action="store_true", help="GlassMLP part only")
+    d.add_argument("--dataset", default=None,
+                   help="train and evaluate on a shipped campaign store instead of simulating: "
+                        "ka2d-T0.45 (KA2D, 24 configurations x 10 replicas, see glassdyn/data/README.md)")
+    d.add_argument("--quiet", action="store_true")
+    d.set_defaults(func=_demo)
+
+    rp = sub.add_parser("report", help="one self-contained report.html of a run folder (figures, tables, "
+                        "provenance)")
+    rp.add_argument("folder", help="a folder glassdyn wrote (demo, evaluate, analyse, collective ...)")
+    rp.add_argument("--out", default=None, help="HTML file (default FOLDER/report.html)")
+    rp.set_defaults(func=_report)
+
+    tr = sub.add_parser("train", help="train GlassMLP (+ MLP(mae), Ridge) on a campaign store")
+    tr.add_argument("--store", required=True, help="HDF5 store of glassdyn simulate")
+    tr.add_argument("--out", required=True, help="model folder")
+    tr.add_argument("--label", default="bond_breaking",
+                    help="a label of glassdyn.dynamics.LABELS: bond_breaking (default) or displacement")
+    tr.add_argument("--species", type=int, default=0)
+    tr.add_argument("--times", type=int, nargs="+", default=None, help="label time indices (default all)")
+    tr.add_argument("--epoch-scale", type=float, default=1.0, help="fraction of the seed's epochs")
+    tr.add_argument("--no-baselines", action="store_true", help="GlassMLP only")
+    tr.add_argument("--observable", choices=["field", "overlap"], default=None,
+                    help="field of the variance and C(d) loss terms (default: overlap for displacement, "
+                         "seed SM VI; field for bond breaking)")
+    tr.add_argument("--noise-corrected", action="store_true",
+                    help="remove the replica noise of the labels from the variance and C(d) targets "
+                         "(glassdyn option, not the seed's; needs --observable field)")
+    tr.add_argument("--ensemble", type=int, default=1,
+                    help="train this many seeds of GlassMLP and MLP(mae) and predict with their mean")
+    tr.add_argument("--distances", type=float, nargs="+", default=None,
+                    help="shell distances d of the C(d) loss term (default the seed's 2 4 6)")
+    tr.add_argument("--cutoff", type=float, default=20.0,
+                    help="coarse-graining cut-off of the descriptors (default 20, the reference's; half the "
+                         "training box makes models transferable to larger systems)")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--quiet", action="store_true")
+    tr.set_defaults(func=_train)
+
+    pr = sub.add_parser("predict", help="predict propensities with a model folder (store or files)")
+    pr.add_argument("inputs", nargs="*", help="trajectory files (one configuration each, with --potential)")
+    pr.add_argument("--models", required=True)
+    pr.add_argument("--store", default=None, help="predict every configuration of a campaign store")
+    pr.add_argument("--potential", default=None, help="potential preset of the input files (e.g. ka2d)")
+    pr.add_argument("--format", choices=["dump", "extxyz", "gsd"])
+    pr.add_argument("--frame", type=int, default=0)
+    pr.add_argument("--out", default="predictions.npz")
+    pr.set_defaults(func=_predict)
+
+    ev = sub.add_parser("evaluate", help="rho_P(t), distributions, chi4, S4 + fit, G4, snapshots: MD vs models")
+    ev.add_argument("--models", required=True)
+    ev.add_argument("--store", required=True)
+    ev.add_argument("--configurations", type=int, nargs="+", default=None,
+                    help="configurations to evaluate (default: the test split of the training store)")
+    ev.add_argument("--out", default="evaluation")
+    ev.set_defaults(func=_evaluate)
+
+    gb = sub.add_parser("glassbench", help="a downloaded GlassBench folder as a campaign store (train / evaluate)")
+    gb.add_argument("folder", help="GlassBench folder of one system, e.g. .../KA2D/T0.30 (train/ and test/ inside)")
+    gb.add_argument("--out", required=True, help="HDF5 store to write")
+    gb.add_argument("--temperature", type=float, default=None, help="when the folder holds several")
+    gb.add_argument("--quiet", action="store_true")
+    gb.set_defaults(func=_glassbench)
+
+    tf = sub.add_parser("transfer", help="predict on a tiled, much larger system (no MD labels): S4 at small q")
+    tf.add_argument("--models", required=True)
+    tf.add_argument("--tile", type=int, default=2, help="repeat the box tile^d times")
+    tf.add_argument("--configurations", type=int, default=4)
+    tf.add_argument("--seed", type=int, default=0)
+    tf.add_argument("--out", default="transfer")
+    tf.set_defaults(func=_transfer)
+
+    ds = sub.add_parser("describe", help="GlassMLP descriptors of a configuration (npz + plot)")
+    ds.add_argument("input", help="trajectory file (LAMMPS dump, extxyz, GSD)")
+    ds.add_argument("--format", choices=["dump", "extxyz", "gsd"])
+    ds.add_argument("--frame", type=int, default=0)
+    ds.add_argument("--potential", help="potential preset for the energy descriptors (e.g. ka2d)")
+    ds.add_argument("--quench", action="store_true", help="quench to the inherent structure first")
+    ds.add_argument("--cutoff", type=float, default=20.0,
+                    help="coarse-graining cut-off (default 20, the reference's; a model's own for predictions)")
+    ds.add_argument("--out", default="describe")
+    ds.set_defaults(func=_describe)
