@@ -96,3 +96,90 @@ def test_potential_without_power_series_refuses_swap(soft_spheres):
     pot = NoSeries("x", 2, ("S", "L"), (1.0, 1.4))
     with pytest.raises(ValueError, match="no power series"):
         SwapMC(pot, 1.0)
+
+
+class LocalDensity:
+    """Test descriptor: number of neighbours within each radius, all species together."""
+
+    kind = "local_density_test"
+
+    def __init__(self, radii=(1.2, 1.6, 2.0)):
+        self.radii = tuple(float(r) for r in radii)
+
+    def compute(self, configuration, potential=None, per_particle_energy=None):
+        x = configuration.positions
+        d = np.linalg.norm(configuration.minimum_image(x[None, :, :] - x[:, None, :]), axis=-1)
+        np.fill_diagonal(d, np.inf)
+        self.features = np.stack([(d < r).sum(axis=1) for r in self.radii], axis=1).astype(float)
+        self.names = [f"n(r<{r:g})" for r in self.radii]
+        return self
+
+    def definition(self):
+        return dict(kind=self.kind, radii=list(self.radii))
+
+    @classmethod
+    def from_definition(cls, definition):
+        return cls(definition["radii"])
+
+
+def test_new_descriptor_trains_and_predicts(tmp_path):
+    """A descriptor registered in DESCRIPTORS is used for training and found again, from the model
+    folder's recorded definition, for prediction; a model refuses descriptors of another kind."""
+    from glassdyn.structure import DESCRIPTORS
+    from glassdyn.workflows import shipped_store
+    from glassdyn.workflows.learning import predict_store, train_models
+
+    if "local_density_test" not in DESCRIPTORS:
+        DESCRIPTORS.register("local_density_test", LocalDensity)
+    store = shipped_store("ka2d-T0.45")
+    meta = train_models(store, tmp_path, times=[24], kinds=("ridge",), descriptor=LocalDensity())
+    assert meta["definition"] == dict(kind="local_density_test", radii=[1.2, 1.6, 2.0])
+    res = predict_store(tmp_path, store, configurations=meta["split"]["test"])
+    pred = res["predictions"]["ridge"]
+    assert pred.shape == (len(meta["split"]["test"]), 1, 1290)
+    assert np.isfinite(pred[:, :, :600]).all() and np.isnan(pred[:, :, 600:]).all()  # species 0 only
+    from glassdyn.learn import RidgeBaseline
+
+    with pytest.raises(ValueError, match="descriptor definition differs"):
+        RidgeBaseline.load(tmp_path / "ridge_t24.npz").predict(np.ones((5, 3)), definition=dict(kind="other"))
+
+
+class SchematicF2:
+    """Test MCT kernel: the F2 model at every wave number, M(k, t) = gamma v (F(k, t) / S(k))^2."""
+
+    alpha, beta = 0.0, 1.0
+
+    def __init__(self, k, S, v):
+        self.k, self.S, self.v = np.asarray(k), np.asarray(S), float(v)
+        self.gamma = self.k**2 / self.S
+
+    @classmethod
+    def from_structure(cls, k, S, rho, x=None, D=1.0):
+        return cls(k, S, v=5.0)
+
+    def __call__(self, F, t=None):
+        return self.gamma * self.v * (F / self.S) ** 2
+
+    def solve(self, t_max=1e10, **kw):
+        from glassdyn.theory import solve_memory_equation
+
+        return solve_memory_equation(self.S, self.gamma, self, alpha=self.alpha, beta=self.beta, t_max=t_max, **kw)
+
+
+def test_new_mct_kernel_is_solved_by_the_api_and_the_cli(tmp_path, capsys):
+    """A kernel registered in MCT_KERNELS runs through solve_mct and `glassdyn mct solve --kernel`; the
+    F2 model at v = 5 is glassy with f = (5 + sqrt 5) / 10 (analytic)."""
+    from glassdyn.cli import main
+    from glassdyn.theory import MCT_KERNELS, midpoint_grid, py_structure_factor, solve_mct
+
+    if "f2_test" not in MCT_KERNELS:
+        MCT_KERNELS.register("f2_test", SchematicF2)
+    k = midpoint_grid(20, 20.0)
+    res = solve_mct(k, py_structure_factor(k, 0.3), 6 * 0.3 / np.pi, kernel="f2_test", t_max=1e4)
+    f_exact = (5 + np.sqrt(5)) / 10
+    np.testing.assert_allclose(res.f / res.S, f_exact, rtol=1e-6)
+    np.testing.assert_allclose(res.F[-1] / res.S, f_exact, rtol=1e-3)
+    assert main(["mct", "solve", "--phi", "0.3", "--nk", "20", "--kmax", "20", "--tmax", "1e4",
+                 "--kernel", "f2_test", "--out", str(tmp_path)]) == 0
+    assert f"f(k_p) = {f_exact:.5f}" in capsys.readouterr().out
+    assert (tmp_path / "mct_solution.npz").exists()

@@ -227,3 +227,77 @@ def test_evaluation_recognises_the_training_store_by_content(demo, tmp_path):
                          ([-1], "store has configurations")):
         cli_fails(["evaluate", "--models", str(demo / "models"), "--store", str(copy), "--configurations",
                    *map(str, bad), "--out", str(tmp_path / "ev2")], message)
+
+
+def test_every_file_of_the_demo_carries_provenance(demo):
+    """One stamp on every file the demo writes (stores, models, tables, predictions, summaries, report):
+    glassdyn version, command line, time, parameters; the campaign store records the full system."""
+    from glassdyn import __version__
+    from glassdyn.io.provenance import read_provenance
+
+    files = [p for p in demo.rglob("*") if p.suffix in (".npz", ".json", ".md", ".h5", ".html")
+             and ".units" not in str(p)]
+    assert len(files) >= 30, files
+    for path in files:
+        stamp = read_provenance(path)
+        assert stamp["glassdyn"] == __version__ and stamp["command"] and stamp["created"], path
+    store = read_provenance(demo / "quick.h5")
+    assert store["parameters"]["system"]["potential"]["kind"] == "lennard_jones"
+    assert store["seeds"] == 1
+    models = read_provenance(demo / "models" / "models.json")
+    assert list(models["inputs"]) == [str(demo / "quick.h5")] and len(models["inputs"][str(demo / "quick.h5")]) == 64
+
+
+CHROMIUM = next(filter(None, map(__import__("shutil").which, ("chromium", "chromium-browser"))), None)
+_PROBE = ("<script>window.addEventListener('load',()=>{const im=[...document.images];document.body.setAttribute("
+          "'data-probe',JSON.stringify({n:im.length,ok:im.filter(i=>i.complete&&i.naturalWidth>0).length,"
+          "errors:window.__errors}))});</script></body>")
+
+
+def _browse(html_path, tmp_path):
+    """Load a page in headless chromium with a probe: (number of images, rendered images, JS errors,
+    console lines of chromium's log)."""
+    import html
+    import re
+    import subprocess
+
+    probe = tmp_path / f"probe_{html_path.stem}.html"
+    text = html_path.read_text().replace(
+        "<head>", "<head><script>window.__errors=[];window.addEventListener('error',e=>window.__errors.push("
+        "String(e.message)))</script>", 1)
+    probe.write_text(text.replace("</body>", _PROBE, 1))
+    res = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+                          "--v=0", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+                         capture_output=True, text=True, timeout=180)
+    found = re.search(r'data-probe="([^"]*)"', res.stdout)
+    assert found, res.stderr[-2000:]
+    data = json.loads(html.unescape(found.group(1)))
+    console = [line for line in res.stderr.splitlines() if "CONSOLE" in line]
+    return data["n"], data["ok"], data["errors"], console
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)")
+def test_report_renders_in_a_headless_browser(demo, tmp_path):
+    """report.html: every figure of the run embedded and rendered, no JS or console errors, a non-blank
+    screenshot; the probe itself catches a broken image and a script error (negative control)."""
+    import subprocess
+
+    import matplotlib.image
+
+    report = demo / "report.html"
+    pngs = [p for p in demo.rglob("*.png") if ".units" not in str(p)]
+    text = report.read_text()
+    assert text.count("<img ") == len(pngs) >= 10
+    assert "Seed claims" in text and "Collective route" in text and "Provenance" in text
+    n, ok, errors, console = _browse(report, tmp_path)
+    assert n == ok == len(pngs) and errors == [] and console == [], (n, ok, errors, console)
+    broken = tmp_path / "broken.html"
+    broken.write_text("<!DOCTYPE html><html><head></head><body><img src='data:image/png;base64,AAAA'>"
+                      "<script>undefined_function()</script></body></html>")
+    n, ok, errors, console = _browse(broken, tmp_path)
+    assert (n, ok) == (1, 0) and errors and console
+    shot = tmp_path / "shot.png"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
+                    "--window-size=1280,3000", report.as_uri()], capture_output=True, timeout=180, check=True)
+    pixels = matplotlib.image.imread(shot)
+    assert pixels.shape[0] >= 3000 and pixels[..., :3].std() > 0.05

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InputFileError
+from ..io.provenance import provenance_json, save_text
 
 
 def _plt():
@@ -53,8 +54,10 @@ def _predict(args) -> int:
     X = np.array([np.r_[s, args.temperature, args.rho, INTERACTIONS[args.interaction], np.log10(tt)] for tt in t])
     F = model.predict(X)
     out = Path(args.out)
+    stamp = provenance_json(parameters=dict(temperature=args.temperature, rho=args.rho, interaction=args.interaction),
+                            inputs=[args.model, args.sk])
     np.savetxt(out, np.c_[t, F], header=f"glassdyn {__version__} FsMLP: t F_s^AA(k_p,t) F_s^BB(k_p,t) "
-               f"(T={args.temperature}, rho={args.rho}, {args.interaction})")
+               f"(T={args.temperature}, rho={args.rho}, {args.interaction})\nglassdyn-provenance: {stamp}")
     print(f"F_s(k_p, t) at {t.size} times -> {out}")
     return 0
 
@@ -72,7 +75,7 @@ def _evaluate(args) -> int:
 def _transfer(args) -> int:
     from ..workflows.collective import transfer_study
 
-    _, lib = _library(args)
+    path, lib = _library(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     plt = _plt()
@@ -88,7 +91,8 @@ def _transfer(args) -> int:
     ax.set(xlabel="T / T_mct", ylabel="R² (test)", ylim=(min(0, ax.get_ylim()[0]), 1.02))
     ax.legend(fontsize=8)
     _save(fig, out / "transferability.png")
-    (out / "transfer.md").write_text("\n".join(lines) + "\n")
+    save_text(out / "transfer.md", "\n".join(lines), parameters=dict(kinds=args.kinds, epochs=args.epochs, t0=args.t0),
+              seeds=args.seed, inputs=[path])
     return 0
 
 
@@ -96,7 +100,7 @@ def _tmct(args) -> int:
     from ..workflows.collective import library_tmct
     from ..workflows.state_library import CIARELLA2023_TMCT
 
-    _, lib = _library(args)
+    path, lib = _library(args)
     rows = []
     for name, code in (("lj", 0), ("wca", 1)):
         for rho in sorted(set(np.round(lib["rho"][lib["interaction"] == code], 3))):
@@ -107,8 +111,8 @@ def _tmct(args) -> int:
             rows.append(f"| {name} | {rho:.1f} | {tc} | {CIARELLA2023_TMCT[(name, rho)]:.2f} |")
             print(rows[-1])
     if args.out:
-        Path(args.out).write_text("| interaction | rho | T_mct (glassdyn) | T_mct (seed Table I) |\n"
-                                  "|---|---|---|---|\n" + "\n".join(rows) + "\n")
+        save_text(args.out, "| interaction | rho | T_mct (glassdyn) | T_mct (seed Table I) |\n|---|---|---|---|\n"
+                  + "\n".join(rows), inputs=[path])
     return 0
 
 

@@ -103,11 +103,13 @@ def read_provenance(path) -> dict:
     text = path.read_text()
     if suffix == ".json":
         return json.loads(text)["provenance"]
-    marker = "<!-- glassdyn-provenance:"
+    marker = "glassdyn-provenance:"  # Markdown / HTML comment, or a '#' line of a text table
     if marker not in text:
         raise ValueError(f"{path}: no glassdyn provenance block")
     start = text.rindex(marker) + len(marker)
-    return json.loads(text[start:text.index("-->", start)])
+    end = text.find("\n", start)
+    line = text[start:end if end >= 0 else None].strip()
+    return json.loads(line[:-3].strip() if line.endswith("-->") else line)
 
 
 def provenance_block(stamp: dict) -> str:

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..errors import InputFileError
+from ..io.provenance import provenance_json
 from ..structure.descriptors import check_definition
 
 __all__ = ["RidgeBaseline", "pearson", "mean_pearson", "single_descriptor_correlations"]
@@ -78,7 +79,9 @@ class RidgeBaseline(BaseEstimator):
             raise RuntimeError("nothing to save: fit the model first")
         scaler, ridge = self.model_
         np.savez(path, kind="ridge", alpha=float(self.alpha), mean=scaler.mean_, scale=scaler.scale_,
-                 coef=ridge.coef_, intercept=ridge.intercept_, definition=json.dumps(self.definition_))
+                 coef=ridge.coef_, intercept=ridge.intercept_, definition=json.dumps(self.definition_),
+                 provenance=provenance_json(parameters=dict(kind="ridge", alpha=float(self.alpha),
+                                                            definition=self.definition_)))
 
     @classmethod
     def load(cls, path) -> "RidgeBaseline":

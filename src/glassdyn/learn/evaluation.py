@@ -179,7 +179,8 @@ class PropensityEvaluation:
                         if determined else "an S4 fit does not fix xi: too few test configurations"))
         return out
 
-    def write_table(self, path) -> None:
+    def markdown(self) -> str:
+        """The summary table (sources x scores at t*) and the seed-claims table, as Markdown."""
         rows = self.table()
         ts = self.results["t_star"]
         lines = [f"# t* = {self.results['times'][ts]:.4g} (peak of the MD chi4)"]
@@ -195,7 +196,13 @@ class PropensityEvaluation:
             lines += ["", "| seed claim | held | measured |", "|---|---|---|"]
             lines += [f"| {c['claim']} | {'undetermined' if c['held'] is None else ('yes' if c['held'] else 'no')} | "
                       f"{c['detail']} |" for c in self.claims()]
-        Path(path).write_text("\n".join(lines) + "\n")
+        return "\n".join(lines) + "\n"
+
+    def write_table(self, path, extra: str = "", **stamp) -> None:
+        """``markdown()`` (+ ``extra``) with the provenance stamp ``stamp`` (see io.provenance)."""
+        from ..io.provenance import save_text
+
+        save_text(path, self.markdown() + extra, **stamp)
 
     def plot(self, folder, labels=None, predictions=None, positions=None, snapshot: int = 0) -> list:
         """Write rho_p.png, distributions.png, chi4.png, s4.png, g4.png (and snapshots.png when the

@@ -18,6 +18,7 @@ import torch
 from sklearn.base import BaseEstimator
 
 from .. import __version__
+from ..io.provenance import provenance_json
 from ..theory.memory_fit import r2_score  # seed 003 Eqs. 2-4, shared with the memory fit
 
 __all__ = ["FsMLP", "library_rows", "split_states", "r2_score", "rmse"]
@@ -140,7 +141,8 @@ class FsMLP(BaseEstimator):
         meta = dict(kind="fsmlp", version=__version__, hidden=[int(h) for h in self.hidden], lasso=self.lasso, lr=self.lr,
                     epochs=self.epochs, batch_size=self.batch_size, seed=self.seed,
                     created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), **provenance)
-        np.savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
+        np.savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta),
+                 provenance=provenance_json(parameters=meta, seeds=self.seed), **state)
 
     @classmethod
     def load(cls, path) -> "FsMLP":

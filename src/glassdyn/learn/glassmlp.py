@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator, clone
 from .. import __version__
 from ..dynamics.heterogeneity import smooth_overlap
 from ..errors import InputFileError
+from ..io.provenance import provenance_json
 from ..structure.descriptors import check_definition
 from .baselines import mean_pearson
 from .losses import DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
@@ -267,7 +268,8 @@ class GlassMLP(BaseEstimator):
                     label_noise=self.label_noise_, observable=self.observable,
                     validation_rho=self.validation_rho_, history=self.history_[-50:],
                     created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-        return dict(mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), **state)
+        stamp = provenance_json(parameters=dict(meta, history=None), seeds=self.seed)
+        return dict(mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), provenance=stamp, **state)
 
     @classmethod
     def _from_arrays(cls, data) -> "GlassMLP":
@@ -330,8 +332,9 @@ class GlassMLPEnsemble(BaseEstimator):
         if not hasattr(self, "members_"):
             raise RuntimeError("nothing to save: fit the ensemble first")
         arrays = {f"m{j}::{k}": v for j, m in enumerate(self.members_) for k, v in m._arrays().items()}
-        np.savez(Path(path), ensemble=json.dumps(dict(n_members=int(self.n_members), seed=self.members_[0].seed,
-                                                      version=__version__)), **arrays)
+        info = dict(n_members=int(self.n_members), seed=self.members_[0].seed, version=__version__)
+        np.savez(Path(path), ensemble=json.dumps(info), provenance=provenance_json(parameters=info, seeds=info["seed"]),
+                 **arrays)
 
     @classmethod
     def load(cls, path) -> "GlassMLPEnsemble":

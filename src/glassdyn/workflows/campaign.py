@@ -33,6 +33,7 @@ from ..errors import InputFileError
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
 from ..io.atomic import atomic_path
+from ..io.provenance import provenance_json
 from .units import UnitFolder
 
 __all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store", "compact_store", "shipped_store",
@@ -197,6 +198,9 @@ class Campaign:
                                     n_replicas=spec.n_replicas, version=__version__,
                                     created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), dimension=d, N=N,
                                     box=np.asarray(self.configurations[0].box), **self.attrs))
+                h.attrs["provenance"] = provenance_json(parameters=dict(system=system.to_dict(),
+                                                                        campaign=json.loads(spec.to_json())),
+                                                        seeds=spec.seed)
                 h.attrs["configuration_sha256"] = json.dumps(configuration_fingerprints(
                     self.configurations[0].types, [c.positions for c in self.configurations]))
                 h["types"] = self.configurations[0].types
@@ -285,6 +289,9 @@ def compact_store(src, dst, command: str) -> Path:
     with atomic_path(dst) as tmp:
         with h5py.File(tmp, "w") as h:
             h.attrs.update({**data["attrs"], "generated_by": command, "compacted_from": str(Path(src).name)})
+            h.attrs["provenance"] = provenance_json(
+                parameters=dict(compacted_from=str(Path(src).name),
+                                original=json.loads(data["attrs"].get("provenance", "null"))), inputs=[src])
             for k in ("types", "positions", "inherent", "energy_per_particle"):
                 if k in data:
                     h.create_dataset(k, data=data[k], compression="gzip", shuffle=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..io.provenance import save_json
 from ..learn.fsmlp import FsMLP, library_rows, r2_score, rmse, split_states
 from ..results import Result
 from .state_library import read_library
@@ -102,7 +103,10 @@ def train_fsmlp(library, out, states=None, test_fraction: float = 0.1, seed: int
     prov = dict(split=split, library=str(source or (library if not isinstance(library, dict) else "<in memory>")),
                 train_seconds=model.train_seconds_, n_rows=int(len(X)))
     model.save(out / "fsmlp.npz", **prov)
-    (out / "fsmlp.json").write_text(json.dumps(dict(version=__version__, **prov), indent=1))
+    lib_path = source or (library if not isinstance(library, dict) else None)
+    save_json(out / "fsmlp.json", dict(version=__version__, **prov),
+              parameters=dict(model.get_params(), test_fraction=test_fraction), seeds=seed,
+              inputs=[lib_path] if lib_path else [])
     log.info(f"FsMLP: {len(split['train'])} training states ({len(X)} rows), {epochs} epochs in "
         f"{model.train_seconds_:.0f} s")
     return model, split

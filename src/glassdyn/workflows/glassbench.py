@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import __version__
 from ..io.atomic import atomic_path
+from ..io.provenance import provenance_json
 from ..io.glassbench import read_glassbench
 
 __all__ = ["glassbench_store", "GLASSBENCH_POTENTIALS"]
@@ -118,6 +119,7 @@ def glassbench_store(folder, out, temperature: float | None = None, progress: bo
             h.attrs.update(dict(system=json.dumps(system), campaign=json.dumps(source), temperature=files[0].temperature,
                                 n_replicas=int(replicas.min()), version=__version__, dimension=d, N=n, box=box,
                                 created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), split=json.dumps(split),
+                                provenance=provenance_json(parameters=dict(system=system, source=source)),
                                 glassbench=json.dumps(dict(system=system_name, temperature=files[0].temperature)),
                                 configuration_sha256=json.dumps(configuration_fingerprints(first.initial.types,
                                                                                            positions))))

@@ -18,6 +18,7 @@ import numpy as np
 from .. import __version__
 from ..dynamics.propensity import LABELS
 from ..errors import InputFileError
+from ..io.provenance import save_json, save_npz
 from ..learn.losses import DISTANCES
 from ..learn.model_kinds import MODEL_KINDS, TrainingData
 from ..structure.coarse_grain import REFERENCE_CUTOFF
@@ -144,7 +145,9 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                 distances=list(extra.get("distances", DISTANCES)),
                 train_seconds=time.perf_counter() - t0,
                 system=store["attrs"]["system"], temperature=float(store["attrs"]["temperature"]))
-    (out / "models.json").write_text(json.dumps(meta, indent=1))
+    save_json(out / "models.json", meta, parameters=dict(options, label=label, species=int(species),
+                                                          kinds=list(kinds), times=times),
+              seeds=seed, inputs=[store_path])
     return meta
 
 
@@ -288,9 +291,6 @@ def evaluate_store(folder, store_path, out, configurations=None):
     ev.compute(np.asarray(meta["times"]), labels, preds, store["inherent"][idx], label_noise=noise)
     out = Path(out)
     ev.plot(out, labels, preds, store["inherent"][idx])
-    ev.write_table(out / "summary.md")
-    np.savez(out / "predictions.npz", configurations=np.asarray(idx), times=np.asarray(meta["times"]),
-             labels=labels, **{k: v for k, v in res["predictions"].items()})
     if "rho_max" in ev.results:
         log.info(f"  expected maximal rho_P(t*) with {int(np.mean(store['label']['replicas_done']))} replicas "
             f"(replica-noise ceiling, not a bound for a finite test set): "
@@ -299,8 +299,15 @@ def evaluate_store(folder, store_path, out, configurations=None):
     for row in ev.table():
         log.info(f"  {row['source']:9s} rho_P = {row['rho_P_at_t_star']:.3f} (pooled {row['rho_P_pooled_at_t_star']:.3f})"
             f"  chi4/MD = {row['chi4_ratio']:.2f}  xi = {row['xi']:.3g}  W1/std = {row['wasserstein']:.3f}")
+    published = ""
     if "glassbench" in store["attrs"]:
-        _log_published(json.loads(store["attrs"]["glassbench"]), meta, ev, out)
+        published = _published(json.loads(store["attrs"]["glassbench"]), meta, ev)
+    stamp = dict(parameters=dict(models=str(folder), label=meta["label"], species=meta["species"],
+                                 configurations=[int(c) for c in idx]),
+                 inputs=[folder, store_path])
+    ev.write_table(out / "summary.md", published, **stamp)
+    save_npz(out / "predictions.npz", dict(configurations=np.asarray(idx), times=np.asarray(meta["times"]),
+                                           labels=labels, **res["predictions"]), **stamp)
     if {"GlassMLP", "MLP(mae)", "Ridge"} <= set(preds):
         for c in ev.claims():
             held = "undetermined" if c["held"] is None else ("held" if c["held"] else "NOT held")
@@ -308,15 +315,15 @@ def evaluate_store(folder, store_path, out, configurations=None):
     return ev
 
 
-def _log_published(source: dict, meta: dict, ev, out: Path) -> None:
-    """Beside ours, the roadmap's published pooled rho (GlassBench) at the same times; appended to
-    summary.md with the citation."""
+def _published(source: dict, meta: dict, ev) -> str:
+    """Beside ours, the roadmap's published pooled rho (GlassBench) at the same times, with the
+    citation: Markdown for summary.md (logged as well)."""
     from ..io.glassbench import published_scores
 
     pub = published_scores(source["system"], source["temperature"], meta["label"])
     if pub is None:
         log.info(f"  GlassBench published no scores for {source['system']} T = {source['temperature']} {meta['label']}")
-        return
+        return ""
     cols = pub["columns"]
     lines = ["", f"## GlassBench published pooled rho ({pub['source']}; {pub['citation']})", "",
              "| t | " + " | ".join(f"glassdyn {k}" for k in ev.results["rho_pooled"]) + " | "
@@ -330,5 +337,4 @@ def _log_published(source: dict, meta: dict, ev, out: Path) -> None:
         log.info(f"    t = {t:.4g}: glassdyn " + ", ".join(f"{k} {v[j]:.3f}" for k, v in ev.results["rho_pooled"].items())
             + ("; published " + ", ".join(f"{c} {x:.3f}" for c, x in zip(cols[1:], row[1:])) if row else
                "; no published row at this time"))
-    with open(out / "summary.md", "a") as fh:
-        fh.write("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"

@@ -36,6 +36,7 @@ from ..structure.structure_factor import StructureFactor
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
 from ..io.atomic import atomic_path
+from ..io.provenance import provenance_json
 from .units import UnitFolder
 
 __all__ = ["CIARELLA2023_TMCT", "StatePoint", "run_state", "StateLibrary", "read_library", "library_states",
@@ -237,6 +238,8 @@ class StateLibrary:
                                     created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                     states=json.dumps([json.loads(s.to_json()) for s in states]),
                                     complete=len(states) == len(self.states),
+                                    provenance=provenance_json(parameters=dict(
+                                        states=[json.loads(s.to_json()) for s in states])),
                                     **self.attrs))
                 h["k"] = units[0]["k"]
                 h["S"] = np.array([u["S"] for u in units])
