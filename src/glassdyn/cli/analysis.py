@@ -37,6 +37,15 @@ def _analyse(args) -> int:
     return 0
 
 
+def _show(result, out) -> int:
+    """Print a result's summary; save it into ``out`` when given."""
+    print(result.summary())
+    if out:
+        path = result.save(out)
+        print(f"  wrote {path} and {path.with_suffix('.png').name}")
+    return 0
+
+
 def _fit_memory(args) -> int:
     from ..io.tables import read_columns
     from ..theory.memory_fit import fit_memories
@@ -44,11 +53,7 @@ def _fit_memory(args) -> int:
     data = read_columns(args.target, "t, F(t)")
     result = fit_memories(data[:, 0], data[:, 1], args.omega2, F0=args.f0, n_exp=args.n_exp, seed=args.seed,
                           max_evaluations=args.max_evaluations, source=args.target)
-    print(result.summary())
-    if args.out:
-        path = result.save(args.out)
-        print(f"  wrote {path} and memory_fit.png")
-    return 0
+    return _show(result, args.out)
 
 
 def _mct(args) -> int:
@@ -75,11 +80,7 @@ def _mct(args) -> int:
     if S.ndim == 3 and (args.x is None or len(args.x) != S.shape[1]):
         raise UsageError(f"--x needs {S.shape[1]} number fractions for {S.shape[1]} species")
     result = solve_mct(k, S, rho, x=args.x, kernel=args.kernel, t_max=args.tmax, source=label)
-    print(result.summary())
-    if args.out:
-        path = result.save(args.out)
-        print(f"  wrote {path} and {path.with_suffix('.png').name}")
-    return 0
+    return _show(result, args.out)
 
 
 def add_parsers(sub) -> None:

@@ -23,7 +23,7 @@ __all__ = ["check_replicas", "replica_dynamics", "ReplicaDynamics", "heterogenei
 def check_replicas(trajectories, names=None) -> None:
     """Isoconfigurational replicas must start from one configuration: same particles, same types,
     same frame 0 (to the files' precision)."""
-    names = list(names or [f"trajectory {i}" for i in range(len(trajectories))])
+    names = list(names or [t.source or f"trajectory {i}" for i, t in enumerate(trajectories)])
     first = trajectories[0]
     for t, name in zip(trajectories[1:], names[1:]):
         if t.positions.shape[1:] != first.positions.shape[1:] or not np.array_equal(t.types, first.types):
@@ -99,7 +99,8 @@ def replica_dynamics(trajectories, potential, k: float = 7.25, names=None) -> Re
     disp = np.mean([displacement(t.positions[0], t.positions, remove_drift=False) for t in trajectories], axis=0)
     fs = np.mean([self_intermediate_scattering(t.positions, times, k, t.types)[1] for t in trajectories], axis=0)
     params = dict(k=k, potential=potential.to_dict(), time_unit=unit, replicas=len(trajectories))
-    return ReplicaDynamics(times, unit, first.types, cb, disp, fs, k, params, names or ())
+    inputs = names or [t.source for t in trajectories if t.source]
+    return ReplicaDynamics(times, unit, first.types, cb, disp, fs, k, params, inputs)
 
 
 class Heterogeneity(Result):
@@ -158,7 +159,8 @@ def heterogeneity(groups, potential, species: int = 0, time: float | None = None
     configuration).  S4 and G4 at ``time`` (default: the chi4 maximum); particles of ``species``."""
     if len(groups) < 2:
         raise ValueError("need >= 2 configurations, each with its replicas")
-    names = names or [[f"configuration {c} replica {r}" for r in range(len(g))] for c, g in enumerate(groups)]
+    names = names or [[t.source or f"configuration {c} replica {r}" for r, t in enumerate(g)]
+                      for c, g in enumerate(groups)]
     props, starts, masks = [], [], []
     for group, group_names in zip(groups, names):
         check_replicas(group, group_names)
@@ -184,5 +186,5 @@ def heterogeneity(groups, potential, species: int = 0, time: float | None = None
     params = dict(potential=potential.to_dict(), species=species, time=float(times[it]), time_unit=unit,
                   q_max=q_max, replicas=len(groups[0]),
                   fit=None if fit is None else {k: float(v) for k, v in fit.__dict__.items()})
-    inputs = [n for g in names for n in g] if all(isinstance(n, str) for g in names for n in g) else ()
+    inputs = [t.source for g in groups for t in g if t.source] or [n for g in names for n in g]
     return Heterogeneity(times, unit, props, x4, it, q, s4, r, G, fit, error, params, inputs)

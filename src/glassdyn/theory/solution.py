@@ -52,7 +52,7 @@ class MCTSolution(Result):
         return ax
 
 
-def solve_mct(k, S, rho: float, x=None, kernel: str | None = None, t_max: float = 1e10, source: str = "",
+def solve_mct(k, S, rho: float, x=None, kernel: str | None = None, t_max: float = 1e10, source: str = "S(k)",
               h0: float = 1e-10 / 32, n: int = 64, tol: float = 1e-9) -> MCTSolution:
     """Brownian MCT from S(k) or partial S_ab(k) on the midpoint grid ``k``: F(k, t) to ``t_max``,
     the memory kernel and the non-ergodicity parameter (0 in the liquid)."""
