@@ -57,12 +57,12 @@ def run_demo(out, options: DemoOptions | None = None) -> dict:
             raise ValueError("--configurations / --replicas apply to the simulated demo, not to a shipped --dataset")
         store = shipped_store(o.dataset)
         data = read_store(store)
-        S, n_t, _ = data["label"]["bond_breaking"].shape
+        S, n_t, _ = data.labels("bond_breaking").shape
         log.info(f"glassdyn {__version__} demo -> {out}/  (shipped data set {o.dataset}: KA2D, "
-                 f"T = {float(data['attrs']['temperature']):g}, {S} configurations x "
-                 f"{int(data['attrs']['n_replicas'])} replicas; made by `{data['attrs'].get('generated_by', '?')}`)")
+                 f"T = {data.temperature:g}, {S} configurations x "
+                 f"{int(data.attrs['n_replicas'])} replicas; made by `{data.attrs.get('generated_by', '?')}`)")
         log.info("[1/4] simulate: skipped (shipped data set)")
-        summary = _learn(o, out, t0, store, json.loads(data["attrs"]["preset"]), n_t, 0.0)
+        summary = _learn(o, out, t0, store, json.loads(data.attrs["preset"]), n_t, 0.0)
         runs = [(f"shipped store ({o.dataset})", store, summary["evaluation"])]
     else:
         preset = load_preset("quick")
@@ -83,8 +83,8 @@ def run_demo(out, options: DemoOptions | None = None) -> dict:
         log.info("[5/5] the same pipeline on the shipped KA2D T = 0.45 store (24 configurations x 10 replicas)")
         shipped = shipped_store("ka2d-T0.45")
         data = read_store(shipped)
-        s45 = _learn(o, out / "ka2d-T0.45", time.perf_counter(), shipped, json.loads(data["attrs"]["preset"]),
-                     data["label"]["bond_breaking"].shape[1], 0.0, with_collective=False, times=SHIPPED_DEMO_TIMES)
+        s45 = _learn(o, out / "ka2d-T0.45", time.perf_counter(), shipped, json.loads(data.attrs["preset"]),
+                     len(data.times), 0.0, with_collective=False, times=SHIPPED_DEMO_TIMES)
         runs = [(f"fresh simulation (T = {T:g})", store, summary["evaluation"]),
                 ("shipped store (T = 0.45)", shipped, s45["evaluation"])]
     _claims_table(out, runs, o)
@@ -166,12 +166,12 @@ def _claims_table(out: Path, runs, o: DemoOptions) -> None:
     regime = []
     for name, path, ev in runs:
         data = read_store(path)
-        types, cb = data["types"], data["label"]["bond_breaking"]
-        tau = relaxation_time(data["label"]["times"], cb[:, :, types == 0].mean(axis=(0, 2)), 0.5)
+        types, cb = data.types, data.labels("bond_breaking")
+        tau = relaxation_time(data.times, cb[:, :, types == 0].mean(axis=(0, 2)), 0.5)
         ceiling = ev.results.get("rho_max")
-        text = (f"{name}: T = {float(data['attrs']['temperature']):g}, tau_alpha^BB = "
+        text = (f"{name}: T = {data.temperature:g}, tau_alpha^BB = "
                 f"{'beyond the run' if not np.isfinite(tau) else f'{tau:.3g}'}, {cb.shape[0]} configurations x "
-                f"{int(data['attrs']['n_replicas'])} replicas, "
+                f"{int(data.attrs['n_replicas'])} replicas, "
                 f"scored on the test split, t* = {ev.results['times'][ev.results['t_star']]:.3g}")
         if ceiling is not None:
             text += f", replica-noise ceiling rho_max(t*) = {ceiling[ev.results['t_star']]:.2f}"

@@ -1,12 +1,14 @@
-"""Readers for external data; every reader validates and names what is wrong (InputFileError)."""
+"""Files: readers of external data and of glassdyn's own stores (every reader validates and names what
+is wrong: InputFileError), atomic writes, the provenance stamp."""
 from ..errors import InputFileError
 from .botan import IsoconfigurationalSample, read_botan_npz
 from .gsd_xyz import read_extxyz, read_gsd, write_extxyz
 from .lammps_dump import read_lammps_dump
+from .stores import CampaignStore, read_store
 from .trajectory import Trajectory
 
 __all__ = ["Trajectory", "read_lammps_dump", "read_botan_npz", "IsoconfigurationalSample",
-           "read_gsd", "read_extxyz", "write_extxyz"]
+           "read_gsd", "read_extxyz", "write_extxyz", "CampaignStore", "read_store"]
 
 
 def read_trajectory(path, fmt: str | None = None, dt: float | None = None) -> Trajectory:

@@ -29,10 +29,10 @@ import numpy as np
 
 from .. import __version__
 from ..dynamics.propensity import LABELS
-from ..errors import InputFileError
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
 from ..io.atomic import atomic_path
+from ..io.stores import configuration_fingerprints, read_store
 from ..io.provenance import provenance_json
 from .units import UnitFolder
 
@@ -217,67 +217,6 @@ class Campaign:
         return self.store
 
 
-def configuration_fingerprints(types, positions) -> list:
-    """Content identity of each configuration of a store: sha256 of its species and its positions
-    rounded to float32 (so a compacted copy keeps it).  A store is known by its content, never by
-    its path: models record the fingerprints of their training configurations."""
-    import hashlib
-
-    t = np.ascontiguousarray(np.asarray(types, dtype=np.int64)).tobytes()
-    return [hashlib.sha256(t + np.ascontiguousarray(np.asarray(x, dtype=np.float32)).tobytes()).hexdigest()
-            for x in positions]
-
-
-def read_store(path) -> dict:
-    """Load a campaign store into a dict of arrays (+ 'attrs'), checked against the layout above:
-    InputFileError naming the file and what is missing or inconsistent."""
-    import h5py
-
-    path = Path(path)
-    try:
-        with h5py.File(path, "r") as h:
-            if "label" not in h or "campaign" not in h.attrs:
-                raise InputFileError(f"{path}: not a glassdyn campaign store (no label group / campaign attrs)")
-            out = {k: h[k][()] for k in ("types", "positions", "inherent", "energy_per_particle") if k in h}
-            out["label"] = {k: h["label"][k][()] for k in h["label"]}
-            out["attrs"] = dict(h.attrs)
-    except OSError as exc:
-        raise InputFileError(f"{path}: unreadable or corrupt HDF5 store ({exc})") from None
-    _check_layout(path, out)
-    out["fingerprints"] = configuration_fingerprints(out["types"], out["positions"])
-    recorded = out["attrs"].get("configuration_sha256")
-    if recorded is not None and json.loads(recorded) != out["fingerprints"]:
-        raise InputFileError(f"{path}: configurations do not match the fingerprints recorded at assembly "
-                             "(a modified or corrupt store)")
-    return out
-
-
-def _check_layout(path, out: dict) -> None:
-    missing = [k for k in ("types", "positions") if k not in out]
-    missing += [f"label/{k}" for k in ("steps", "times", "replicas_done") if k not in out["label"]]
-    missing += [f"attrs/{k}" for k in ("system", "box", "temperature") if k not in out["attrs"]]
-    if ("inherent" in out) != ("energy_per_particle" in out):
-        missing.append("energy_per_particle" if "inherent" in out else "inherent")
-    if not set(LABELS) & set(out["label"]):
-        missing.append(f"a label of {LABELS.names()}")
-    if missing:
-        raise InputFileError(f"{path}: incomplete campaign store, missing {', '.join(missing)}")
-    S, N = out["positions"].shape[:2]
-    n_t = len(out["label"]["steps"])
-    shapes = {"types": (out["types"].shape, (N,)), "label/replicas_done": (out["label"]["replicas_done"].shape, (S,))}
-    for k in ("inherent",):
-        if k in out:
-            shapes[k] = (out[k].shape, out["positions"].shape)
-    if "energy_per_particle" in out:
-        shapes["energy_per_particle"] = (out["energy_per_particle"].shape, (S, N))
-    for k in (*LABELS.names(), *(f"{k}_var" for k in LABELS)):
-        if k in out["label"]:
-            shapes[f"label/{k}"] = (out["label"][k].shape, (S, n_t, N))
-    bad = [f"{k} {tuple(got)} (expected {want})" for k, (got, want) in shapes.items() if tuple(got) != want]
-    if bad:
-        raise InputFileError(f"{path}: inconsistent campaign store: {'; '.join(bad)}")
-
-
 def compact_store(src, dst, command: str) -> Path:
     """Copy a campaign store with the labels as gzip-compressed float32 (positions, inherent
     structures and energies stay float64) and the generating ``command`` recorded as an attribute;
@@ -288,15 +227,15 @@ def compact_store(src, dst, command: str) -> Path:
     dst = Path(dst)
     with atomic_path(dst) as tmp:
         with h5py.File(tmp, "w") as h:
-            h.attrs.update({**data["attrs"], "generated_by": command, "compacted_from": str(Path(src).name)})
+            h.attrs.update({**data.attrs, "generated_by": command, "compacted_from": str(Path(src).name)})
             h.attrs["provenance"] = provenance_json(
                 parameters=dict(compacted_from=str(Path(src).name),
-                                original=json.loads(data["attrs"].get("provenance", "null"))), inputs=[src])
+                                original=json.loads(data.attrs.get("provenance", "null"))), inputs=[src])
             for k in ("types", "positions", "inherent", "energy_per_particle"):
                 if k in data:
                     h.create_dataset(k, data=data[k], compression="gzip", shuffle=True)
             g = h.create_group("label")
-            for k, v in data["label"].items():
+            for k, v in data.label.items():
                 v = v.astype(np.float32) if v.dtype.kind == "f" and v.ndim == 3 else v
                 g.create_dataset(k, data=v, compression="gzip", shuffle=True)
         os.chmod(tmp, 0o644)  # a data file to ship, readable by all (mkstemp makes it 0600)

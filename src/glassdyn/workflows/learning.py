@@ -25,7 +25,7 @@ from ..structure.coarse_grain import REFERENCE_CUTOFF
 from ..structure.descriptors import GlassMLPDescriptors, descriptor_from_definition
 from ..systems.configuration import Configuration
 from ..systems.potentials import potential_from_dict
-from .campaign import read_store
+from ..io.stores import CampaignStore, read_store
 
 __all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict",
            "predict_store", "predict_configurations", "unseen_configurations", "evaluate_store"]
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 DEFAULT_KINDS = ("glassmlp", "mlp_mae", "ridge")
 
 
-def describe_store(store: dict, cutoff: float = REFERENCE_CUTOFF, progress: bool = False,
+def describe_store(store: CampaignStore, cutoff: float = REFERENCE_CUTOFF, progress: bool = False,
                    configurations=None, descriptor=None) -> tuple:
     """Descriptors of the inherent structures of a campaign store (default all configurations).
 
@@ -45,17 +45,17 @@ def describe_store(store: dict, cutoff: float = REFERENCE_CUTOFF, progress: bool
     """
     from tqdm import tqdm
 
-    if "inherent" not in store:
+    if store.inherent is None:
         raise InputFileError("the store has no inherent structures (run the campaign with quenches)")
-    system = json.loads(store["attrs"]["system"])
+    system = store.system
     pot = potential_from_dict(system["potential"])
-    box = np.asarray(store["attrs"]["box"], dtype=float)
+    box = store.box
     desc = descriptor or GlassMLPDescriptors(cutoff=cutoff, n_species=pot.n_species)
-    idx = range(len(store["inherent"])) if configurations is None else configurations
+    idx = range(len(store)) if configurations is None else configurations
     feats = []
-    for x, e in tqdm([(store["inherent"][c], store["energy_per_particle"][c]) for c in idx],
+    for x, e in tqdm([(store.inherent[c], store.energy_per_particle[c]) for c in idx],
                      desc="descriptors", disable=not progress):
-        feats.append(desc.compute(Configuration(x, store["types"], box), pot, per_particle_energy=e).features)
+        feats.append(desc.compute(Configuration(x, store.types, box), pot, per_particle_energy=e).features)
     return np.array(feats), desc.definition()
 
 
@@ -69,13 +69,6 @@ def split_configurations(n: int, fractions=(1 / 3, 1 / 3), seed: int = 0) -> dic
     n_val = min(n_val, n - n_train - 1)
     return dict(train=sorted(idx[:n_train].tolist()), validation=sorted(idx[n_train:n_train + n_val].tolist()),
                 test=sorted(idx[n_train + n_val:].tolist()))
-
-
-def _labels(store: dict, label: str) -> np.ndarray:
-    LABELS.get(label)
-    if label not in store["label"]:
-        raise InputFileError(f"the store has no {label} labels (it holds {sorted(set(store['label']) & set(LABELS))})")
-    return np.asarray(store["label"][label], dtype=float)
 
 
 def train_models(store_path, out, label: str = "bond_breaking", species: int = 0, times=None,
@@ -101,21 +94,21 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
         MODEL_KINDS.get(kind)
     options = dict(seed=seed, ensemble=ensemble, epoch_scale=epoch_scale, observable=observable,
                    ridge_alpha=ridge_alpha, distances=distances)
-    y_all = _labels(store, label)
+    y_all = store.labels(label)
     S, T, N = y_all.shape
-    types = store["types"]
+    types = store.types
     if species not in set(types.tolist()):
         raise ValueError(f"species {species} not in the store (species {sorted(set(types.tolist()))})")
     times = list(range(T)) if times is None else [int(t) for t in times]
     if any(t < 0 or t >= T for t in times):
         raise ValueError(f"time indices must be in [0, {T - 1}]")
-    if split is None and "split" in store["attrs"]:  # a data set's own split (GlassBench train / test)
-        split = json.loads(store["attrs"]["split"])
+    if split is None:  # a data set's own split (GlassBench train / test), if any
+        split = store.split
     split = split or split_configurations(S, seed=seed)
     X_all, definition = describe_store(store, cutoff=cutoff, progress=progress, descriptor=descriptor)
     mask = types == species
-    box = np.asarray(store["attrs"]["box"], dtype=float)
-    pos = store["inherent"]
+    box = store.box
+    pos = store.inherent
     sel = {k: [X_all[c][mask] for c in v] for k, v in split.items()}
     P = {k: [pos[c][mask] for c in v] for k, v in split.items()}
     out = Path(out)
@@ -137,29 +130,29 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                 f"({time.perf_counter() - t0:.0f} s so far)")
     meta = dict(version=__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), label=label,
                 species=int(species), time_indices=times,
-                times=[float(store["label"]["times"][t]) for t in times], kinds=list(kinds), split=split,
+                times=[float(store.times[t]) for t in times], kinds=list(kinds), split=split,
                 definition=definition, store=str(Path(store_path).resolve()), seed=seed,
-                fingerprints={k: [store["fingerprints"][c] for c in v] for k, v in split.items()},
+                fingerprints={k: [store.fingerprints[c] for c in v] for k, v in split.items()},
                 epoch_scale=epoch_scale, ridge_alpha=ridge_alpha, observable=observable,
                 noise_corrected=bool(noise_corrected), ensemble=int(ensemble),
                 distances=list(extra.get("distances", DISTANCES)),
                 train_seconds=time.perf_counter() - t0,
-                system=store["attrs"]["system"], temperature=float(store["attrs"]["temperature"]))
+                system=store.attrs["system"], temperature=store.temperature)
     save_json(out / "models.json", meta, parameters=dict(options, label=label, species=int(species),
                                                           kinds=list(kinds), times=times),
               seeds=seed, inputs=[store_path])
     return meta
 
 
-def _label_noise(store: dict, label: str, mask) -> np.ndarray:
+def _label_noise(store: CampaignStore, label: str, mask) -> np.ndarray:
     """Label noise nu[c, t] = <Var_replicas(X_i)>_i / n_replicas over the selected particles."""
     key = f"{label}_var"
-    if key not in store["label"]:
+    if key not in store.label:
         raise ValueError("noise correction needs the replica variances of the labels, which this store lacks "
                          "(its replicas ran before glassdyn recorded them, or a configuration has a single "
                          "replica); train without noise correction")
-    var = np.asarray(store["label"][key], dtype=float)[:, :, mask]
-    return var.mean(axis=2) / np.asarray(store["label"]["replicas_done"], dtype=float)[:, None]
+    var = np.asarray(store.label[key], dtype=float)[:, :, mask]
+    return var.mean(axis=2) / store.replicas_done.astype(float)[:, None]
 
 
 def model_descriptor(meta: dict):
@@ -230,22 +223,22 @@ def predict_store(folder, store, configurations=None, kinds=None) -> dict:
     """Predict on (a subset of) a campaign store's configurations (``store``: its path, or the dict
     of :func:`read_store`); checks the descriptor definition."""
     meta, models = load_models(folder)
-    store = store if isinstance(store, dict) else read_store(store)
-    idx = list(range(len(store["inherent"]))) if configurations is None else list(configurations)
+    store = store if isinstance(store, CampaignStore) else read_store(store)
+    idx = list(range(len(store))) if configurations is None else list(configurations)
     feats, definition = describe_store(store, configurations=idx, descriptor=model_descriptor(meta))
-    types = [store["types"]] * len(idx)
+    types = [store.types] * len(idx)
     return dict(meta=meta, store=store, configurations=idx,
                 predictions=_predict(meta, models, feats, types, definition, kinds))
 
 
-def unseen_configurations(meta: dict, store: dict, configurations=None) -> list:
+def unseen_configurations(meta: dict, store: CampaignStore, configurations=None) -> list:
     """Indices of the store's configurations the models never saw in training or validation,
     recognised by content (fingerprints), wherever the store lies and whatever it is called.
 
     ``configurations`` given: refused if any of them was used for training or validation (a
     model scored on its own training data is not a result)."""
     seen = set(meta["fingerprints"]["train"]) | set(meta["fingerprints"]["validation"])
-    fps = store["fingerprints"]
+    fps = store.fingerprints
     if configurations is None:
         idx = [c for c, f in enumerate(fps) if f not in seen]
         if not idx:
@@ -280,17 +273,17 @@ def evaluate_store(folder, store_path, out, configurations=None):
     if len(idx) < 2:
         raise ValueError("evaluation needs at least 2 configurations (chi4 is a variance over them)")
     t_idx = meta["time_indices"]
-    labels = _labels(store, meta["label"])[idx][:, t_idx]
-    mask = store["types"] == meta["species"]
+    labels = store.labels(meta["label"])[idx][:, t_idx]
+    mask = store.types == meta["species"]
     preds = {MODEL_KINDS.get(k).display: v for k, v in res["predictions"].items()}
-    ev = PropensityEvaluation(store["attrs"]["box"], mask,
+    ev = PropensityEvaluation(store.box, mask,
                               observable=LABELS.get(meta["label"]).observable)
     noise = None
-    if f"{meta['label']}_var" in store["label"]:
+    if f"{meta['label']}_var" in store.label:
         noise = _label_noise(store, meta["label"], mask)[idx][:, t_idx]
-    ev.compute(np.asarray(meta["times"]), labels, preds, store["inherent"][idx], label_noise=noise)
+    ev.compute(np.asarray(meta["times"]), labels, preds, store.inherent[idx], label_noise=noise)
     out = Path(out)
-    ev.plot(out, labels, preds, store["inherent"][idx])
+    ev.plot(out, labels, preds, store.inherent[idx])
     if "rho_max" in ev.results:
         log.info(f"  expected maximal rho_P(t*) with {int(np.mean(store['label']['replicas_done']))} replicas "
             f"(replica-noise ceiling, not a bound for a finite test set): "
@@ -300,8 +293,8 @@ def evaluate_store(folder, store_path, out, configurations=None):
         log.info(f"  {row['source']:9s} rho_P = {row['rho_P_at_t_star']:.3f} (pooled {row['rho_P_pooled_at_t_star']:.3f})"
             f"  chi4/MD = {row['chi4_ratio']:.2f}  xi = {row['xi']:.3g}  W1/std = {row['wasserstein']:.3f}")
     published = ""
-    if "glassbench" in store["attrs"]:
-        published = _published(json.loads(store["attrs"]["glassbench"]), meta, ev)
+    if "glassbench" in store.attrs:
+        published = _published(json.loads(store.attrs["glassbench"]), meta, ev)
     stamp = dict(parameters=dict(models=str(folder), label=meta["label"], species=meta["species"],
                                  configurations=[int(c) for c in idx]),
                  inputs=[folder, store_path])
