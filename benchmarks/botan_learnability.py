@@ -1,13 +1,13 @@
 """Is there anything beyond Ridge to learn from 8-10 BOTAN training configurations?
 
-Context for ``seed_claims.py``: its target (GlassMLP rho_P above Ridge) needs a nonlinear model to
-find signal that the linear one misses, since the seed's spatial loss term can only trade rho_P for
-the shape of the field (seed SM III: MLP(mae) >= GlassMLP).  This script fits, on the same 192 3D
+Context for ``paper_claims.py``: its target (GlassMLP rho_P above Ridge) needs a nonlinear model to
+find signal that the linear one misses, since the paper's spatial loss term can only trade rho_P for
+the shape of the field (paper SM III: MLP(mae) >= GlassMLP).  This script fits, on the same 192 3D
 descriptors and displacement labels of the A particles (configurations 1-8 train, 9-10 validate,
 401-405 test):
 
 - Ridge (alpha chosen on the validation configurations) on 8 and on all 10 configurations,
-- MLP(mae) with the seed's bottleneck (2-10-10) and without it (32-32), the seed's schedule
+- MLP(mae) with the paper's bottleneck (2-10-10) and without it (32-32), the paper's schedule
   shortened by ``--epoch-scale``,
 - a 5-fold cross-ensemble of MLP(mae) that trains on all 10 configurations (each member validates
   on a different pair),
@@ -16,7 +16,7 @@ descriptors and displacement labels of the A particles (configurations 1-8 train
 
 and prints each test-set rho_P (mean over the 5 test configurations) and its training rho_P.
 Last line: ``best_nonlinear_minus_ridge=<x>`` (best of the nonlinear models minus the better Ridge).
-Uses the cache of ``seed_claims.py --cache`` when given (same format).
+Uses the cache of ``paper_claims.py --cache`` when given (same format).
 """
 import argparse
 import sys
@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from glassdyn.learn import GlassMLP, GlassMLPEnsemble, RidgeBaseline, mean_pearson
-from seed_claims import ROOT, data
+from paper_claims import ROOT, data
 
 
 class _Mean:

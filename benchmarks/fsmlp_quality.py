@@ -1,9 +1,9 @@
-"""FsMLP quality on held-out state points of the shipped library (seed 003 Figs. 2-3).
+"""FsMLP quality on held-out state points of the shipped library (Ciarella 2023 Figs. 2-3).
 
-Split by state point: 10 % of the states held out (seed protocol), ``--folds k`` repeats it over k
+Split by state point: 10 % of the states held out (paper protocol), ``--folds k`` repeats it over k
 disjoint held-out sets (k-fold by state) for a less noisy figure.  Prints per-state R² and RMSE
 with T / T_mct, the pooled R², and last line fsmlp_r2_test=<x>: the mean per-state R² over held-out
-states with T >= T_mct (target >= 0.9; seed Fig. 3 reports ~1 there).
+states with T >= T_mct (target >= 0.9; paper Fig. 3 reports ~1 there).
 Usage: python benchmarks/fsmlp_quality.py [--library PATH] [--folds K] [--epochs E]
 """
 import argparse

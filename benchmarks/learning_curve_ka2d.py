@@ -1,13 +1,13 @@
 """rho_P of Ridge, MLP(mae) and GlassMLP against the number of training configurations (KA2D).
 
-The seed trains on 100 configurations; the BOTAN benchmark has 8.  This script asks how the
+The paper trains on 100 configurations; the BOTAN benchmark has 8.  This script asks how the
 ranking of the three models changes with the training-set size, on bond-breaking propensities of
 species 1 from one or more glassdyn campaign stores of the same system and temperature (default the
 shipped ``ka2d-T0.45`` store, 24 configurations; add more with ``--store``).  A fixed random set of
 configurations is the test set (``--n-test``), the next ``--n-val`` validate (early stopping, Ridge
 alpha), and the models train on the first n of the rest for n = 2, 4, 8, ... up to all of them
 (or ``--sizes``); ``--ensemble k`` averages k seeds per network model.  GlassMLP is trained with
-the seed's loss and with the label-noise correction (``label_noise``, the replica variance /
+the paper's loss and with the label-noise correction (``label_noise``, the replica variance /
 n_replicas of each configuration).  Prints one line per (time, n) with the
 test set's expected noise ceiling rho_max, then the noise-corrected GlassMLP minus Ridge and, last,
 ``mlp_minus_ridge_at_largest=<x>`` (MLP(mae) minus Ridge), both at the largest n and the last time

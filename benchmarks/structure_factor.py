@@ -1,4 +1,4 @@
-"""Partial S_ab(k) of a KA3D liquid (N = 4096, rho = 1.2) on the seed's 100-point grid in [0, 40]:
+"""Partial S_ab(k) of a KA3D liquid (N = 4096, rho = 1.2) on the paper's 100-point grid in [0, 40]:
 glassdyn (every lattice vector, all partials in one pass) vs freud's StaticStructureFactorDirect
 (its own k-point set; one call per partial: AA, AB, BB), same configuration, same run.
 

@@ -2,7 +2,7 @@
 
 For each T: equilibrate with MD + swap (stationarity measured), 2 configurations x 2 replicas to
 t_max = 2.5 x the DESIGN.md estimate, tau_BB where the type-1 mean C_B reaches 0.5.  Prints one
-table row per temperature and, last, tau_bb_T0.4 (the seed reports 1.7e3 at T = 0.4).
+table row per temperature and, last, tau_bb_T0.4 (the paper reports 1.7e3 at T = 0.4).
 Usage: python benchmarks/tau_ladder.py [T ...]   (default 1.0 0.8 0.6 0.5 0.45 0.4; ~15 min on 2 cores)
 """
 import sys

@@ -1,4 +1,4 @@
-"""T_mct of fit-parameter-free MCT from our own simulated S^ab(k; T) (seed 003 Table I).
+"""T_mct of fit-parameter-free MCT from our own simulated S^ab(k; T) (Ciarella 2023 Table I).
 
 For LJ and WCA at each density of the library: the simulated temperatures that bracket the MCT
 transition (ergodic / glassy non-ergodicity parameter), then bisection in 1/T on S(k; T)
@@ -18,7 +18,7 @@ def main():
     path = sys.argv[1] if len(sys.argv) > 1 else default_library()
     lib = read_library(path)
     result = {}
-    print("interaction  rho   T_mct(glassdyn)  T_mct(seed Table I)  seconds")
+    print("interaction  rho   T_mct(glassdyn)  T_mct(paper Table I)  seconds")
     for name, code in (("lj", 0), ("wca", 1)):
         for rho in sorted(set(np.round(lib["rho"], 3))):
             t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Full four-phase GlassMLP training (seed schedule, early stopping) on 100 configurations x 600
+"""Full four-phase GlassMLP training (paper schedule, early stopping) on 100 configurations x 600
 particles x 256 descriptors (synthetic: the label is a nonlinear function of two descriptor
 combinations plus noise, positions uniform in a KA2D-sized box), validation on 30 more.
 Prints the epochs per phase and rho_P on 30 test configurations; last line train_seconds

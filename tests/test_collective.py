@@ -27,7 +27,7 @@ def test_library_entries_are_physical(library):
         t = lib["times"][i][np.isfinite(lib["times"][i])]
         assert np.all(np.diff(t) > 0)
         ip = int(np.argmin(np.abs(lib["k"] - lib["k_p"][i])))
-        # seed Eq. 1: F_s^aa(k_p, 0) = S^aa(k_p); the first lag is 5 dt, F_s within 2 % of it
+        # paper Eq. 1: F_s^aa(k_p, 0) = S^aa(k_p); the first lag is 5 dt, F_s within 2 % of it
         np.testing.assert_allclose(lib["Fs"][i, 0], lib["S"][i, ip, [0, 2]], rtol=0.02)
         # partial convention: S_aa -> x_a at large k, S_ab -> 0
         np.testing.assert_allclose(lib["S"][i, -20:, 0].mean(), 0.8, atol=0.03)
@@ -91,7 +91,7 @@ def _synthetic_library(n_states=40, seed=0):
         rho.append(1.2)
         inter.append(int(rng.integers(2)))
     return dict(k=k, S=np.array(S), Fs=np.array(Fs), times=np.array(times), temperature=np.array(T),
-                rho=np.array(rho), interaction=np.array(inter), t_mct_seed=np.ones(n_states),
+                rho=np.array(rho), interaction=np.array(inter), t_mct_paper=np.ones(n_states),
                 k_p=np.full(n_states, 7.2))
 
 

@@ -56,7 +56,7 @@ def test_snapshot_colours_follow_the_seed():
     assert z[2] > 0 > z[0]
 
 
-def test_seed_claim_metrics_and_statements():
+def test_paper_claim_metrics_and_statements():
     """chi4 ratio of a scaled field is the square of the scale; a shrunk (Ridge-like) prediction has
     the same rho_P but a smaller chi4 and a larger distribution distance, so the claims hold for
     the faithful model and fail when the names are swapped."""

@@ -158,7 +158,7 @@ def test_label_noise_is_validated_and_recorded(tmp_path):
 
 
 def test_overlap_observable_for_displacement_labels(tmp_path):
-    """observable='overlap' (seed SM VI): the variance and C(d) terms compare the smooth overlaps
+    """observable='overlap' (paper SM VI): the variance and C(d) terms compare the smooth overlaps
     (1 - tanh(20 (R - 0.44))) / 2, so changes of R deep inside the saturated regions do not count
     there, while the MAE term still sees them."""
     from glassdyn.dynamics import smooth_overlap
@@ -207,7 +207,7 @@ def test_ensemble_is_the_mean_of_its_seeds(tmp_path):
 def test_collapse_of_the_spatial_phases_is_reported(tmp_path):
     """With very few configurations the spatial phases can destroy a model (measured on KA2D: validation
     rho_P 0.53 -> 0.06); fit records the validation rho_P before and after them and warns on a collapse.
-    A deliberately destructive phase 3 (w_d = 500 at lr 0.1) provokes one; the seed's schedule does not."""
+    A deliberately destructive phase 3 (w_d = 500 at lr 0.1) provokes one; the paper's schedule does not."""
     rng = np.random.default_rng(7)
     X, y, pos = _data(rng, 4, 150)
     Xv, yv, pv = _data(rng, 2, 150)
@@ -242,7 +242,7 @@ def test_ridge_records_and_guards_the_descriptor_definition(tmp_path):
 
 def test_estimators_follow_scikit_learn():
     """get_params / clone work, learned attributes appear only with fit, GridSearchCV selects on the
-    seed's figure of merit (mean rho_P over configurations, lists over configurations as samples)."""
+    paper's figure of merit (mean rho_P over configurations, lists over configurations as samples)."""
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV
 

@@ -1,4 +1,4 @@
-"""CMA-ES memory fit (seed 003 Eqs. 6-7): recovers known kernels and the MCT memory."""
+"""CMA-ES memory fit (Ciarella 2023 Eqs. 6-7): recovers known kernels and the MCT memory."""
 from functools import lru_cache
 
 import numpy as np

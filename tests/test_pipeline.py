@@ -27,9 +27,9 @@ def test_demo_writes_every_figure_and_the_table(demo):
     table = (demo / "figures" / "summary.md").read_text()
     for source in ("MD", "GlassMLP", "MLP(mae)", "Ridge"):
         assert f"| {source} |" in table
-    assert "| seed claim | held | measured |" in table
+    assert "| Jung 2023 claim | held | measured |" in table
     claims = (demo / "claims.md").read_text()  # both data sets, with their regime
-    assert "| seed 000 claim | fresh simulation (T = 0.6) | shipped store (T = 0.45) |" in claims
+    assert "| Jung 2023 claim | fresh simulation (T = 0.6) | shipped store (T = 0.45) |" in claims
     assert "chi4(t*) of GlassMLP closer to MD" in claims and "tau_alpha^BB = 758" in claims
     assert (demo / "ka2d-T0.45" / "figures" / "chi4.png").stat().st_size > 5000
     summary = json.loads((demo / "demo_summary.json").read_text())
@@ -45,7 +45,7 @@ def test_demo_writes_every_figure_and_the_table(demo):
     for name in ("fs_test_states.png", "r2_vs_temperature.png", "summary.md", "fsmlp.npz"):
         assert (demo / "collective" / name).stat().st_size > 500, name
     tmct = summary["collective"]["tmct_rho1_2"]
-    assert 0.8 < tmct["lj"] < 1.0 and 0.6 < tmct["wca"] < 0.85  # seed Table I: 0.90, 0.74
+    assert 0.8 < tmct["lj"] < 1.0 and 0.6 < tmct["wca"] < 0.85  # paper Table I: 0.90, 0.74
 
 
 def test_store_species_match_every_configuration(demo):
@@ -123,7 +123,7 @@ def test_train_noise_corrected_and_overlap_options(demo, tmp_path):
     assert np.isfinite(np.load(tmp_path / "p.npz")["glassmlp"][:, :, data["types"] == 0]).all()
     assert main(["train", "--store", str(store), "--out", str(tmp_path / "o"), "--label", "displacement",
                  "--times", str(t), "--epoch-scale", "0.01", "--no-baselines", "--quiet"]) == 0
-    assert json.loads((tmp_path / "o" / "models.json").read_text())["observable"] == "overlap"  # seed SM VI
+    assert json.loads((tmp_path / "o" / "models.json").read_text())["observable"] == "overlap"  # paper SM VI
     cli_fails(["train", "--store", str(store), "--out", str(tmp_path / "x"), "--label", "displacement",
                "--times", str(t), "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--quiet"], "cannot correct the smooth-overlap")
     old = tmp_path / "old.h5"  # a store without replica variances

@@ -24,7 +24,7 @@ def test_ka2d_constants_match_seed():
 
 def test_ka3d_presets_match_seeds():
     g = get_potential("ka3d")
-    np.testing.assert_allclose(g.cutoff, 2.5)  # 2.5 sigma_11 for all pairs (seed 000 SM VI)
+    np.testing.assert_allclose(g.cutoff, 2.5)  # 2.5 sigma_11 for all pairs (Jung 2023 SM VI)
     assert not g.shift and g.c0 == 0
     assert get_system("ka3d").n_particles == 4096
     assert get_system("ka3d").density == pytest.approx(1.2)

@@ -1,6 +1,6 @@
 """The main job: the whole GlassMLP pipeline on the embedded ``quick`` preset, the same models on
 the shipped KA2D T = 0.45 store, the collective route on the shipped state library, the table of the
-seed's claims and one ``report.html``.
+paper's claims and one ``report.html``.
 
 ``run_demo(out)`` is what ``glassdyn demo`` calls; messages go to the ``glassdyn`` logger (the CLI
 shows them), progress bars appear with ``progress=True``.
@@ -29,7 +29,7 @@ SHIPPED_DEMO_TIMES = (20, 24)
 @dataclass
 class DemoOptions:
     """configurations / replicas override the quick preset's; times: label times trained;
-    epoch_scale: fraction of the seed's epochs; seed: the RNG seed of simulation and training;
+    epoch_scale: fraction of the paper's epochs; seed: the RNG seed of simulation and training;
     dataset: a shipped store instead of simulating."""
 
     configurations: int | None = None
@@ -131,7 +131,7 @@ def _collective(out: Path, o: DemoOptions) -> dict:
     from .workflows.state_library import default_library, read_library
 
     t0 = time.perf_counter()
-    log.info("[4/4] collective route (seed 003) on the shipped state library: FsMLP, MCT, T_mct")
+    log.info("[4/4] collective route (Ciarella 2023) on the shipped state library: FsMLP, MCT, T_mct")
     path = default_library()
     lib = read_library(path)
     train_fsmlp(lib, out, seed=o.seed, epochs=o.collective_epochs, source=path)
@@ -144,17 +144,17 @@ def _collective(out: Path, o: DemoOptions) -> dict:
             tmct[name] = library_tmct(lib, code, 1.2)
         except ValueError as exc:
             tmct[name] = f"not bracketed: {exc}"
-    log.info(f"  T_mct at rho = 1.2 from the library's S(k; T): {tmct} (seed Table I: LJ 0.90, WCA 0.74)")
+    log.info(f"  T_mct at rho = 1.2 from the library's S(k; T): {tmct} (paper Table I: LJ 0.90, WCA 0.74)")
     return dict(tmct_rho1_2=tmct, seconds=time.perf_counter() - t0, figures=str(out))
 
 
 def _claims_table(out: Path, runs, o: DemoOptions) -> None:
-    """One table: each seed-000 claim held or not on each data set, with the regime that limits it."""
+    """One table: each Jung 2023 claim held or not on each data set, with the regime that limits it."""
     from .dynamics import relaxation_time
     from .io.provenance import save_text
     from .workflows import read_store
 
-    header = "| seed 000 claim | " + " | ".join(name for name, _, _ in runs) + " |"
+    header = "| Jung 2023 claim | " + " | ".join(name for name, _, _ in runs) + " |"
     lines = [header, "|---" * (1 + len(runs)) + "|"]
     claims = [ev.claims() for _, _, ev in runs]
     for k, c in enumerate(claims[0]):
@@ -176,9 +176,9 @@ def _claims_table(out: Path, runs, o: DemoOptions) -> None:
         if ceiling is not None:
             text += f", replica-noise ceiling rho_max(t*) = {ceiling[ev.results['t_star']]:.2f}"
         regime.append(text)
-    lines += ["", "Regime of these data (the seed: KA2D T = 0.4 to 0.23, tau_alpha^BB = 1.7e3 to 4e6, 300 "
+    lines += ["", "Regime of these data (the paper: KA2D T = 0.4 to 0.23, tau_alpha^BB = 1.7e3 to 4e6, 300 "
               "configurations x 20 replicas):"] + [f"- {r}" for r in regime] + [
-        "", "To reach the seed's regime: `glassdyn simulate --preset ka2d-paper --scheduler ADDRESS` (a cluster: "
+        "", "To reach the paper's regime: `glassdyn simulate --preset ka2d-paper --scheduler ADDRESS` (a cluster: "
         "~120 core-hours at T = 0.4, ~1e4 at T = 0.3), then `glassdyn train` / `evaluate`; or a GlassBench "
         "download through `glassdyn glassbench FOLDER --out store.h5`."]
     save_text(out / "claims.md", "\n".join(lines), parameters=asdict(o), seeds=o.seed,

@@ -1,5 +1,5 @@
 """One self-contained ``report.html`` of a run folder: every figure (embedded as data URIs), every
-summary table (``*.md``), the seed-claims table and the provenance of the files, readable offline.
+summary table (``*.md``), the paper-claims table and the provenance of the files, readable offline.
 
 ``write_report(folder)`` walks the folder: the top level first (``claims.md``), then each subfolder
 that holds figures or tables (the GlassMLP evaluation, the shipped-store part, the collective

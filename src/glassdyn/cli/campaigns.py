@@ -56,7 +56,7 @@ def add_parsers(sub) -> None:
     sm = sub.add_parser("simulate", help="equilibrate, quench and run isoconfigurational replicas "
                         "(resumable; local processes or Dask)")
     sm.add_argument("--preset", default="quick", help="quick, ka2d-paper, ka3d-paper, collective (the "
-                    "seed-003 state-point library) or a .toml path")
+                    "Ciarella 2023 state-point library) or a .toml path")
     sm.add_argument("--temperature", type=float, default=None, help="override the preset temperature")
     sm.add_argument("--out", default=None, help="HDF5 store (default runs/<preset>_T<T>.h5)")
     sm.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local processes")

@@ -1,4 +1,4 @@
-"""``glassdyn collective train|predict|evaluate|transfer|tmct|memory`` (seed 003 route)."""
+"""``glassdyn collective train|predict|evaluate|transfer|tmct|memory`` (Ciarella 2023 route)."""
 from __future__ import annotations
 
 import json
@@ -111,7 +111,7 @@ def _tmct(args) -> int:
             rows.append(f"| {name} | {rho:.1f} | {tc} | {CIARELLA2023_TMCT[(name, rho)]:.2f} |")
             print(rows[-1])
     if args.out:
-        save_text(args.out, "| interaction | rho | T_mct (glassdyn) | T_mct (seed Table I) |\n|---|---|---|---|\n"
+        save_text(args.out, "| interaction | rho | T_mct (glassdyn) | T_mct (paper Table I) |\n|---|---|---|---|\n"
                   + "\n".join(rows), inputs=[path])
     return 0
 
@@ -128,7 +128,7 @@ def _memory(args) -> int:
 
 
 def add_parsers(sub) -> None:
-    c = sub.add_parser("collective", help="seed 003: S(k) -> F_s(k_p, t) FsMLP, transferability, MCT, "
+    c = sub.add_parser("collective", help="Ciarella 2023: S(k) -> F_s(k_p, t) FsMLP, transferability, MCT, "
                        "T_mct, memory kernels (on the shipped or a simulated state library)")
     cs = c.add_subparsers(dest="collective_command", required=True)
 
@@ -162,7 +162,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", default="collective-evaluation")
     p.set_defaults(func=_evaluate)
 
-    p = cs.add_parser("transfer", help="temperature and interaction transferability (seed Figs. 4-5)")
+    p = cs.add_parser("transfer", help="temperature and interaction transferability (paper Figs. 4-5)")
     lib_arg(p)
     p.add_argument("--kinds", nargs="+", default=["temperature", "lj->wca", "wca->lj"],
                    choices=["temperature", "lj->wca", "wca->lj"])

@@ -146,7 +146,7 @@ def add_parsers(sub) -> None:
     d.add_argument("--configurations", type=int, default=None, help="override the preset's number")
     d.add_argument("--replicas", type=int, default=None, help="override the preset's number")
     d.add_argument("--times", type=int, default=3, help="number of label times to train models at")
-    d.add_argument("--epoch-scale", type=float, default=0.05, help="fraction of the seed's epochs")
+    d.add_argument("--epoch-scale", type=float, default=0.05, help="fraction of the paper's epochs")
     d.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     d.add_argument("--seed", type=int, default=1)
     d.add_argument("--collective-epochs", type=int, default=100, help="FsMLP epochs of the collective part")
@@ -170,18 +170,18 @@ def add_parsers(sub) -> None:
                     help="a label of glassdyn.dynamics.LABELS: bond_breaking (default) or displacement")
     tr.add_argument("--species", type=int, default=0)
     tr.add_argument("--times", type=int, nargs="+", default=None, help="label time indices (default all)")
-    tr.add_argument("--epoch-scale", type=float, default=1.0, help="fraction of the seed's epochs")
+    tr.add_argument("--epoch-scale", type=float, default=1.0, help="fraction of the paper's epochs")
     tr.add_argument("--no-baselines", action="store_true", help="GlassMLP only")
     tr.add_argument("--observable", choices=["field", "overlap"], default=None,
                     help="field of the variance and C(d) loss terms (default: overlap for displacement, "
-                         "seed SM VI; field for bond breaking)")
+                         "paper SM VI; field for bond breaking)")
     tr.add_argument("--noise-corrected", action="store_true",
                     help="remove the replica noise of the labels from the variance and C(d) targets "
-                         "(glassdyn option, not the seed's; needs --observable field)")
+                         "(glassdyn option, not the paper's; needs --observable field)")
     tr.add_argument("--ensemble", type=int, default=1,
                     help="train this many seeds of GlassMLP and MLP(mae) and predict with their mean")
     tr.add_argument("--distances", type=float, nargs="+", default=None,
-                    help="shell distances d of the C(d) loss term (default the seed's 2 4 6)")
+                    help="shell distances d of the C(d) loss term (default the paper's 2 4 6)")
     tr.add_argument("--cutoff", type=float, default=20.0,
                     help="coarse-graining cut-off of the descriptors (default 20, the reference's; half the "
                          "training box makes models transferable to larger systems)")

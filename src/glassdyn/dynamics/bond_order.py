@@ -1,4 +1,4 @@
-"""Sixfold bond-orientational order psi_6 and its time correlation C_psi(t) (2D, seed 000 SM I.C)."""
+"""Sixfold bond-orientational order psi_6 and its time correlation C_psi(t) (2D, Jung 2023 SM I.C)."""
 from __future__ import annotations
 
 import numpy as np

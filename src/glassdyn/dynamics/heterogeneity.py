@@ -1,4 +1,4 @@
-"""Dynamic heterogeneity from per-particle fields (MD propensities or predictions), seed 000.
+"""Dynamic heterogeneity from per-particle fields (MD propensities or predictions), Jung 2023.
 
     chi4(t)   = N_1 (<Cbar^2> - <Cbar>^2),  Cbar = mean of the field over the selected particles of
                 one configuration, <.> over configurations  (``normalise="seed"``); divided by N_1
@@ -7,7 +7,7 @@
     fit       : S4(q) = chi4~ / (1 + (q xi)^2 + A (q xi)^3)
     G4(r, t)  = V / N_1 < sum_{i != j} dC^i dC^j delta(r - R_ij) >  (radial, per unit shell volume)
 
-For displacement propensities (3D KA) the seed uses the overlap (1 - tanh(20 (R - 0.44))) / 2 of
+For displacement propensities (3D KA) the paper uses the overlap (1 - tanh(20 (R - 0.44))) / 2 of
 each particle's propensity R, see :func:`smooth_overlap`.
 """
 from __future__ import annotations
@@ -152,7 +152,7 @@ class S4Fit:
 
 
 def fit_s4(q, s4, sigma=None, with_cubic: bool = True, p0=None) -> S4Fit:
-    """Least-squares fit of the seed's S4 form (A = 0 gives Ornstein-Zernike)."""
+    """Least-squares fit of the paper's S4 form (A = 0 gives Ornstein-Zernike)."""
     q = np.asarray(q, dtype=float)
     s4 = np.asarray(s4, dtype=float)
     if q.size < (3 if with_cubic else 2) + 1:

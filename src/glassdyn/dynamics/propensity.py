@@ -1,4 +1,4 @@
-"""Per-particle dynamical labels: bond breaking C_B^i(t) and displacements (seed 000).
+"""Per-particle dynamical labels: bond breaking C_B^i(t) and displacements (Jung 2023).
 
 Bond breaking: the n_0^i initial neighbours j of i are those with R_ij(0) < r_in sigma_ab
 (r_in = 1.4); n_t^i counts those still within r_out sigma_ab (r_out = 1.8) at time t;

@@ -22,9 +22,9 @@ def self_intermediate_scattering(frames, times, k: float, types=None, origins=No
     origins : frame indices used as time origins (default: only frame 0).  Lags are the distinct
         values times[j] - times[o] (within ``tolerance``) over all origins o and j >= o.
     direction : None for the isotropic average (sin(kr)/kr in 3D, J0(kr) in 2D); a unit vector
-        for cos(k e.r) along one direction (the seed's SWAP definition uses e = x).
+        for cos(k e.r) along one direction (the paper's SWAP definition uses e = x).
     Returns (lags (n_lag,), F_s (n_lag, M)) with one column per species (or one column if types is None).
-    Normalisation: F_s(k, 0) = 1; multiply by S_aa(k) for seed 003's Eq. 1 convention.
+    Normalisation: F_s(k, 0) = 1; multiply by S_aa(k) for Ciarella 2023's Eq. 1 convention.
     """
     x = np.asarray(frames, dtype=float)
     times = np.asarray(times, dtype=float)

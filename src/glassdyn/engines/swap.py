@@ -11,7 +11,7 @@ The unordered pair {i, j} of species {a, b} is proposed with probability
 is symmetric and detailed balance holds.
 
 LAMMPS's ``fix atom/swap`` recomputes the full energy at every attempt and swaps only two types per
-fix; the seed protocol (2100 attempts every 10 MD steps, KA2D) needs this kernel instead.
+fix; the paper's protocol (2100 attempts every 10 MD steps, KA2D) needs this kernel instead.
 """
 from __future__ import annotations
 

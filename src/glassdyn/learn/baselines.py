@@ -25,7 +25,7 @@ def pearson(a, b) -> float:
 
 
 def mean_pearson(predictions, labels) -> float:
-    """rho_P averaged over configurations (the seed's figure of merit): ``predictions`` and ``labels``
+    """rho_P averaged over configurations (the paper's figure of merit): ``predictions`` and ``labels``
     are sequences of per-configuration fields (N_c,).  A constant prediction (a collapsed network)
     has no correlation and counts as 0, not NaN."""
     predictions, labels = list(predictions), list(labels)
@@ -70,7 +70,7 @@ class RidgeBaseline(BaseEstimator):
         return out[0] if single else out
 
     def score(self, X, y) -> float:
-        """Mean Pearson rho_P over configurations (the seed's figure of merit)."""
+        """Mean Pearson rho_P over configurations (the paper's figure of merit)."""
         return mean_pearson(self.predict(list(X)), y)
 
     def save(self, path) -> None:

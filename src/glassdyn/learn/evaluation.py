@@ -1,4 +1,4 @@
-"""Side-by-side evaluation of propensity predictions against MD labels (seed 000 Figs. 1-3).
+"""Side-by-side evaluation of propensity predictions against MD labels (Jung 2023 Figs. 1-3).
 
 ``PropensityEvaluation(box, mask, observable).compute(times, labels, predictions, positions)``
 with labels (S, T, N), predictions {model name: (S, T, N)} and initial (inherent) positions
@@ -6,19 +6,19 @@ with labels (S, T, N), predictions {model name: (S, T, N)} and initial (inherent
 
 * rho_P(t): Pearson correlation per configuration (mean and std) and pooled over configurations;
   with the labels' replica noise nu (S, T) (optional) also the maximal achievable correlation
-  rho_max(t) = < sqrt(1 - nu / Var(X_MD)) > (seed Fig. 5a): the correlation of the finite-replica
+  rho_max(t) = < sqrt(1 - nu / Var(X_MD)) > (paper Fig. 5a): the correlation of the finite-replica
   labels with the infinite-replica propensity, which bounds any prediction from the structure in
   expectation (replica noise is spatially correlated, so a few test configurations can exceed it);
 * propensity distributions at every time (histograms on common bins);
 * chi4(t) of the field (seed normalisation N_1 Var(Cbar));
 * S4(q, t*) at the time t* of the MD chi4 peak, with the fit chi4~/(1 + (q xi)^2 + A (q xi)^3);
 * G4(r, t*);
-* what the seed claims for each model (SM III: GlassMLP trades a little rho_P for the shape of the
+* what the paper claims for each model (SM III: GlassMLP trades a little rho_P for the shape of the
   field): the chi4 ratio model / MD at t* and its error |ln ratio|, the xi ratio of the S4 fits, and
   the Wasserstein-1 distance between predicted and MD propensity distributions at t* (in units of
   the MD standard deviation) -- ``claims()`` turns them into held / not held statements.
 
-``observable="overlap"`` converts displacement propensities R to the smooth overlap of seed SM VI
+``observable="overlap"`` converts displacement propensities R to the smooth overlap of paper SM VI
 before chi4 / S4 / G4 (bond-breaking C_B is used as is).  ``plot(folder)`` writes the figures,
 ``table()`` the summary rows.
 """
@@ -50,7 +50,7 @@ class PropensityEvaluation:
         return smooth_overlap(x) if self.observable == "overlap" else np.asarray(x, float)
 
     def mobility(self, field) -> np.ndarray:
-        """Standardised mobility of a propensity field (N,), the colour of the snapshots (seed Figs.
+        """Standardised mobility of a propensity field (N,), the colour of the snapshots (paper Figs.
         1 and 3: red = mobile = low C_B or large displacement R, blue = high C_B, moving very little)."""
         f = np.asarray(field, dtype=float)
         z = (f - f.mean()) / (f.std() or 1.0)
@@ -118,7 +118,7 @@ class PropensityEvaluation:
         return self
 
     def table(self) -> list:
-        """One row per source at t* (the MD chi4 peak): rho_P per configuration (the seed's figure)
+        """One row per source at t* (the MD chi4 peak): rho_P per configuration (the paper's figure)
         and pooled over configurations (GlassBench's), max over t, chi4 peak, chi4 ratio and error
         |ln(chi4 / chi4_MD)| at t*, xi and A of the S4 fit (NaN when the fit is undetermined), xi
         ratio, Wasserstein-1 distance to the MD distribution / std(MD)."""
@@ -150,7 +150,7 @@ class PropensityEvaluation:
         return fit if fit is not None and fit.determined else None
 
     def claims(self, model: str = "GlassMLP", baselines=("MLP(mae)", "Ridge"), rho_tolerance: float = 0.05) -> list:
-        """The seed's claims (000, main text and SM III) for ``model`` against the baselines, on these
+        """The claims of Jung 2023 (main text and SM III) for ``model`` against the baselines, on these
         data: list of dict(claim, held (True / False / None = undetermined), detail)."""
         rows = {row["source"]: row for row in self.table()}
         if model not in rows or not all(b in rows for b in baselines):
@@ -180,7 +180,7 @@ class PropensityEvaluation:
         return out
 
     def markdown(self) -> str:
-        """The summary table (sources x scores at t*) and the seed-claims table, as Markdown."""
+        """The summary table (sources x scores at t*) and the paper-claims table, as Markdown."""
         rows = self.table()
         ts = self.results["t_star"]
         lines = [f"# t* = {self.results['times'][ts]:.4g} (peak of the MD chi4)"]
@@ -193,7 +193,7 @@ class PropensityEvaluation:
                   f"{r['rho_P_max']:.3f} | {r['chi4_peak']:.3g} | {r['chi4_ratio']:.2f} | {r['xi']:.3g} | "
                   f"{r['A']:.3g} | {r['xi_ratio']:.2f} | {r['wasserstein']:.3f} |" for r in rows]
         if {"GlassMLP", "MLP(mae)", "Ridge"} <= set(self.results["sources"]):
-            lines += ["", "| seed claim | held | measured |", "|---|---|---|"]
+            lines += ["", "| Jung 2023 claim | held | measured |", "|---|---|---|"]
             lines += [f"| {c['claim']} | {'undetermined' if c['held'] is None else ('yes' if c['held'] else 'no')} | "
                       f"{c['detail']} |" for c in self.claims()]
         return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""FsMLP (seed 003): S^ab(k), T, rho, interaction, log t  ->  F_s^AA(k_p, t), F_s^BB(k_p, t).
+"""FsMLP (Ciarella 2023): S^ab(k), T, rho, interaction, log t  ->  F_s^AA(k_p, t), F_s^BB(k_p, t).
 
 Inputs per row (304): the 300 values S^AA(k_1..k_100), S^AB(...), S^BB(...) of the state, T, rho,
 the interaction label (LJ 0, WCA 1) and log10 t.  Hidden layers 500-400-400-300-200 with ReLU,
@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 
 from .. import __version__
 from ..io.provenance import provenance_json
-from ..theory.memory_fit import r2_score  # seed 003 Eqs. 2-4, shared with the memory fit
+from ..theory.memory_fit import r2_score  # Ciarella 2023 Eqs. 2-4, shared with the memory fit
 
 __all__ = ["FsMLP", "library_rows", "split_states", "r2_score", "rmse"]
 
@@ -56,12 +56,12 @@ def split_states(n_states: int, test_fraction: float = 0.1, seed: int = 0) -> di
 
 
 def rmse(y_true, y_pred) -> float:
-    """Root mean squared error (seed 003 SI Eq. S1)."""
+    """Root mean squared error (Ciarella 2023 SI Eq. S1)."""
     return float(np.sqrt(np.mean((np.asarray(y_true, float) - np.asarray(y_pred, float)) ** 2)))
 
 
 class FsMLP(BaseEstimator):
-    """The seed-003 network (see module docstring); a scikit-learn estimator.
+    """The Ciarella 2023 network (see module docstring); a scikit-learn estimator.
 
     Parameters: hidden widths, lasso weight, Adam learning rate, epochs, mini-batch size, seed.
     After ``fit``: ``net_``, ``mean_`` / ``scale_``, ``history_`` (L1 per epoch), ``train_seconds_``.

@@ -1,4 +1,4 @@
-"""GlassMLP (seed 000): descriptors -> 2 (bottleneck) -> 10 -> 10 -> 1, ELU, linear output.
+"""GlassMLP (Jung 2023): descriptors -> 2 (bottleneck) -> 10 -> 10 -> 1, ELU, linear output.
 
 scikit-learn-style estimator.  Training data are lists over configurations (one batch = one
 configuration's selected particles), standardised with statistics of the training set only.
@@ -51,23 +51,23 @@ def _network(n_in: int, bottleneck: int, hidden) -> torch.nn.Sequential:
 
 class GlassMLP(BaseEstimator):
     """Per-particle propensity from descriptors (a scikit-learn estimator: ``get_params``, ``clone``
-    and ``GridSearchCV`` work; ``score`` is the seed's mean rho_P over configurations).
+    and ``GridSearchCV`` work; ``score`` is the paper's mean rho_P over configurations).
 
     Parameters
     ----------
-    bottleneck, hidden : architecture (2, (10, 10) in the seed).
+    bottleneck, hidden : architecture (2, (10, 10) in the paper).
     loss : "glassmlp" (four phases) or "mae" (phases 1-2 only: the MLP(mae) baseline).
-    schedule : phases (epochs, lr, w_v, w_d, early_stopping); default the seed's.
+    schedule : phases (epochs, lr, w_v, w_d, early_stopping); default the paper's.
     epoch_scale : multiply every phase's epoch count (>= 1 epoch each).
     patience : early-stopping patience (epochs).
     seed : torch / numpy seed (reproducible training).
-    observable : "field" (the seed's 2D set-up: variance and C(d) of the label itself) or "overlap"
-        (seed SM VI, displacement propensities R: variance and C(d) of the smooth overlap
+    observable : "field" (the paper's 2D set-up: variance and C(d) of the label itself) or "overlap"
+        (paper SM VI, displacement propensities R: variance and C(d) of the smooth overlap
         (1 - tanh(20 (R - 0.44))) / 2; the MAE term stays on R).
-    min_batches_per_epoch : at least this many gradient steps (batches) per epoch.  The seed's
+    min_batches_per_epoch : at least this many gradient steps (batches) per epoch.  The paper's
         schedule assumes 100 training configurations (one batch each); with fewer, each epoch
         cycles through reshuffled passes over the configurations so that the number of updates
-        stays the seed's.  With >= 100 configurations this is exactly one pass.
+        stays the paper's.  With >= 100 configurations this is exactly one pass.
 
     After ``fit`` (and only then): ``net_``, ``mean_`` / ``scale_`` (training statistics),
     ``definition_``, ``history_``, ``label_noise_``, ``train_seconds_`` and ``validation_rho_``, which holds the mean validation rho_P after the MAE phases
@@ -120,7 +120,7 @@ class GlassMLP(BaseEstimator):
         (needed for the spatial term, with ``box``).  Validation data drive early stopping
         (default: the training data).  ``label_noise[c]`` (optional, one float per configuration):
         the noise variance of the labels, <Var_replicas>/n_replicas, removed from the variance and
-        spatial-correlation targets (see :mod:`.losses`); default none (the seed's loss)."""
+        spatial-correlation targets (see :mod:`.losses`); default none (the paper's loss)."""
         self._check_params()
         X = self._check_inputs(X, None)
         y = [np.asarray(v, dtype=float) for v in y]
@@ -247,7 +247,7 @@ class GlassMLP(BaseEstimator):
         return out[0] if single else out
 
     def score(self, X, y) -> float:
-        """Mean Pearson rho_P over configurations (the seed's figure of merit)."""
+        """Mean Pearson rho_P over configurations (the paper's figure of merit)."""
         return mean_pearson(self.predict(list(X)), y)
 
     def bottleneck_activations(self, X) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The GlassMLP loss (seed 000 SM Eq. 6-7), evaluated per configuration (one batch = the selected
+"""The GlassMLP loss (Jung 2023 SM Eq. 6-7), evaluated per configuration (one batch = the selected
 particles of one configuration):
 
     L = mean|X_pred - X_true| / sqrt(Var X_true)
@@ -8,17 +8,17 @@ particles of one configuration):
     C(X, d) = sum_ij dX_i dX_j exp(-(R_ij - d)^2 / 2) / sum_i dX_i^2,   dX = X - mean(X)
     C_N     = |C(X_true, d_min) - C(X_true, d_max)|,   d = 2, 4, 6
 
-The seed typesets the variance term without an absolute value and the Gaussian as
+The paper typesets the variance term without an absolute value and the Gaussian as
 exp(+(R - d)^2 / 2); a loss must penalise both signs of the variance error and the Gaussian shell
 must decay, so glassdyn uses |.| and exp(-(R - d)^2 / 2).  The shell weights depend only on the
 (inherent-structure) positions, so they are computed once per configuration.
 
-Optional noise correction (not in the seed): a propensity estimated from n replicas carries
+Optional noise correction (not in the paper): a propensity estimated from n replicas carries
 per-particle noise of variance nu = <Var_replicas(X_i)> / n, which inflates Var(X_true) by nu and,
 for noise uncorrelated between particles, lowers C(X_true, d).  With ``noise = nu`` the targets become the
 unbiased Var(X_true) - nu and C = (sum_ij dX_i dX_j g_ij - nu sum_i g_ii) / (sum_i dX_i^2 - N nu),
 unbiased for uncorrelated noise.
-The MAE normalisation is unchanged.  ``noise = 0`` is the seed's loss.  Replica noise of real
+The MAE normalisation is unchanged.  ``noise = 0`` is the paper's loss.  Replica noise of real
 propensities is spatially correlated (a replica relaxes in clusters), so the correction is exact for
 the variance and the denominator but leaves the correlated part of the noise in the numerator of C
 (measured magnitudes in docs/validation.md).
@@ -62,7 +62,7 @@ def glassmlp_loss(pred: torch.Tensor, true: torch.Tensor, weights: torch.Tensor 
                   noise: float = 0.0, transform=None) -> torch.Tensor:
     """Loss of one configuration; ``weights`` from :func:`shell_weights` (needed when w_d > 0);
     ``c_true`` = spatial_correlation(transform(true), weights, noise) if already known (constant in
-    training); ``noise`` = label noise variance nu (0: the seed's loss); ``transform`` (optional,
+    training); ``noise`` = label noise variance nu (0: the paper's loss); ``transform`` (optional,
     differentiable) maps the field before the variance and C(d) terms (the smooth overlap of seed
     SM VI for displacement propensities); the MAE term always compares the raw fields."""
     var_raw = true.var(unbiased=False)

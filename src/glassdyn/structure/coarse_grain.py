@@ -1,4 +1,4 @@
-"""Exponential coarse-graining sums of per-particle fields (GlassMLP, seed 000):
+"""Exponential coarse-graining sums of per-particle fields (GlassMLP, Jung 2023):
 
     W_i(L, beta)    = sum_{j in beta, R_ij < r_c} exp(-R_ij / L)            (L > 0)
     S_bar_i(L, beta) = sum_{j in beta, R_ij < r_c} S_j exp(-R_ij / L)
@@ -23,7 +23,7 @@ from ..engines.cells import cell_list
 
 __all__ = ["coarse_grain", "truncation_error", "DEFAULT_LENGTHS", "REFERENCE_CUTOFF"]
 
-DEFAULT_LENGTHS = tuple(0.5 * i for i in range(16))  # 0, 0.5, ..., 7.5 (seed 000)
+DEFAULT_LENGTHS = tuple(0.5 * i for i in range(16))  # 0, 0.5, ..., 7.5 (Jung 2023)
 REFERENCE_CUTOFF = 20.0  # StructDynGlass: partners at r_ij < 20
 
 

@@ -1,6 +1,6 @@
 """Conventions for partial structure factors of an s-component system (number fractions x_a).
 
-glassdyn's convention ("number", used everywhere internally and by seed 003):
+glassdyn's convention ("number", used everywhere internally and by Ciarella 2023):
     S_ab(k) = N^-1 <rho_a(k) rho_b(-k)>            -> x_a delta_ab at large k;  sum_ab S_ab = S_NN
 Others, converted at the boundaries:
     "ashcroft-langreth":  S^AL_ab = S_ab / sqrt(x_a x_b)                  -> delta_ab

@@ -1,4 +1,4 @@
-"""GlassMLP physics-informed descriptors (seed 000), as the reference program defines them.
+"""GlassMLP physics-informed descriptors (Jung 2023), as the reference program defines them.
 
 Computed on the inherent structure.  Per-particle fields:
     e_i : potential energy 1/2 sum_j V(r_ij) (LAMMPS pe/atom convention)
@@ -12,7 +12,7 @@ with weights w_ij = exp(-r_ij / L) over partners at r_ij < r_c = 20, j = i inclu
     perimeter PERI = sum_j w_ij p_j / sum_j w_ij           ("surface" in 3D)
     E_var     VAR  = sum_j w_ij (e_j - EPOT)^2 / sum_j w_ij  (about the local weighted mean)
 K x 16 x (M + 1) = 256 columns for KA2D (M = 3).  This is StructDynGlass's definition (the code
-behind seed 000), reproduced to its 6-digit output for every L > 0 (tests on its own sample).
+behind Jung 2023), reproduced to its 6-digit output for every L > 0 (tests on its own sample).
 
 L = 0 (only j = i): DEN = 1 in the particle's own species channel and in "all", 0 elsewhere;
 EPOT / PERI = the particle's own value in those channels and 0 in the others (an average over an

@@ -8,7 +8,7 @@ over every reciprocal-lattice vector k = 2 pi n / L (n integer) of the periodic 
 sum_ab S_ab = S(k) of all particles; this equals freud's partials (Faber-Ziman-based scheme that
 "converges to the particle fraction"), checked in benchmarks/structure_factor.py.
 
-Default grid: the seed's 100 points in [0, 40] as bin centres k_i = (i - 1/2) dk (the MCT
+Default grid: the paper's 100 points in [0, 40] as bin centres k_i = (i - 1/2) dk (the MCT
 midpoint grid), shells [k_i - dk/2, k_i + dk/2).  Shells with no lattice vector (k < 2 pi / L)
 are NaN.  All species densities are built in one pass, so all partials cost the same as the total.
 Cost ~ N x (number of vectors) / 2: 4096 particles to k = 40 take ~10 s on 2 cores.

@@ -1,6 +1,6 @@
 """Radical (power / Laguerre) Voronoi cells of periodic configurations, via pyvoro2 (Voro++).
 
-GlassMLP (seed 000) uses the perimeter p_i of each particle's cell in 2D and its surface area s_i
+GlassMLP (Jung 2023) uses the perimeter p_i of each particle's cell in 2D and its surface area s_i
 in 3D.  The reference program (StructDynGlass) tessellates the inherent structure with Voro++'s
 radical tessellation, radius sigma_aa / 2 per species (0.5, 0.44, 0.47 for KA2D); with equal radii
 the radical tessellation is the plain Voronoi one.  pyvoro2 wraps the same Voro++ library.

@@ -12,7 +12,7 @@ The ``lennard_jones`` kind, :class:`LennardJonesMixture`::
 
 with s = sigma_ab.  The smoothing constants C0, C2, C4 sit *inside* the 4 eps bracket (KA2D, seed
 000 SM I): only then do V, V' and V'' vanish at rc = 2.5 sigma_ab for every eps_ab.  ``shift=True``
-subtracts V(rc) so that V(rc) = 0 (the truncated-and-shifted KA LJ / WCA of seed 003).
+subtracts V(rc) so that V(rc) = 0 (the truncated-and-shifted KA LJ / WCA of Ciarella 2023).
 
 The LAMMPS engine tabulates ``pair_energy`` / ``pair_derivative``, the numba swap kernel evaluates
 ``power_series()``, and :meth:`PairPotential.compute` is the plain numpy reference used to check
@@ -294,7 +294,7 @@ _KA_SIG = [[1.0, 0.8], [0.8, 0.88]]
 
 
 def ka2d() -> LennardJonesMixture:
-    """KA2D ternary mixture of seed 000 (SM I): smoothed at rc = 2.5 sigma_ab, V, V', V'' -> 0."""
+    """KA2D ternary mixture of Jung 2023 (SM I): smoothed at rc = 2.5 sigma_ab, V, V', V'' -> 0."""
     eps = np.array([[1.0, 1.5, 0.75], [1.5, 0.5, 1.5], [0.75, 1.5, 0.75]])
     sig = np.array([[1.0, 0.8, 0.9], [0.8, 0.88, 0.8], [0.9, 0.8, 0.94]])
     return LennardJonesMixture(
@@ -304,7 +304,7 @@ def ka2d() -> LennardJonesMixture:
 
 
 def ka3d() -> LennardJonesMixture:
-    """3D KA as used for GlassMLP (seed 000 SM VI, Bapst et al.): C=0, rc = 2.5 sigma_11, unshifted."""
+    """3D KA as used for GlassMLP (Jung 2023 SM VI, Bapst et al.): C=0, rc = 2.5 sigma_11, unshifted."""
     return LennardJonesMixture(
         name="ka3d", dimension=3, species=("A", "B"), epsilon=_KA_EPS, sigma=_KA_SIG,
         cutoff=np.full((2, 2), 2.5),
@@ -312,7 +312,7 @@ def ka3d() -> LennardJonesMixture:
 
 
 def ka3d_lj() -> LennardJonesMixture:
-    """3D KA LJ of seed 003: rc = 2.5 sigma_ab, shifted to V(rc) = 0."""
+    """3D KA LJ of Ciarella 2023: rc = 2.5 sigma_ab, shifted to V(rc) = 0."""
     sig = np.array(_KA_SIG)
     return LennardJonesMixture(
         name="ka3d_lj", dimension=3, species=("A", "B"), epsilon=_KA_EPS, sigma=sig,
@@ -321,7 +321,7 @@ def ka3d_lj() -> LennardJonesMixture:
 
 
 def ka3d_wca() -> LennardJonesMixture:
-    """3D KA WCA of seed 003: rc = 2^(1/6) sigma_ab, shifted (purely repulsive)."""
+    """3D KA WCA of Ciarella 2023: rc = 2^(1/6) sigma_ab, shifted (purely repulsive)."""
     sig = np.array(_KA_SIG)
     return LennardJonesMixture(
         name="ka3d_wca", dimension=3, species=("A", "B"), epsilon=_KA_EPS, sigma=sig,

@@ -1,9 +1,9 @@
 """System presets: a potential plus composition, box and time step, as published.
 
-``get_system("ka2d")``            KA2D, N = 1290 (600/330/360), L = 32.896 (seed 000)
-``get_system("ka3d")``            3D KA, N = 4096 (3277/819), rho = 1.2 (seed 000 SM VI)
-``get_system("ka3d_lj", rho=1.2)``  3D KA LJ, L = 10, N = rho L^3, 80:20 (seed 003)
-``get_system("ka3d_wca", rho=1.4)`` 3D KA WCA, same geometry (seed 003)
+``get_system("ka2d")``            KA2D, N = 1290 (600/330/360), L = 32.896 (Jung 2023)
+``get_system("ka3d")``            3D KA, N = 4096 (3277/819), rho = 1.2 (Jung 2023 SM VI)
+``get_system("ka3d_lj", rho=1.2)``  3D KA LJ, L = 10, N = rho L^3, 80:20 (Ciarella 2023)
+``get_system("ka3d_wca", rho=1.4)`` 3D KA WCA, same geometry (Ciarella 2023)
 
 ``system.tiled(k)`` repeats a system k times along every axis (same density and composition), the
 way large transfer systems (N = 64 x 1290 = 82560) are built.
@@ -23,7 +23,7 @@ __all__ = ["SystemPreset", "get_system", "SYSTEMS"]
 @dataclass(frozen=True, eq=False)
 class SystemPreset:
     """A simulated system: potential, particle numbers per species (M,), box (d,), MD time step;
-    ``swap`` whether equilibration adds swap Monte Carlo (the seed's KA2D protocol); ``tile`` the
+    ``swap`` whether equilibration adds swap Monte Carlo (the paper's KA2D protocol); ``tile`` the
     periodic repetition factor per axis of a base system (1: not tiled)."""
 
     name: str
@@ -140,7 +140,7 @@ SYSTEMS = {
 
 
 def get_system(name: str, **kwargs) -> SystemPreset:
-    """A system preset by name; ``rho`` selects the density of the seed-003 systems."""
+    """A system preset by name; ``rho`` selects the density of the Ciarella 2023 systems."""
     try:
         factory = SYSTEMS[name]
     except KeyError:

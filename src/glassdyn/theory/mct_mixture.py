@@ -1,7 +1,7 @@
 """Mode-coupling theory of multicomponent mixtures (Goetze; Nauroth and Kob, PRE 55, 657, 1997).
 
 Convention for partial structure factors: S_ab(k) = N^-1 <rho_a(k) rho_b(-k)> -> x_a delta_ab at large
-k, with S^-1_ab = delta_ab / x_a - rho c_ab (seed 003, Methods C).  Brownian dynamics with species
+k, with S^-1_ab = delta_ab / x_a - rho c_ab (Ciarella 2023, Methods C).  Brownian dynamics with species
 diffusivities D_a (Newtonian: D_a = kT / m_a):
 
     F' + Omega^2 F + int_0^t M(t - s) F'(s) ds = 0,     Omega^2_ab = D_a k^2 x_a S^-1_ab

@@ -1,4 +1,4 @@
-"""Memory kernels as sums of stretched exponentials, fitted by CMA-ES (seed 003, Eqs. 5-7, Methods D).
+"""Memory kernels as sums of stretched exponentials, fitted by CMA-ES (Ciarella 2023, Eqs. 5-7, Methods D).
 
     M_ab(t) = c_ab + sum_{i < N_exp} w_i,ab { (1 - a_i,ab) exp[-(t / tau_i,ab)^b_i,ab] + a_i,ab }
 
@@ -6,7 +6,7 @@ for every species pair a <= b (M symmetric), i.e. n_pairs (1 + 4 N_exp) paramete
 equation F' + Omega^2 F + int M(t - s) F'(s) ds = 0 is solved with the compiled
 :func:`~glassdyn.theory.memory_equation.solve_given_memory`, and CMA-ES (pycma) minimises
 
-    L = sum_{t_i, a} [F_aa(t_i) - F_fit,aa(t_i)]^2 + lasso * sum |w|          (seed Eq. 7)
+    L = sum_{t_i, a} [F_aa(t_i) - F_fit,aa(t_i)]^2 + lasso * sum |w|          (paper Eq. 7)
 
 over encoded parameters: log for the positive c, w, tau, b and logit for a in [0, 1], with box
 bounds on b (0.1 <= b <= 3) and tau inside [t_min / 100, 100 t_max] of the target.  Seeded and
@@ -80,7 +80,7 @@ class StretchedMemory:
     @classmethod
     def fit_curve(cls, t, M, n_exp: int = 2) -> "StretchedMemory":
         """Least-squares fit of Eq. 6 to a known scalar memory curve M(t) (e.g. M_mct), residuals
-        relative to max M: the starting point the seed uses for the evolution (Methods D)."""
+        relative to max M: the starting point the paper uses for the evolution (Methods D)."""
         from scipy.optimize import least_squares
 
         t = np.asarray(t, dtype=float)
@@ -139,7 +139,7 @@ class MemoryFit:
 
 
 def r2_score(target, prediction) -> float:
-    """Coefficient of determination 1 - SS_res / SS_tot over all entries (seed Eq. 2-4)."""
+    """Coefficient of determination 1 - SS_res / SS_tot over all entries (paper Eq. 2-4)."""
     target = np.asarray(target, dtype=float).ravel()
     prediction = np.asarray(prediction, dtype=float).ravel()
     ss_tot = np.sum((target - target.mean()) ** 2)
@@ -169,10 +169,10 @@ def fit_memory(t, F_target, omega2, *, F0=None, n_exp: int = 2, initial: Stretch
     Parameters
     ----------
     t : (T,) increasing positive times of the target.
-    F_target : (T,) or (T, s, s) (only the diagonal is fitted, as in seed Eq. 7).
+    F_target : (T,) or (T, s, s) (only the diagonal is fitted, as in paper Eq. 7).
     omega2 : Omega^2 (scalar or (s, s)).
     F0 : F(0) (default: identity / 1, the self-correlation normalisation).
-    initial : starting memory (the seed starts from M_mct); default a neutral guess.
+    initial : starting memory (the paper starts from M_mct); default a neutral guess.
     sigma0 : initial CMA-ES step in the encoded (log / logit) space.
     """
     import cma

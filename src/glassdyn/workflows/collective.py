@@ -72,7 +72,7 @@ def library_tmct(lib: dict, interaction: int, rho: float, tol: float = 1e-3) -> 
 
 
 def mct_self_scattering(lib: dict, i: int, t_max: float = 1e4):
-    """MCT F_s^aa(k_p, t) of state i in the seed's Eq. 1 normalisation (times t, (n_t, 2)).
+    """MCT F_s^aa(k_p, t) of state i in the paper's Eq. 1 normalisation (times t, (n_t, 2)).
 
     Brownian MCT with microscopic diffusivity D_0 = k_B T (friction 1 in LJ units), so that times
     are comparable across temperatures; the overall time unit is a convention (no fit).
@@ -121,7 +121,7 @@ def evaluate_fsmlp(model: FsMLP, lib: dict, states) -> dict:
         p = model.predict(X)
         out["r2"].append(r2_score(y, p))
         out["rmse"].append(rmse(y, p))
-        out["t_over_tmct"].append(float(lib["temperature"][i] / lib["t_mct_seed"][i]))
+        out["t_over_tmct"].append(float(lib["temperature"][i] / lib["t_mct_paper"][i]))
         out["predictions"][int(i)] = (10 ** logt, y, p)
         ys.append(y)
         ps.append(p)
@@ -134,7 +134,7 @@ def evaluate_fsmlp(model: FsMLP, lib: dict, states) -> dict:
 def transfer_study(lib: dict, kind: str, seed: int = 0, epochs: int = 300, t0: float = 1.0) -> dict:
     """Seed Figs. 4-5: ``kind="temperature"`` trains on T / T_mct > t0 and tests below;
     ``kind="lj->wca"`` / ``"wca->lj"`` trains on one interaction and tests on the other."""
-    ratio = lib["temperature"] / lib["t_mct_seed"]
+    ratio = lib["temperature"] / lib["t_mct_paper"]
     if kind == "temperature":
         train, test = np.flatnonzero(ratio > t0), np.flatnonzero(ratio <= t0)
     elif kind in ("lj->wca", "wca->lj"):
@@ -153,7 +153,7 @@ def transfer_study(lib: dict, kind: str, seed: int = 0, epochs: int = 300, t0: f
 
 
 class MemoryKernels(Result):
-    """CMA-ES fits of the seed's stretched-exponential memory (Eq. 8) to F_s^AA(k_p, t) / S^AA(k_p) of
+    """CMA-ES fits of the paper's stretched-exponential memory (Eq. 8) to F_s^AA(k_p, t) / S^AA(k_p) of
     library states: ``rows`` (one dict per state: T, T/T_mct, R² and loss per N_exp, the memory
     parameters, the gain of the second channel), with data and fitted curves for the figure."""
 
@@ -219,13 +219,13 @@ def memory_kernels(lib: dict, interaction: str, rho: float, n_exp=(1, 2), states
         phi = lib["Fs"][i][ok, 0] / lib["S"][i, ip, 0]
         omega2 = lib["k_p"][i] ** 2 * lib["temperature"][i]  # overdamped, D_0 = k_B T (friction 1)
         row = dict(state=int(i), T=float(lib["temperature"][i]),
-                   t_over_tmct=float(lib["temperature"][i] / lib["t_mct_seed"][i]))
+                   t_over_tmct=float(lib["temperature"][i] / lib["t_mct_paper"][i]))
         for n in n_exp:
             fit = fit_memory(t[ok], phi, omega2, n_exp=n, seed=seed, max_evaluations=max_evaluations)
             row[f"r2_{n}"], row[f"loss_{n}"], row[f"memory_{n}"] = fit.r2, fit.loss, fit.memory.to_dict()
             if n == max(n_exp):
                 curves.append((t[ok], phi, fit.F_fit, fit.memory(t[ok])))
-        if 1 in n_exp and 2 in n_exp:  # how much the second channel buys (seed Fig. 7, S7)
+        if 1 in n_exp and 2 in n_exp:  # how much the second channel buys (paper Fig. 7, S7)
             row["second_channel_gain"] = 1.0 - row["loss_2"] / row["loss_1"]
         rows.append(row)
     params = dict(interaction=interaction, rho=rho, n_exp=list(n_exp), states=states,
@@ -236,7 +236,7 @@ def memory_kernels(lib: dict, interaction: str, rho: float, n_exp=(1, 2), states
 
 
 class FsMLPEvaluation(Result):
-    """A trained FsMLP scored on its held-out library states (seed Figs. 2-3): per-state R² and
+    """A trained FsMLP scored on its held-out library states (paper Figs. 2-3): per-state R² and
     RMSE against T / T_mct, pooled R², and simulation / FsMLP / MCT curves of four test states."""
 
     name = "fsmlp_evaluation"
@@ -264,7 +264,7 @@ class FsMLPEvaluation(Result):
                 f"pooled {self.scores['r2_pooled']:.4f}")
 
     def shown_states(self) -> np.ndarray:
-        """Four test states from hot to cold (seed Fig. 2)."""
+        """Four test states from hot to cold (paper Fig. 2)."""
         test = np.array(self.scores["states"])
         order = test[np.argsort(-self.scores["t_over_tmct"])]
         return order[np.linspace(0, len(order) - 1, min(4, len(order))).round().astype(int)]
@@ -277,7 +277,7 @@ class FsMLPEvaluation(Result):
         show = self.shown_states()
         for c, i in zip(plt.cm.plasma(np.linspace(0, 0.85, len(show))), show):
             t, y, p = self.scores["predictions"][int(i)]
-            label = f"T/T_mct = {self.lib['temperature'][i] / self.lib['t_mct_seed'][i]:.2f}"
+            label = f"T/T_mct = {self.lib['temperature'][i] / self.lib['t_mct_paper'][i]:.2f}"
             mct = self.mct.get(int(i))
             for a, axis in enumerate(axes):
                 axis.semilogx(t, y[:, a], "-", color=c, label=label if a == 0 else None)

@@ -1,9 +1,9 @@
 """Equilibration with a stationarity test measured on the data, then sampling spaced by tau.
 
 1. Lattice start, CG quench of the overlaps, melt at 2 T for a short while.
-2. MD (+ swap Monte Carlo, seed protocol) at T in windows of ``window_steps``; in each window the
+2. MD (+ swap Monte Carlo, paper protocol) at T in windows of ``window_steps``; in each window the
    mean potential energy and the self-intermediate scattering function of the (swap) dynamics at
-   k (default 2 pi * 32 / L_x ~ 6.1 for KA2D, the seed's q = 64 pi / L) are measured.
+   k (default 2 pi * 32 / L_x ~ 6.1 for KA2D, the paper's q = 64 pi / L) are measured.
 3. Stationary when the mean energies of the last ``n_stationary`` windows (never the first,
    burn-in window) show no drift: the fitted slope over them is within 2 standard errors of zero,
    and tau (F_s = 1/e) of the last two windows agrees within 30 %.
@@ -89,7 +89,7 @@ def equilibrate(system: SystemPreset, temperature: float, n_configurations: int,
                 checkpoint=None):
     """Equilibrate ``system`` at ``temperature`` and return (configurations, info).
 
-    ``swap`` defaults to the system's protocol (``system.swap``: True for KA2D, as in the seed).  ``info`` records
+    ``swap`` defaults to the system's protocol (``system.swap``: True for KA2D, as in the paper).  ``info`` records
     the windows, energies, tau per window, tau used and spacing in steps.
 
     Every piece (the melt, each window, each sampled configuration) starts a fresh LAMMPS instance

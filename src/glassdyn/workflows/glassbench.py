@@ -27,7 +27,7 @@ __all__ = ["glassbench_store", "GLASSBENCH_POTENTIALS"]
 
 log = logging.getLogger(__name__)
 
-#: potential preset of each GlassBench system (KA2D: seed 000's smoothed KA2D; 3D KA: seed 000 SM VI)
+#: potential preset of each GlassBench system (KA2D: Jung 2023's smoothed KA2D; 3D KA: Jung 2023 SM VI)
 GLASSBENCH_POTENTIALS = {"KA2D": "ka2d", "KA": "ka3d"}
 
 

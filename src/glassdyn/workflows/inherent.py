@@ -1,4 +1,4 @@
-"""Inherent structures: the nearest local minimum of the potential energy (seed 000 SM I.B)."""
+"""Inherent structures: the nearest local minimum of the potential energy (Jung 2023 SM I.B)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -79,10 +79,10 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     """Train the chosen model kinds at the chosen time indices (default all) on a campaign store.
 
     observable : field of GlassMLP's variance and C(d) loss terms; default "overlap" for displacement
-        labels (seed SM VI), "field" for bond breaking.
+        labels (paper SM VI), "field" for bond breaking.
     noise_corrected : remove the replica noise <Var_replicas>/n of the labels from those targets
-        (needs the store's replica variances; glassdyn option, not the seed's).
-    distances : shell distances d of the C(d) term (default the seed's 2, 4, 6).
+        (needs the store's replica variances; glassdyn option, not the paper's).
+    distances : shell distances d of the C(d) term (default the paper's 2, 4, 6).
     ensemble : > 1 trains that many seeds (seed, seed + 1, ...) of GlassMLP and MLP(mae) and
         predicts with their mean.
     cutoff : coarse-graining cut-off of the descriptors (default the reference's 20).
@@ -304,7 +304,7 @@ def evaluate_store(folder, store_path, out, configurations=None):
     if {"GlassMLP", "MLP(mae)", "Ridge"} <= set(preds):
         for c in ev.claims():
             held = "undetermined" if c["held"] is None else ("held" if c["held"] else "NOT held")
-            log.info(f"  seed claim: {c['claim']}: {held} ({c['detail']})")
+            log.info(f"  Jung 2023 claim: {c['claim']}: {held} ({c['detail']})")
     return ev
 
 

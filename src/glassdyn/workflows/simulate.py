@@ -196,7 +196,7 @@ def simulate(preset: dict, store, workers: int = 1, scheduler=None, progress: bo
              max_units: int | None = None, worker_timeout: float | None = 120.0) -> Path:
     """Run (or resume) a preset's campaign into ``store``; returns the store path when complete.
 
-    A preset with a ``[library]`` section runs the seed-003 state-point library instead
+    A preset with a ``[library]`` section runs the Ciarella 2023 state-point library instead
     (:class:`~glassdyn.workflows.state_library.StateLibrary`).  The output is locked while this
     runs (a second run on it is refused), temporaries of a killed run are removed on start, and a
     resume must use the same preset (except ``max_windows``).

@@ -1,14 +1,14 @@
-"""State-point library of seed 003: S^ab(k) and F_s^aa(k_p, t) of 3D KA LJ / WCA over (T, rho).
+"""State-point library of Ciarella 2023: S^ab(k) and F_s^aa(k_p, t) of 3D KA LJ / WCA over (T, rho).
 
 One unit = one state point (interaction, rho, T), run by :func:`run_state` in a fresh LAMMPS:
 
 1. lattice start (L = 10, N = rho L^3, 80:20), CG removal of overlaps, melt at max(2 T, 2 T_mct);
 2. NVT (Nose-Hoover) at T in windows; equilibrated when the A-particle mean squared displacement
    since the start of equilibration reaches ``msd_target`` (1.5 sigma^2: about ten alpha-relaxation
-   times) -- or flagged ``equilibrated = False`` (a glass, as in the seed) when the
+   times) -- or flagged ``equilibrated = False`` (a glass, as in the paper) when the
    step budget runs out first;
-3. NVE production (the seed's ensemble): four time origins spaced by t_eq / 16 and 40 log-spaced
-   lags from 5 dt to t_eq / 2 (F_s(k_p) < 0.05 there when equilibrated); F_s^aa(k_p, t) averaged over origins, normalised as seed Eq. 1
+3. NVE production (the paper's ensemble): four time origins spaced by t_eq / 16 and 40 log-spaced
+   lags from 5 dt to t_eq / 2 (F_s(k_p) < 0.05 there when equilibrated); F_s^aa(k_p, t) averaged over origins, normalised as paper Eq. 1
    (F_s^aa(k_p, 0) = S^aa(k_p)); S^ab(k) averaged over 8 frames on the 100-point grid in [0, 40];
    k_p = position of the main peak of S^AA;
 4. crystallisation check: the largest single-wave-vector intensity |rho_k|^2 / N (k in [4, 12],
@@ -43,7 +43,7 @@ __all__ = ["CIARELLA2023_TMCT", "StatePoint", "run_state", "StateLibrary", "read
            "default_library",
            "INTERACTIONS", "max_bragg_intensity"]
 
-#: seed 003 Table I: k_B T_mct / eps_AA of fit-parameter-free MCT, per (interaction, rho)
+#: Ciarella 2023 Table I: k_B T_mct / eps_AA of fit-parameter-free MCT, per (interaction, rho)
 CIARELLA2023_TMCT = {("wca", 1.2): 0.74, ("wca", 1.4): 1.77, ("wca", 1.6): 3.49, ("wca", 1.8): 5.10,
               ("lj", 1.2): 0.90, ("lj", 1.4): 1.87, ("lj", 1.6): 3.53, ("lj", 1.8): 5.10}
 #: interaction label fed to the FsMLP
@@ -251,13 +251,17 @@ class StateLibrary:
                 h["temperature"] = np.array([s.temperature for s in states])
                 h["rho"] = np.array([s.rho for s in states])
                 h["interaction"] = np.array([INTERACTIONS[s.interaction] for s in states])
-                h["t_mct_seed"] = np.array([CIARELLA2023_TMCT.get((s.interaction, round(s.rho, 3)), np.nan)
+                h["t_mct_paper"] = np.array([CIARELLA2023_TMCT.get((s.interaction, round(s.rho, 3)), np.nan)
                                             for s in states])
         return self.store
 
 
+#: keys written by earlier versions (the shipped library): t_mct_seed is T_mct of Ciarella 2023 Table I
+_RENAMED = {"t_mct_seed": "t_mct_paper"}
+_LEGACY = {v: k for k, v in _RENAMED.items()}
+
 LIBRARY_ARRAYS = ("k", "S", "times", "Fs", "k_p", "tau_alpha", "equilibrated", "crystal",
-                  "temperature", "rho", "interaction", "t_mct_seed")
+                  "temperature", "rho", "interaction", "t_mct_paper")
 
 
 def read_library(path, include_crystals: bool = False, check: bool = True) -> dict:
@@ -265,7 +269,7 @@ def read_library(path, include_crystals: bool = False, check: bool = True) -> di
 
     Checks (clear ValueError on failure): the file is a glassdyn state library, arrays have
     consistent shapes, S is finite, times increase per state, and F_s^aa(k_p, t -> 0) matches
-    S^aa(k_p) (seed Eq. 1) within 5 %.
+    S^aa(k_p) (paper Eq. 1) within 5 %.
     """
     import h5py
 
@@ -275,10 +279,10 @@ def read_library(path, include_crystals: bool = False, check: bool = True) -> di
             if h.attrs.get("kind") != "glassdyn-state-library":
                 raise ValueError(f"{path}: not a glassdyn state library (attribute kind = "
                                  f"{h.attrs.get('kind')!r})")
-            missing = [k for k in LIBRARY_ARRAYS if k not in h]
+            missing = [k for k in LIBRARY_ARRAYS if k not in h and not (k in _LEGACY and _LEGACY[k] in h)]
             if missing:
                 raise ValueError(f"{path}: corrupt state library, missing {missing}")
-            lib = {k: h[k][()] for k in h.keys()}
+            lib = {_RENAMED.get(k, k): h[k][()] for k in h.keys()}
             lib["attrs"] = dict(h.attrs)
     except OSError as exc:
         raise ValueError(f"{path}: unreadable or corrupt HDF5 file ({exc})") from None
@@ -303,7 +307,7 @@ def read_library(path, include_crystals: bool = False, check: bool = True) -> di
             f0 = lib["Fs"][i, 0]
             if np.any(np.abs(f0 - s_aa) > 0.05 * s_aa + 0.02):
                 raise ValueError(f"{path}: state {i}: F_s(k_p, t->0) = {f0} does not match "
-                                 f"S^aa(k_p) = {s_aa} (seed Eq. 1 normalisation)")
+                                 f"S^aa(k_p) = {s_aa} (paper Eq. 1 normalisation)")
     if not include_crystals:
         keep = ~lib["crystal"].astype(bool)
         for k in list(lib):
@@ -352,7 +356,7 @@ def library_states(preset: dict) -> list:
         for rho in densities:
             t_mct = CIARELLA2023_TMCT.get((inter, round(rho, 3)))
             if t_mct is None:
-                raise ValueError(f"no T_mct (seed Table I) for {inter} at rho={rho}; "
+                raise ValueError(f"no T_mct (paper Table I) for {inter} at rho={rho}; "
                                  f"known: {sorted(CIARELLA2023_TMCT)}")
             for x in ratios + extra.get(rho, []):
                 if x <= 0:

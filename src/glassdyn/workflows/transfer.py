@@ -1,4 +1,4 @@
-"""Transfer of trained models to a much larger system of the same model (seed Fig. 4): no MD
+"""Transfer of trained models to a much larger system of the same model (paper Fig. 4): no MD
 labels, S4(q, t) of the predictions down to q = 2 pi / L_large, with the xi / A fit.
 
 ``transfer(models_folder, tile=2)`` -> :class:`Transfer` (``plot``, ``save``, ``table``).

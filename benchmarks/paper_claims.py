@@ -1,12 +1,12 @@
-"""What seed 000 claims, scored on real data: GlassMLP vs MLP(mae) vs Ridge (SM III: MLP(mae) has a
+"""What Jung 2023 claims, scored on real data: GlassMLP vs MLP(mae) vs Ridge (SM III: MLP(mae) has a
 slightly better rho_P; GlassMLP's chi4(t), propensity distribution and S4 are closer to MD).
 
 ``--data botan``: the external BOTAN 3D KA data (T = 0.44, time point tc07 ~ tau_alpha).  Inherent
-structures by glassdyn (FIRE, KA3D of seed 000 SM VI), reference descriptors (radical Voronoi
+structures by glassdyn (FIRE, KA3D of Jung 2023 SM VI), reference descriptors (radical Voronoi
 surface, 16 lengths, A, B, all), label = displacement propensity (mean over the 32 replicas of
 |r(t) - r(0)|) of the A particles; train on configurations 1-8, validate on 9-10, test on 401-405;
-Ridge's alpha chosen on validation; GlassMLP keeps the seed's 100 gradient steps per epoch.  chi4,
-S4 and distributions use the smooth overlap (seed SM VI).  ``--cache file.npz`` keeps the quenches,
+Ridge's alpha chosen on validation; GlassMLP keeps the paper's 100 gradient steps per epoch.  chi4,
+S4 and distributions use the smooth overlap (paper SM VI).  ``--cache file.npz`` keeps the quenches,
 descriptors and label noise (~3.5 min) between runs.  Needs ../shared/external/botan_ka3d_T0.44.
 
 ``--data ka2d-T0.45``: the campaign store shipped with glassdyn (KA2D T = 0.45, 24 configurations x
@@ -121,7 +121,7 @@ def main():
     ap.add_argument("--data", choices=("botan", "ka2d-T0.45"), default="botan")
     ap.add_argument("--ensemble", type=int, default=1)
     ap.add_argument("--cache", default=None, help="BOTAN: keep quenches and descriptors here")
-    ap.add_argument("--epoch-scale", type=float, default=1.0, help="shrink every phase (1 = the seed's)")
+    ap.add_argument("--epoch-scale", type=float, default=1.0, help="shrink every phase (1 = the paper's)")
     ap.add_argument("--times", type=int, nargs="+", default=[16, 18, 20, 22, 24],
                     help="KA2D: label time indices (t = 18, 49, 135, 367, 1000)")
     ap.add_argument("--seed", type=int, default=0)
