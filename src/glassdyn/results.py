@@ -19,6 +19,7 @@ class Result:
     ``summary()`` and ``plot(ax=None)``; ``parameters`` / ``inputs`` / ``seeds`` feed provenance."""
 
     name = "result"
+    figure = None  # the figure's file stem, when not ``name``
     parameters: dict = {}
     inputs: tuple = ()
     seeds = None
@@ -42,21 +43,27 @@ class Result:
         fig, axes = plt.subplots(1, self.panels, figsize=(width * self.panels, height))
         return axes
 
+    def write_data(self, folder: Path, stamp: dict) -> Path:
+        """The data file: ``<name>.npz`` of ``arrays()`` with the stamp (JSON results override this)."""
+        from .io.atomic import atomic_savez
+
+        path = folder / f"{self.name}.npz"
+        atomic_savez(path, provenance=json.dumps(stamp), **{k: np.asarray(v) for k, v in self.arrays().items()})
+        return path
+
     def save(self, folder) -> Path:
-        """Write ``<name>.npz`` (arrays + provenance) and ``<name>.png`` into ``folder``."""
+        """Write the data file (``write_data``) and the figure (``<figure or name>.png``) into ``folder``;
+        returns the data file."""
         import matplotlib.pyplot as plt
 
         from .io.provenance import provenance
-        from .io.atomic import atomic_savez
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = provenance(parameters=self.parameters, seeds=self.seeds, inputs=self.inputs)
-        atomic_savez(folder / f"{self.name}.npz", provenance=json.dumps(stamp),
-                     **{k: np.asarray(v) for k, v in self.arrays().items()})
+        path = self.write_data(folder, provenance(parameters=self.parameters, seeds=self.seeds, inputs=self.inputs))
         axes = self.plot()
         fig = np.atleast_1d(axes)[0].figure
         fig.tight_layout()
-        fig.savefig(folder / f"{self.name}.png", dpi=120)
+        fig.savefig(folder / f"{self.figure or self.name}.png", dpi=120)
         plt.close(fig)
-        return folder / f"{self.name}.npz"
+        return path

@@ -14,6 +14,7 @@ reproducible.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -265,17 +266,14 @@ class MemoryFits(Result):
         ax[0].legend(fontsize=8)
         return ax
 
-    def save(self, folder) -> Path:
-        """memory_fit.json (fits + provenance) and memory_fit.png."""
-        from ..io.provenance import save_json
+    def write_data(self, folder: Path, stamp: dict) -> Path:
+        """memory_fit.json: the fits (readable) and the stamp."""
+        from ..io.atomic import atomic_write_text
 
-        path = super().save(folder)
-        path.unlink()
-        out = Path(folder) / "memory_fit.json"
-        save_json(out, dict(fits={str(n): dict(r2=r.r2, loss=r.loss, memory=r.memory.to_dict())
-                                  for n, r in self.fits.items()}),
-                  parameters=self.parameters, seeds=self.seeds, inputs=self.inputs)
-        return out
+        path = folder / "memory_fit.json"
+        fits = {str(n): dict(r2=r.r2, loss=r.loss, memory=r.memory.to_dict()) for n, r in self.fits.items()}
+        atomic_write_text(path, json.dumps(dict(fits=fits, provenance=stamp), indent=1))
+        return path
 
 
 def fit_memories(t, F, omega2: float, F0: float = 1.0, n_exp=(1, 2, 3), seed: int = 0,

@@ -184,18 +184,13 @@ class MemoryKernels(Result):
         ax[1].set(xlabel="t", ylabel="|M(t)|")
         return ax
 
-    def save(self, folder) -> Path:
-        """memory_kernels.json (rows + provenance) and memory_kernels.png."""
+    def write_data(self, folder: Path, stamp: dict) -> Path:
+        """memory_kernels.json: the rows (readable) and the stamp."""
         from ..io.atomic import atomic_write_text
-        from ..io.provenance import provenance
 
-        path = super().save(folder)
-        path.unlink()  # the rows are JSON, kept readable
-        out = Path(folder) / "memory_kernels.json"
-        atomic_write_text(out, json.dumps(dict(provenance=provenance(parameters=self.parameters, seeds=self.seeds,
-                                                                    inputs=self.inputs),
-                                               results=self.rows), indent=1))
-        return out
+        path = folder / "memory_kernels.json"
+        atomic_write_text(path, json.dumps(dict(results=self.rows, provenance=stamp), indent=1))
+        return path
 
 
 def memory_kernels(lib: dict, interaction: str, rho: float, n_exp=(1, 2), states: int | None = None,
@@ -240,6 +235,7 @@ class FsMLPEvaluation(Result):
     RMSE against T / T_mct, pooled R², and simulation / FsMLP / MCT curves of four test states."""
 
     name = "fsmlp_evaluation"
+    figure = "fs_test_states"
     panels = 2
 
     def __init__(self, lib, scores: dict, mct: dict, parameters, inputs=()):
@@ -309,7 +305,6 @@ class FsMLPEvaluation(Result):
 
         folder = Path(folder)
         path = super().save(folder)
-        (folder / f"{self.name}.png").replace(folder / "fs_test_states.png")
         ax = self.plot_r2()
         ax.figure.tight_layout()
         ax.figure.savefig(folder / "r2_vs_temperature.png", dpi=110)

@@ -99,6 +99,7 @@ class Transfer(Result):
     (S, N, d), ``s4`` {kind: [(q, S4) per time]}, ``fits`` {kind: [S4Fit or None per time]}."""
 
     name = "transfer"
+    figure = "transfer_s4"
 
     def __init__(self, system, times, positions, types, predictions, s4, fits, seconds, equilibration_seconds,
                  parameters, inputs=()):
@@ -145,7 +146,6 @@ class Transfer(Result):
         from ..io.provenance import save_text
 
         path = super().save(folder)
-        (Path(folder) / "transfer.png").replace(Path(folder) / "transfer_s4.png")
         save_text(Path(folder) / "transfer.md", self.table(), parameters=self.parameters, seeds=self.seeds,
                   inputs=self.inputs)
         return path
