@@ -73,14 +73,31 @@ def _neighbor_list(pos, box, rc, dim):
     return start, index, r2s
 
 
+_TERMS = 6  # power-series terms the kernel evaluates (unused ones padded with zero coefficients)
+
+
+@numba.njit(cache=True, inline="always")
+def _ipow(x, n):
+    """x**n for an integer n by repeated squaring (exact to rounding, no libm pow)."""
+    if n < 0:
+        x, n = 1.0 / x, -n
+    out = 1.0
+    while n:
+        if n & 1:
+            out *= x
+        x *= x
+        n >>= 1
+    return out
+
+
 @numba.njit(cache=True, inline="always")
 def _pair(k, a, b, powers, coef, r2s, rc2):
-    """V_ab of neighbour pair k: sum_m coef[m, a, b] powers[m, k] (the potential's power series)."""
+    """V_ab of neighbour pair k: sum_m coef[a, b, m] powers[k, m] (the potential's power series)."""
     if r2s[k] >= rc2[a, b]:
         return 0.0
     v = 0.0
-    for m in range(coef.shape[0]):
-        v += coef[m, a, b] * powers[m, k]
+    for m in range(_TERMS):  # a compile-time trip count: unrolled
+        v += coef[a, b, m] * powers[k, m]
     return v
 
 
@@ -102,10 +119,10 @@ def _swap_kernel(types, start, index, r2s, half_exponents, coef, rc2, beta, part
     """Run len(u_i) swap attempts in place on ``types``; returns the number accepted."""
     n = types.shape[0]
     m = partners.shape[0]
-    powers = np.empty((half_exponents.shape[0], r2s.shape[0]))
-    for q in range(half_exponents.shape[0]):
-        for k in range(r2s.shape[0]):
-            powers[q, k] = r2s[k] ** half_exponents[q]
+    powers = np.zeros((r2s.shape[0], _TERMS))
+    for k in range(r2s.shape[0]):
+        for q in range(half_exponents.shape[0]):
+            powers[k, q] = _ipow(r2s[k], half_exponents[q])
     # particles grouped by species: members[offset[t]:offset[t]+count[t]], where[p] = slot of p
     count = np.zeros(m, np.int64)
     for p in range(n):
@@ -233,9 +250,13 @@ class SwapMC:
         if series is None:
             raise ValueError(f"potential kind {potential.kind!r} offers no power series: swap Monte Carlo "
                              f"cannot evaluate it")
-        half_exponents, coef = series
-        self._params = (np.ascontiguousarray(half_exponents, dtype=np.int64),
-                        np.ascontiguousarray(coef, dtype=float),
+        half_exponents, coef = np.asarray(series[0], dtype=np.int64), np.asarray(series[1], dtype=float)
+        if half_exponents.size > _TERMS or coef.shape != (half_exponents.size, m, m):
+            raise ValueError(f"power_series() must give at most {_TERMS} exponents and coefficients "
+                             f"(K, {m}, {m}); got {half_exponents.shape} and {coef.shape}")
+        padded = np.zeros((m, m, _TERMS))
+        padded[:, :, :half_exponents.size] = np.moveaxis(coef, 0, -1)
+        self._params = (half_exponents, padded,
                         np.ascontiguousarray(np.asarray(potential.cutoff, dtype=float) ** 2))
 
     def sweep(self, positions, types, box, attempts: int, rng, record: bool = False) -> SwapResult:
