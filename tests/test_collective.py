@@ -90,9 +90,11 @@ def _synthetic_library(n_states=40, seed=0):
         T.append(temp)
         rho.append(1.2)
         inter.append(int(rng.integers(2)))
-    return dict(k=k, S=np.array(S), Fs=np.array(Fs), times=np.array(times), temperature=np.array(T),
-                rho=np.array(rho), interaction=np.array(inter), t_mct_paper=np.ones(n_states),
-                k_p=np.full(n_states, 7.2))
+    from glassdyn.io.library import StatePointLibrary
+
+    return StatePointLibrary(k=k, S=np.array(S), Fs=np.array(Fs), times=np.array(times), temperature=np.array(T),
+                             rho=np.array(rho), interaction=np.array(inter), t_mct_paper=np.ones(n_states),
+                             k_p=np.full(n_states, 7.2))
 
 
 def test_split_by_state_never_shares_a_state():

@@ -103,7 +103,7 @@ def _tmct(args) -> int:
     path, lib = _library(args)
     rows = []
     for name, code in (("lj", 0), ("wca", 1)):
-        for rho in sorted(set(np.round(lib["rho"][lib["interaction"] == code], 3))):
+        for rho in sorted(set(np.round(lib.rho[lib.interaction == code], 3))):
             try:
                 tc = f"{library_tmct(lib, code, rho):.3f}"
             except ValueError as exc:

@@ -4,11 +4,14 @@ from ..errors import InputFileError
 from .botan import IsoconfigurationalSample, read_botan_npz
 from .gsd_xyz import read_extxyz, read_gsd, write_extxyz
 from .lammps_dump import read_lammps_dump
+from .library import StatePointLibrary, read_library
+from .models import ModelFolder, read_model_folder
 from .stores import CampaignStore, read_store
 from .trajectory import Trajectory
 
 __all__ = ["Trajectory", "read_lammps_dump", "read_botan_npz", "IsoconfigurationalSample",
-           "read_gsd", "read_extxyz", "write_extxyz", "CampaignStore", "read_store"]
+           "read_gsd", "read_extxyz", "write_extxyz", "CampaignStore", "read_store",
+           "StatePointLibrary", "read_library", "ModelFolder", "read_model_folder"]
 
 
 def read_trajectory(path, fmt: str | None = None, dt: float | None = None) -> Trajectory:

@@ -24,17 +24,17 @@ from ..theory.memory_fit import r2_score  # Ciarella 2023 Eqs. 2-4, shared with 
 __all__ = ["FsMLP", "library_rows", "split_states", "r2_score", "rmse"]
 
 
-def library_rows(lib: dict, states) -> tuple:
+def library_rows(lib, states) -> tuple:
     """(X (R, 304), y (R, 2), state index per row (R,), log10 t (R,)) of the chosen states."""
     X, y, which, logt = [], [], [], []
     for i in states:
-        t = lib["times"][i]
-        ok = np.isfinite(t) & np.all(np.isfinite(lib["Fs"][i]), axis=1)
-        s = lib["S"][i].T.ravel()  # AA(100), AB(100), BB(100)
+        t = lib.times[i]
+        ok = np.isfinite(t) & np.all(np.isfinite(lib.Fs[i]), axis=1)
+        s = lib.S[i].T.ravel()  # AA(100), AB(100), BB(100)
         if not np.all(np.isfinite(s)):
             s = np.nan_to_num(s, nan=0.0)  # the k = 0 bin holds no wave vector
-        head = np.r_[s, lib["temperature"][i], lib["rho"][i], lib["interaction"][i]]
-        for tt, f in zip(t[ok], lib["Fs"][i][ok]):
+        head = np.r_[s, lib.temperature[i], lib.rho[i], lib.interaction[i]]
+        for tt, f in zip(t[ok], lib.Fs[i][ok]):
             X.append(np.r_[head, np.log10(tt)])
             y.append(f)
             which.append(i)

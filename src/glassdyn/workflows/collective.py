@@ -1,7 +1,7 @@
 """Seed 003 collective route on a state-point library: FsMLP training / evaluation / transfer
 studies, MCT side by side, T_mct from the library's own S(k; T), memory kernels of real dynamics.
 
-Library: :func:`glassdyn.workflows.state_library.read_library`.  Model folder: ``fsmlp.npz`` +
+Library: :func:`glassdyn.io.library.read_library` (a :class:`~glassdyn.io.library.StatePointLibrary`).  Model folder: ``fsmlp.npz`` +
 ``fsmlp.json`` (split by state, library path, training seconds).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .. import __version__
 from ..io.provenance import save_json
 from ..learn.fsmlp import FsMLP, library_rows, r2_score, rmse, split_states
 from ..results import Result
-from .state_library import read_library
+from ..io.library import StatePointLibrary, read_library
 
 __all__ = ["mct_structure", "library_tmct", "train_fsmlp", "evaluate_fsmlp", "transfer_study",
            "mct_self_scattering", "memory_kernels", "MemoryKernels", "evaluate_fsmlp_folder", "FsMLPEvaluation"]
@@ -25,33 +25,33 @@ __all__ = ["mct_structure", "library_tmct", "train_fsmlp", "evaluate_fsmlp", "tr
 log = logging.getLogger(__name__)
 
 
-def mct_structure(lib: dict, i: int) -> tuple:
+def mct_structure(lib: StatePointLibrary, i: int) -> tuple:
     """(k, S (N_k, 2, 2), rho, x) of library state i for the MCT solvers.
 
     The first bin (k < 2 pi / L) holds no wave vector: it takes the value of the first measured
     bin (S is flat there for a liquid).
     """
-    S = np.empty((lib["k"].size, 2, 2))
-    aa, ab, bb = lib["S"][i].T
+    S = np.empty((lib.k.size, 2, 2))
+    aa, ab, bb = lib.S[i].T
     S[:, 0, 0], S[:, 0, 1], S[:, 1, 0], S[:, 1, 1] = aa, ab, ab, bb
     bad = ~np.all(np.isfinite(S), axis=(1, 2))
     first = int(np.argmin(bad))
     S[bad] = S[first]
     x_a = S[-10:, 0, 0].mean() / (S[-10:, 0, 0].mean() + S[-10:, 1, 1].mean())
-    return lib["k"], S, float(lib["rho"][i]), np.array([x_a, 1 - x_a])
+    return lib.k, S, float(lib.rho[i]), np.array([x_a, 1 - x_a])
 
 
-def library_tmct(lib: dict, interaction: int, rho: float, tol: float = 1e-3) -> float:
+def library_tmct(lib: StatePointLibrary, interaction: int, rho: float, tol: float = 1e-3) -> float:
     """T_mct of fit-parameter-free MCT from the library's S(k; T) at one (interaction, rho),
     bracketed by the coldest ergodic and hottest glassy MCT states among the simulated T."""
     from ..theory.mct import nonergodicity_parameter
     from ..theory.mct_mixture import MixtureMCT, critical_temperature
 
-    sel = np.flatnonzero((lib["interaction"] == interaction) & np.isclose(lib["rho"], rho))
+    sel = np.flatnonzero((lib.interaction == interaction) & np.isclose(lib.rho, rho))
     if sel.size < 2:
         raise ValueError(f"need >= 2 states at interaction {interaction}, rho {rho}; have {sel.size}")
-    sel = sel[np.argsort(lib["temperature"][sel])]
-    temps = lib["temperature"][sel]
+    sel = sel[np.argsort(lib.temperature[sel])]
+    temps = lib.temperature[sel]
     structs = [mct_structure(lib, i) for i in sel]
     k, _, _, x = structs[0]
     S = np.array([s[1] for s in structs])
@@ -71,7 +71,7 @@ def library_tmct(lib: dict, interaction: int, rho: float, tol: float = 1e-3) -> 
     return critical_temperature(k, temps, S, rho, x, t_low=lo, t_high=hi, tol=tol)
 
 
-def mct_self_scattering(lib: dict, i: int, t_max: float = 1e4):
+def mct_self_scattering(lib: StatePointLibrary, i: int, t_max: float = 1e4):
     """MCT F_s^aa(k_p, t) of state i in the paper's Eq. 1 normalisation (times t, (n_t, 2)).
 
     Brownian MCT with microscopic diffusivity D_0 = k_B T (friction 1 in LJ units), so that times
@@ -81,9 +81,9 @@ def mct_self_scattering(lib: dict, i: int, t_max: float = 1e4):
     from ..theory.mct_mixture import MixtureMCT
 
     k, S, rho, x = mct_structure(lib, i)
-    kern = MixtureMCT(k, S, rho, x, D=float(lib["temperature"][i]))
+    kern = MixtureMCT(k, S, rho, x, D=float(lib.temperature[i]))
     sol = TaggedMCT(kern).solve(t_max=t_max)
-    ip = int(np.argmin(np.abs(k - lib["k_p"][i])))
+    ip = int(np.argmin(np.abs(k - lib.k_p[i])))
     n = k.size
     fs = np.stack([sol.F[:, n + ip, 0, 0], sol.F[:, n + ip, 1, 1]], axis=1)
     s_aa = np.array([S[ip, 0, 0], S[ip, 1, 1]])
@@ -94,16 +94,16 @@ def train_fsmlp(library, out, states=None, test_fraction: float = 0.1, seed: int
                 source=None) -> tuple:
     """Train an FsMLP on a library path or loaded dict (split by state unless
     ``states=dict(train=..., test=...)``); ``source`` names the library file of a loaded dict."""
-    lib = read_library(library) if not isinstance(library, dict) else library
-    split = states or split_states(len(lib["temperature"]), test_fraction, seed)
+    lib = library if isinstance(library, StatePointLibrary) else read_library(library)
+    split = states or split_states(len(lib.temperature), test_fraction, seed)
     X, y, _, _ = library_rows(lib, split["train"])
     model = FsMLP(epochs=epochs, seed=seed).fit(X, y)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    prov = dict(split=split, library=str(source or (library if not isinstance(library, dict) else "<in memory>")),
+    prov = dict(split=split, library=str(source or (library if not isinstance(library, StatePointLibrary) else "<in memory>")),
                 train_seconds=model.train_seconds_, n_rows=int(len(X)))
     model.save(out / "fsmlp.npz", **prov)
-    lib_path = source or (library if not isinstance(library, dict) else None)
+    lib_path = source or (library if not isinstance(library, StatePointLibrary) else None)
     save_json(out / "fsmlp.json", dict(version=__version__, **prov),
               parameters=dict(model.get_params(), test_fraction=test_fraction), seeds=seed,
               inputs=[lib_path] if lib_path else [])
@@ -112,7 +112,7 @@ def train_fsmlp(library, out, states=None, test_fraction: float = 0.1, seed: int
     return model, split
 
 
-def evaluate_fsmlp(model: FsMLP, lib: dict, states) -> dict:
+def evaluate_fsmlp(model: FsMLP, lib: StatePointLibrary, states) -> dict:
     """Per-state R^2 and RMSE (both species, all times), plus pooled R^2, and the predictions."""
     out = dict(states=list(states), r2=[], rmse=[], t_over_tmct=[], predictions={})
     ys, ps = [], []
@@ -121,7 +121,7 @@ def evaluate_fsmlp(model: FsMLP, lib: dict, states) -> dict:
         p = model.predict(X)
         out["r2"].append(r2_score(y, p))
         out["rmse"].append(rmse(y, p))
-        out["t_over_tmct"].append(float(lib["temperature"][i] / lib["t_mct_paper"][i]))
+        out["t_over_tmct"].append(float(lib.temperature[i] / lib.t_mct_paper[i]))
         out["predictions"][int(i)] = (10 ** logt, y, p)
         ys.append(y)
         ps.append(p)
@@ -131,15 +131,15 @@ def evaluate_fsmlp(model: FsMLP, lib: dict, states) -> dict:
     return out
 
 
-def transfer_study(lib: dict, kind: str, seed: int = 0, epochs: int = 300, t0: float = 1.0) -> dict:
+def transfer_study(lib: StatePointLibrary, kind: str, seed: int = 0, epochs: int = 300, t0: float = 1.0) -> dict:
     """Seed Figs. 4-5: ``kind="temperature"`` trains on T / T_mct > t0 and tests below;
     ``kind="lj->wca"`` / ``"wca->lj"`` trains on one interaction and tests on the other."""
-    ratio = lib["temperature"] / lib["t_mct_paper"]
+    ratio = lib.temperature / lib.t_mct_paper
     if kind == "temperature":
         train, test = np.flatnonzero(ratio > t0), np.flatnonzero(ratio <= t0)
     elif kind in ("lj->wca", "wca->lj"):
         src = 0 if kind == "lj->wca" else 1
-        train, test = np.flatnonzero(lib["interaction"] == src), np.flatnonzero(lib["interaction"] != src)
+        train, test = np.flatnonzero(lib.interaction == src), np.flatnonzero(lib.interaction != src)
     else:
         raise ValueError("kind must be 'temperature', 'lj->wca' or 'wca->lj'")
     if train.size == 0 or test.size == 0:
@@ -193,28 +193,28 @@ class MemoryKernels(Result):
         return path
 
 
-def memory_kernels(lib: dict, interaction: str, rho: float, n_exp=(1, 2), states: int | None = None,
+def memory_kernels(lib: StatePointLibrary, interaction: str, rho: float, n_exp=(1, 2), states: int | None = None,
                    seed: int = 0, max_evaluations: int = 4000, library_path=None) -> MemoryKernels:
     """Fit the memory kernel of every equilibrated library state at (interaction, rho) (``states``:
     that many, spread over T, hottest first), Omega^2 = k_p^2 k_B T (overdamped, friction 1)."""
     from ..theory.memory_fit import fit_memory
 
-    sel = np.flatnonzero((lib["interaction"] == {"lj": 0, "wca": 1}[interaction])
-                         & np.isclose(lib["rho"], rho) & lib["equilibrated"].astype(bool))
+    sel = np.flatnonzero((lib.interaction == {"lj": 0, "wca": 1}[interaction])
+                         & np.isclose(lib.rho, rho) & lib.equilibrated.astype(bool))
     if sel.size == 0:
         raise ValueError("no equilibrated states at that interaction and density")
-    sel = sel[np.argsort(-lib["temperature"][sel])]
+    sel = sel[np.argsort(-lib.temperature[sel])]
     if states:
         sel = sel[np.linspace(0, sel.size - 1, min(states, sel.size)).round().astype(int)]
     rows, curves = [], []
     for i in sel:
-        t = lib["times"][i]
+        t = lib.times[i]
         ok = np.isfinite(t)
-        ip = int(np.argmin(np.abs(lib["k"] - lib["k_p"][i])))
-        phi = lib["Fs"][i][ok, 0] / lib["S"][i, ip, 0]
-        omega2 = lib["k_p"][i] ** 2 * lib["temperature"][i]  # overdamped, D_0 = k_B T (friction 1)
-        row = dict(state=int(i), T=float(lib["temperature"][i]),
-                   t_over_tmct=float(lib["temperature"][i] / lib["t_mct_paper"][i]))
+        ip = int(np.argmin(np.abs(lib.k - lib.k_p[i])))
+        phi = lib.Fs[i][ok, 0] / lib.S[i, ip, 0]
+        omega2 = lib.k_p[i] ** 2 * lib.temperature[i]  # overdamped, D_0 = k_B T (friction 1)
+        row = dict(state=int(i), T=float(lib.temperature[i]),
+                   t_over_tmct=float(lib.temperature[i] / lib.t_mct_paper[i]))
         for n in n_exp:
             fit = fit_memory(t[ok], phi, omega2, n_exp=n, seed=seed, max_evaluations=max_evaluations)
             row[f"r2_{n}"], row[f"loss_{n}"], row[f"memory_{n}"] = fit.r2, fit.loss, fit.memory.to_dict()
@@ -249,7 +249,7 @@ class FsMLPEvaluation(Result):
 
     def table(self) -> str:
         lib, s = self.lib, self.scores
-        rows = [f"| {i} | {lib['interaction'][i]} | {lib['rho'][i]:.2f} | {lib['temperature'][i]:.4g} | "
+        rows = [f"| {i} | {lib.interaction[i]} | {lib.rho[i]:.2f} | {lib.temperature[i]:.4g} | "
                 f"{x:.2f} | {r:.4f} | {e:.4f} |"
                 for i, x, r, e in zip(s["states"], s["t_over_tmct"], s["r2"], s["rmse"])]
         return ("| state | interaction (0 LJ, 1 WCA) | rho | T | T/T_mct | R² | RMSE |\n|---|---|---|---|---|---|---|\n"
@@ -273,7 +273,7 @@ class FsMLPEvaluation(Result):
         show = self.shown_states()
         for c, i in zip(plt.cm.plasma(np.linspace(0, 0.85, len(show))), show):
             t, y, p = self.scores["predictions"][int(i)]
-            label = f"T/T_mct = {self.lib['temperature'][i] / self.lib['t_mct_paper'][i]:.2f}"
+            label = f"T/T_mct = {self.lib.temperature[i] / self.lib.t_mct_paper[i]:.2f}"
             mct = self.mct.get(int(i))
             for a, axis in enumerate(axes):
                 axis.semilogx(t, y[:, a], "-", color=c, label=label if a == 0 else None)
@@ -313,13 +313,13 @@ class FsMLPEvaluation(Result):
         return path
 
 
-def evaluate_fsmlp_folder(lib: dict, folder, with_mct: bool = True, library_path=None) -> FsMLPEvaluation:
+def evaluate_fsmlp_folder(lib: StatePointLibrary, folder, with_mct: bool = True, library_path=None) -> FsMLPEvaluation:
     """Score the FsMLP of a model folder (``fsmlp.npz``) on its own held-out states of ``lib``, with
     the MCT F_s of the shown states unless ``with_mct`` is False."""
     folder = Path(folder)
     model = FsMLP.load(folder / "fsmlp.npz")
     test = model.meta_["split"]["test"]
-    if max(test) >= len(lib["temperature"]):
+    if max(test) >= len(lib.temperature):
         from ..errors import InputFileError
 
         raise InputFileError("the model's test states do not exist in this library")

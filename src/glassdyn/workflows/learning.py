@@ -25,6 +25,7 @@ from ..structure.coarse_grain import REFERENCE_CUTOFF
 from ..structure.descriptors import GlassMLPDescriptors, descriptor_from_definition
 from ..systems.configuration import Configuration
 from ..systems.potentials import potential_from_dict
+from ..io.models import ModelFolder, read_model_folder
 from ..io.stores import CampaignStore, read_store
 
 __all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict",
@@ -161,21 +162,10 @@ def model_descriptor(meta: dict):
     return descriptor_from_definition(meta.get("definition", {}))
 
 
-def load_models(folder) -> tuple:
-    """(meta, {kind: [model per time]}) of a model folder, with clear errors."""
-    folder = Path(folder)
-    try:
-        meta = json.loads((folder / "models.json").read_text())
-        kinds, time_indices = meta["kinds"], meta["time_indices"]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise InputFileError(f"{folder}: not a glassdyn model folder ({type(exc).__name__}: {exc})") from None
-    models = {}
-    for kind in kinds:
-        models[kind] = []
-        for t in time_indices:
-            path = folder / f"{kind}_t{t}.npz"
-            models[kind].append(MODEL_KINDS.get(kind).load(path))
-    return meta, models
+def load_models(folder) -> ModelFolder:
+    """The model folder at ``folder`` (:class:`~glassdyn.io.models.ModelFolder`; ``meta, models =
+    load_models(folder)`` unpacks it)."""
+    return read_model_folder(folder)
 
 
 def predict(folder, features, definition: dict, kinds=None) -> dict:

@@ -36,6 +36,7 @@ from ..structure.structure_factor import StructureFactor
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
 from ..io.atomic import atomic_path
+from ..io.library import read_library
 from ..io.provenance import provenance_json
 from .units import UnitFolder
 
@@ -256,64 +257,6 @@ class StateLibrary:
         return self.store
 
 
-#: keys written by earlier versions (the shipped library): t_mct_seed is T_mct of Ciarella 2023 Table I
-_RENAMED = {"t_mct_seed": "t_mct_paper"}
-_LEGACY = {v: k for k, v in _RENAMED.items()}
-
-LIBRARY_ARRAYS = ("k", "S", "times", "Fs", "k_p", "tau_alpha", "equilibrated", "crystal",
-                  "temperature", "rho", "interaction", "t_mct_paper")
-
-
-def read_library(path, include_crystals: bool = False, check: bool = True) -> dict:
-    """Load a state library (dict of arrays + 'attrs'), validated; crystallised states dropped.
-
-    Checks (clear ValueError on failure): the file is a glassdyn state library, arrays have
-    consistent shapes, S is finite, times increase per state, and F_s^aa(k_p, t -> 0) matches
-    S^aa(k_p) (paper Eq. 1) within 5 %.
-    """
-    import h5py
-
-    path = Path(path)
-    try:
-        with h5py.File(path, "r") as h:
-            if h.attrs.get("kind") != "glassdyn-state-library":
-                raise ValueError(f"{path}: not a glassdyn state library (attribute kind = "
-                                 f"{h.attrs.get('kind')!r})")
-            missing = [k for k in LIBRARY_ARRAYS if k not in h and not (k in _LEGACY and _LEGACY[k] in h)]
-            if missing:
-                raise ValueError(f"{path}: corrupt state library, missing {missing}")
-            lib = {_RENAMED.get(k, k): h[k][()] for k in h.keys()}
-            lib["attrs"] = dict(h.attrs)
-    except OSError as exc:
-        raise ValueError(f"{path}: unreadable or corrupt HDF5 file ({exc})") from None
-    n = len(lib["temperature"])
-    nk = len(lib["k"])
-    shapes = {"S": (n, nk, 3), "times": (n, lib["times"].shape[1]), "Fs": (n, lib["times"].shape[1], 2)}
-    for k, shp in shapes.items():
-        if lib[k].shape != shp:
-            raise ValueError(f"{path}: {k} has shape {lib[k].shape}, expected {shp}")
-    for k in ("rho", "interaction", "k_p", "crystal", "equilibrated", "tau_alpha"):
-        if lib[k].shape != (n,):
-            raise ValueError(f"{path}: {k} has shape {lib[k].shape}, expected ({n},)")
-    if check:
-        if not np.all(np.isfinite(lib["S"][:, 1:])):
-            raise ValueError(f"{path}: S(k) contains NaN/inf beyond the first bin")
-        for i in range(n):
-            t = lib["times"][i][np.isfinite(lib["times"][i])]
-            if t.size < 2 or np.any(np.diff(t) <= 0) or t[0] <= 0:
-                raise ValueError(f"{path}: state {i} has non-increasing or non-positive times")
-            ip = int(np.argmin(np.abs(lib["k"] - lib["k_p"][i])))
-            s_aa = lib["S"][i, ip, [0, 2]]
-            f0 = lib["Fs"][i, 0]
-            if np.any(np.abs(f0 - s_aa) > 0.05 * s_aa + 0.02):
-                raise ValueError(f"{path}: state {i}: F_s(k_p, t->0) = {f0} does not match "
-                                 f"S^aa(k_p) = {s_aa} (paper Eq. 1 normalisation)")
-    if not include_crystals:
-        keep = ~lib["crystal"].astype(bool)
-        for k in list(lib):
-            if k not in ("k", "attrs") and isinstance(lib[k], np.ndarray) and lib[k].shape[:1] == (n,):
-                lib[k] = lib[k][keep]
-    return lib
 
 
 def default_library() -> Path:
