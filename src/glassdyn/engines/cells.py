@@ -4,7 +4,18 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["cell_list"]
+__all__ = ["cell_list", "distance2"]
+
+
+@numba.njit(cache=True, inline="always")
+def distance2(pos, i, j, box, dim):
+    """Squared minimum-image distance between particles i and j (orthorhombic box)."""
+    r2 = 0.0
+    for d in range(dim):
+        dx = pos[j, d] - pos[i, d]
+        dx -= box[d] * np.rint(dx / box[d])
+        r2 += dx * dx
+    return r2
 
 
 @numba.njit(cache=True)

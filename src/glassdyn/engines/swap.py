@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from ..systems.potentials import PairPotential
-from .cells import cell_list
+from .cells import cell_list, distance2
 
 __all__ = ["SwapMC", "SwapResult", "run_swap_md", "neighbor_list"]
 
@@ -57,11 +57,7 @@ def _neighbor_list(pos, box, rc, dim):
                         j = head[(cx * nc[1] + cy) * nc[2] + cz]
                         while j >= 0:
                             if j != i:
-                                r2 = 0.0
-                                for d in range(dim):
-                                    dx = pos[j, d] - pos[i, d]
-                                    dx -= box[d] * np.rint(dx / box[d])
-                                    r2 += dx * dx
+                                r2 = distance2(pos, i, j, box, dim)
                                 if r2 < rc2:
                                     if npass == 0:
                                         counts[i] += 1

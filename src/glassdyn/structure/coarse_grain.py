@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ..engines.cells import cell_list
+from ..engines.cells import cell_list, distance2
 
 __all__ = ["coarse_grain", "truncation_error", "DEFAULT_LENGTHS", "REFERENCE_CUTOFF"]
 
@@ -60,11 +60,7 @@ def _cg_kernel(pos, box, dim, types, values, inv_lengths, square_of, r_cut, out)
                     j = head[(cx * nc[1] + cy) * nc[2] + cz]
                     while j >= 0:
                         if j > i:
-                            r2 = 0.0
-                            for d in range(dim):
-                                dx = pos[j, d] - pos[i, d]
-                                dx -= box[d] * np.rint(dx / box[d])
-                                r2 += dx * dx
+                            r2 = distance2(pos, i, j, box, dim)
                             if r2 < rcut2:
                                 r = np.sqrt(r2)
                                 tj = types[j]
