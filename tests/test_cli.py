@@ -116,3 +116,15 @@ def test_presets_list_and_show(capsys):
     assert main(["presets", "show", "quick"]) == 0
     assert tomllib.loads(capsys.readouterr().out)["equilibration"]["temperature"] == 0.6
     cli_fails(["presets", "show", "nope"], "unknown preset 'nope'", code=2)
+
+
+def test_report_of_any_run_folder(tmp_path, capsys):
+    """`glassdyn report FOLDER` on a folder of another command: its figure embedded, its stamp listed;
+    a missing folder is a one-line error."""
+    out = tmp_path / "mct"
+    assert main(["mct", "solve", "--phi", "0.5", "--nk", "40", "--tmax", "1e2", "--out", str(out)]) == 0
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert page.count('<img alt="mct_solution.png" src="data:image/png;base64,') == 1
+    assert "<td>mct_solution.npz</td>" in page and "mct solve" in page
+    cli_fails(["report", str(tmp_path / "nowhere")], "not a run folder", 1)

@@ -242,6 +242,7 @@ def test_every_file_of_the_demo_carries_provenance(demo):
         stamp = read_provenance(path)
         assert stamp["glassdyn"] == __version__ and stamp["command"] and stamp["created"], path
     store = read_provenance(demo / "quick.h5")
+    assert store["command"].startswith("glassdyn demo --out ")  # the CLI's argv, also in-process
     assert store["parameters"]["system"]["potential"]["kind"] == "lennard_jones"
     assert store["seeds"] == 1
     models = read_provenance(demo / "models" / "models.json")

@@ -83,7 +83,19 @@ def main(argv=None) -> int:
     """Run the CLI.  Every failure is one line on stderr (no traceback; set GLASSDYN_TRACEBACK=1 to
     see one): exit code 2 for bad arguments or presets, 1 for bad or unwritable files and failed
     runs, 130 when interrupted (rerun the same command to resume)."""
+    import shlex
+
+    from ..io.provenance import COMMAND
+
     args = build_parser().parse_args(argv)
+    token = COMMAND.set("glassdyn " + shlex.join(sys.argv[1:] if argv is None else [str(a) for a in argv]))
+    try:
+        return _run(args)
+    finally:
+        COMMAND.reset(token)
+
+
+def _run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # the CLI writes figures to files; the library never chooses a backend

@@ -14,6 +14,7 @@ npz files carry it as the string array ``provenance``, HDF5 files as the attribu
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import json
@@ -26,6 +27,11 @@ from .. import __version__
 
 __all__ = ["provenance", "provenance_json", "provenance_block", "read_provenance", "file_sha256",
            "git_revision", "save_npz", "save_text", "save_json"]
+
+
+#: the command a stamp records: set by ``glassdyn.cli.main`` (its argv, also when called in-process);
+#: otherwise the process's command line
+COMMAND = contextvars.ContextVar("glassdyn_command", default=None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -78,7 +84,7 @@ def provenance(parameters: dict | None = None, seeds=None, inputs=()) -> dict:
         p = Path(p)
         hashed[str(p)] = file_sha256(p) if p.exists() else None
     return dict(glassdyn=__version__, git=git_revision(), created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                command=" ".join(sys.argv), parameters=_jsonable(parameters or {}), seeds=_jsonable(seeds),
+                command=COMMAND.get() or " ".join(sys.argv), parameters=_jsonable(parameters or {}), seeds=_jsonable(seeds),
                 inputs=hashed)
 
 
