@@ -162,6 +162,4 @@ class DisplacementLabel:
         pass
 
     def __call__(self, x, x0) -> np.ndarray:
-        d = x - x0
-        d -= d.mean(axis=0)
-        return np.linalg.norm(d, axis=1)
+        return displacement(x0, x)

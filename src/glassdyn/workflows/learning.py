@@ -116,7 +116,6 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     noise = _label_noise(store, label, mask) if noise_corrected else None  # (S, T) or None
-    extra = {} if distances is None else dict(distances=tuple(float(d) for d in distances))
     for t in times:
         y = {k: [y_all[c, t][mask] for c in v] for k, v in split.items()}
         nu = None if noise is None else {k: [noise[c, t] for c in v] for k, v in split.items()}
@@ -127,7 +126,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
             MODEL_KINDS.get(kind).fit(m, data)
             m.save(out / f"{kind}_t{t}.npz")
         if progress:
-            log.info(f"  t = {store['label']['times'][t]:.4g}: trained {', '.join(kinds)} "
+            log.info(f"  t = {store.times[t]:.4g}: trained {', '.join(kinds)} "
                 f"({time.perf_counter() - t0:.0f} s so far)")
     meta = dict(version=__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), label=label,
                 species=int(species), time_indices=times,
@@ -136,7 +135,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                 fingerprints={k: [store.fingerprints[c] for c in v] for k, v in split.items()},
                 epoch_scale=epoch_scale, ridge_alpha=ridge_alpha, observable=observable,
                 noise_corrected=bool(noise_corrected), ensemble=int(ensemble),
-                distances=list(extra.get("distances", DISTANCES)),
+                distances=[float(d) for d in (DISTANCES if distances is None else distances)],
                 train_seconds=time.perf_counter() - t0,
                 system=store.attrs["system"], temperature=store.temperature)
     save_json(out / "models.json", meta, parameters=dict(options, label=label, species=int(species),
@@ -162,17 +161,21 @@ def model_descriptor(meta: dict):
     return descriptor_from_definition(meta.get("definition", {}))
 
 
-def load_models(folder) -> ModelFolder:
-    """The model folder at ``folder`` (:class:`~glassdyn.io.models.ModelFolder`; ``meta, models =
-    load_models(folder)`` unpacks it)."""
-    return read_model_folder(folder)
+#: the model folder at a path (:class:`~glassdyn.io.models.ModelFolder`; ``meta, models =
+#: load_models(folder)`` unpacks it)
+load_models = read_model_folder
+
+
+def _loaded(folder) -> ModelFolder:
+    """``folder`` itself when already loaded, else the model folder at that path."""
+    return folder if isinstance(folder, ModelFolder) else read_model_folder(folder)
 
 
 def predict(folder, features, definition: dict, kinds=None) -> dict:
     """Predictions {kind: (S, T_models, N)} for descriptor arrays (S, N, M) of any system size,
     computed with ``definition`` (``GlassMLPDescriptors.definition()``; refused unless it is the
     models' own); particles of other species than the model's are NaN."""
-    meta, models = load_models(folder)
+    meta, models = _loaded(folder)
     return _predict(meta, models, features, None, definition, kinds)
 
 
@@ -195,7 +198,7 @@ def predict_configurations(folder, configurations, potential) -> dict:
     the inherent structures, types (N,))."""
     from .inherent import inherent_structure
 
-    meta, models = load_models(folder)
+    meta, models = _loaded(folder)
     desc = model_descriptor(meta)
     if len({c.n_particles for c in configurations}) != 1:
         raise ValueError("all input configurations must have the same number of particles")
@@ -211,8 +214,8 @@ def predict_configurations(folder, configurations, potential) -> dict:
 
 def predict_store(folder, store, configurations=None, kinds=None) -> dict:
     """Predict on (a subset of) a campaign store's configurations (``store``: its path, or the dict
-    of :func:`read_store`); checks the descriptor definition."""
-    meta, models = load_models(folder)
+    of :func:`read_store`); ``folder``: a path or a loaded ModelFolder; checks the descriptor definition."""
+    meta, models = _loaded(folder)
     store = store if isinstance(store, CampaignStore) else read_store(store)
     idx = list(range(len(store))) if configurations is None else list(configurations)
     feats, definition = describe_store(store, configurations=idx, descriptor=model_descriptor(meta))
@@ -255,10 +258,11 @@ def evaluate_store(folder, store_path, out, configurations=None):
     """
     from ..learn.evaluation import PropensityEvaluation
 
-    meta, _ = load_models(folder)
+    models = read_model_folder(folder)  # loaded once, for the split and the predictions
+    meta = models.meta
     store = read_store(store_path)
     configurations = unseen_configurations(meta, store, configurations)
-    res = predict_store(folder, store, configurations)
+    res = predict_store(models, store, configurations)
     store, idx = res["store"], res["configurations"]
     if len(idx) < 2:
         raise ValueError("evaluation needs at least 2 configurations (chi4 is a variance over them)")
