@@ -17,6 +17,12 @@ def _simulate(args) -> int:
         if "library" in preset:
             raise UsageError("--temperature does not apply to a state-library preset")
         preset["equilibration"]["temperature"] = args.temperature
+    for key in ("engine", "device", "precision"):
+        value = getattr(args, key)
+        if value is not None:
+            if "library" in preset:
+                raise UsageError(f"--{key} does not apply to a state-library preset")
+            preset["campaign"][key] = value
     out = args.out or (f"runs/{Path(str(args.preset)).stem}.h5" if "library" in preset else
                        f"runs/{Path(str(args.preset)).stem}_T{preset['equilibration']['temperature']:g}.h5")
     timeout = None if args.worker_timeout <= 0 else args.worker_timeout
@@ -61,6 +67,12 @@ def add_parsers(sub) -> None:
     sm.add_argument("--out", default=None, help="HDF5 store (default runs/<preset>_T<T>.h5)")
     sm.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local processes")
     sm.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
+    sm.add_argument("--engine", choices=["lammps", "torch"], default=None,
+                    help="replica engine (default: the preset's, lammps); equilibration and quenches "
+                    "always run on LAMMPS")
+    sm.add_argument("--device", default=None, help="torch engine: cpu or cuda (default: the preset's, cpu)")
+    sm.add_argument("--precision", choices=["float64", "float32"], default=None,
+                    help="torch engine arithmetic (default: the preset's, float64)")
     sm.add_argument("--max-units", type=int, default=None, help="stop after this many units")
     sm.add_argument("--worker-timeout", type=float, default=120.0,
                     help="Dask: stop when the cluster has had no worker for this many seconds (0: wait forever)")

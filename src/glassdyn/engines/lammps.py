@@ -24,8 +24,9 @@ import numpy as np
 
 from ..systems.configuration import Configuration
 from ..systems.potentials import PairPotential
+from .base import ENGINES, Engine, kinetic_temperature, label_sums, maxwell_velocities
 
-__all__ = ["LammpsSimulation", "LammpsError", "LammpsUnavailableError", "load_lammps",
+__all__ = ["LammpsEngine", "LammpsSimulation", "LammpsError", "LammpsUnavailableError", "load_lammps",
            "maxwell_velocities", "kinetic_temperature", "MinimizeResult"]
 
 
@@ -78,29 +79,6 @@ def load_lammps():
             ) from exc
         _LAMMPS = lammps
     return _LAMMPS
-
-
-# ----------------------------------------------------------------------------- velocities
-def maxwell_velocities(n: int, dimension: int, temperature: float, rng, exact: bool = True):
-    """Maxwell-Boltzmann velocities (N, d) for unit masses with zero total momentum.
-
-    With ``exact=True`` they are rescaled so that the kinetic temperature (d(N-1) degrees of
-    freedom, the LAMMPS convention) equals ``temperature`` exactly.
-    """
-    if not np.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
-    rng = np.random.default_rng(rng)
-    v = rng.normal(0.0, np.sqrt(temperature), size=(n, dimension))
-    v -= v.mean(axis=0)
-    if exact:
-        v *= np.sqrt(temperature / kinetic_temperature(v))
-    return v
-
-
-def kinetic_temperature(velocities: np.ndarray) -> float:
-    """Kinetic temperature sum m v^2 / (d (N - 1)) for unit masses (momentum removed)."""
-    n, d = velocities.shape
-    return float(np.sum(velocities**2) / (d * (n - 1)))
 
 
 # ----------------------------------------------------------------------------- table
@@ -453,3 +431,50 @@ class LammpsSimulation:
         energy = self.potential_energy()
         return MinimizeResult(energy, max_force, iterations, max_force <= ftol,
                               self.configuration(with_velocities=False))
+
+
+# ----------------------------------------------------------------------------- engine
+@ENGINES.register("lammps")
+class LammpsEngine(Engine):
+    """The LAMMPS engine: one LAMMPS instance per job, its replicas run one after the other
+    (positions, types and velocities reset between them; a fresh ``fix nvt`` chain each)."""
+
+    name = "lammps"
+
+    def __init__(self, device: str = "cpu", precision: str = "float64"):
+        if device != "cpu" or precision != "float64":
+            raise ValueError(f"the lammps engine runs on device 'cpu' in 'float64' (got {device!r}, "
+                             f"{precision!r}); use engine='torch' for GPUs or float32")
+        super().__init__(device, precision)
+
+    def simulation(self, configuration, potential, dt: float = 0.005) -> LammpsSimulation:
+        return LammpsSimulation(configuration, potential, dt)
+
+    def propagate(self, jobs, potential, temperature, steps, dt, tdamp=None, labels=True) -> list:
+        from ..dynamics.propensity import LABELS
+
+        steps = np.asarray(steps, dtype=np.int64)
+        names = LABELS.names() if labels else []
+        results = []
+        for job in jobs:
+            conf = job.configuration
+            trackers = [LABELS.get(name)(conf, potential) for name in names]
+            sums = label_sums(names, steps.size, conf.n_particles)
+            with LammpsSimulation(conf, potential, dt) as sim:
+                for seed in job.seeds:
+                    sim.positions = conf.positions
+                    sim.types = conf.types
+                    sim.draw_velocities(temperature, np.random.default_rng(seed))
+                    sim.nvt(temperature, tdamp)
+                    if not labels:  # the bare MD of the same length: the overhead baseline
+                        sim.run(int(steps[-1]))
+                        continue
+                    x0 = None
+                    for k, (_, x) in enumerate(sim.trajectory(steps)):
+                        x0 = x if x0 is None else x0
+                        for name, tracker in zip(names, trackers):
+                            v = tracker(x, x0)
+                            sums[name][k] += v
+                            sums[f"{name}_sq"][k] += v * v
+            results.append(sums)
+        return results

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TorchMD", "torch_device", "TORCH_DTYPES"]
+from .base import ENGINES, Engine, label_sums, maxwell_velocities
+
+__all__ = ["TorchEngine", "TorchMD", "pair_forces", "torch_device", "TORCH_DTYPES", "DEVICE_LABELS"]
 
 TORCH_DTYPES = ("float64", "float32")
 _CHAIN = 3  # LAMMPS fix nvt default tchain
@@ -43,6 +45,48 @@ def torch_device(device: str):
     return torch.device(device)
 
 
+def pair_forces(x, neighbors, pair_type, coef, rc2, box, powers: tuple, energies: bool = False):
+    """Forces (B, N, d) and, with ``energies``, per-particle energies (B, N) (else None).
+
+    x : (B, N, d) positions; neighbors : (B, N, M) indices into x.reshape(-1, d), padding = self;
+    pair_type : (B, N, M) index into the per-pair-type tables coef (K, P) and rc2 (P,) (padding:
+    a type with zero coefficients and zero cutoff); powers : the K exponents h_k of
+    V = sum_k c_k (r^2)^h_k.  A pure function of tensors, so ``torch.compile`` can fuse it.
+    """
+    torch = _torch()
+    flat = x.reshape(-1, x.shape[-1])
+    dr = flat[neighbors] - x[:, :, None, :]
+    dr = dr - box * torch.round(dr / box)
+    r2 = (dr * dr).sum(-1)
+    valid = r2 < rc2[pair_type]
+    r2 = torch.where(valid, r2, torch.ones_like(r2))
+    cache = {1: r2, -1: 1.0 / r2}
+
+    def power(k):  # (r^2)^k by repeated squaring; None for k = 0
+        if k == 0:
+            return None
+        if k not in cache:
+            half = power(int(k / 2))
+            cache[k] = half * half * cache[1 if k > 0 else -1] if k % 2 else half * half
+        return cache[k]
+
+    fscal = torch.zeros_like(r2)
+    energy = torch.zeros_like(r2) if energies else None
+    for k, h in enumerate(powers):
+        c = coef[k][pair_type]
+        if energies:
+            p = power(h)
+            energy = energy + (c if p is None else c * p)
+        if h:
+            q = power(h - 1)
+            fscal = fscal + (2.0 * h) * (c if q is None else c * q)
+    fscal = torch.where(valid, fscal, torch.zeros_like(fscal))
+    forces = torch.einsum("bnm,bnmd->bnd", fscal, dr)
+    if not energies:
+        return forces, None
+    return forces, 0.5 * torch.where(valid, energy, torch.zeros_like(energy)).sum(2)
+
+
 class TorchMD:
     """B independent copies of an N-particle system, integrated together.
 
@@ -56,10 +100,12 @@ class TorchMD:
     device : "cpu" or "cuda[:k]".
     dtype : "float64" (validation) or "float32" (speed).
     skin : Verlet-list skin (LAMMPS default of this package: 0.3).
+    compile : fuse the force kernel with ``torch.compile`` (default: on CUDA only; on CPU it needs
+        a C++ compiler and ~20 s, and gains ~2x).
     """
 
     def __init__(self, positions, types, box, potential, dt: float, *, device: str = "cpu",
-                 dtype: str = "float64", skin: float = 0.3):
+                 dtype: str = "float64", skin: float = 0.3, compile: bool | None = None):
         torch = _torch()
         if dtype not in TORCH_DTYPES:
             raise ValueError(f"dtype must be one of {TORCH_DTYPES}, got {dtype!r}")
@@ -88,7 +134,13 @@ class TorchMD:
         self.box = torch.as_tensor(np.asarray(box, dtype=float), dtype=self.dtype, device=self.device)
         if self.box.shape != (self.d,):
             raise ValueError(f"box must have {self.d} lengths")
+        if float(self.box.min()) <= 2 * potential.max_cutoff:
+            raise ValueError(f"box {np.asarray(box).tolist()} is not longer than twice the cutoff "
+                             f"{potential.max_cutoff:g}: the minimum image would miss pairs")
         self.dt = float(dt)
+        if compile is None:
+            compile = self.device.type == "cuda"
+        self._pair_forces = torch.compile(pair_forces, dynamic=True) if compile else pair_forces
         self.skin = float(skin)
         m = potential.n_species
         h, c = series
@@ -107,7 +159,7 @@ class TorchMD:
         self._self_index = (torch.arange(self.B, device=self.device)[:, None] * self.N
                             + torch.arange(self.N, device=self.device)[None, :])
         self._x_build = self.x.clone()  # positions at each copy's last list build
-        self.neighbors = None  # (B, N, M) global indices into x.reshape(B N, d); padding: self
+        self.neighbors = None  # (B, N, M) global indices into x.reshape(B N, d)
         self.pair_type = None  # (B, N, M) a * M + b; padding: null
         self.builds = 0
         self._build()
@@ -119,95 +171,80 @@ class TorchMD:
     def _wrap(self, x):
         return x - self.box * (x / self.box).floor()
 
-    def _candidates(self, xw, idx):
-        """Candidate partners (b, N, C) of every particle of the copies ``idx``: the particles of
-        the 3^d surrounding cells of side >= r_list, or all particles when the box is < 3 cells."""
+    def _candidates(self, xw, idx, radius: float):
+        """Candidate partners (b, N, C) (global indices) of every particle of the copies ``idx``:
+        the particles of the 3^d surrounding cells of side >= radius, or all particles when the box
+        holds fewer than 3 cells along an axis.  Empty slots hold the particle itself."""
         torch = _torch()
         b = xw.shape[0]
-        ncell = torch.floor(self.box / self.r_list).long()
+        ncell = torch.floor(self.box / radius).long()
         base = self._self_index[idx]  # (b, N) global self indices
         if bool((ncell < 3).any()):
-            allj = base[:, None, :].expand(b, self.N, self.N)
-            return allj
-        ncell_t = ncell.tolist()
-        n_cells = int(np.prod(ncell_t))
-        coords = torch.floor(xw / (self.box / ncell)).long()
-        coords = torch.minimum(coords, ncell - 1)
-        stride = torch.tensor([int(np.prod(ncell_t[k + 1:])) for k in range(self.d)], device=self.device)
-        cid = (coords * stride).sum(-1)  # (b, N)
-        key = (torch.arange(b, device=self.device)[:, None] * n_cells + cid).reshape(-1)
+            return base[:, None, :].expand(b, self.N, self.N)
+        sizes = ncell.tolist()
+        n_cells = int(np.prod(sizes))
+        coords = torch.minimum(torch.floor(xw / (self.box / ncell)).long(), ncell - 1)
+        stride = torch.tensor([int(np.prod(sizes[k + 1:])) for k in range(self.d)], device=self.device)
+        key = (torch.arange(b, device=self.device)[:, None] * n_cells + (coords * stride).sum(-1)).reshape(-1)
         order = torch.argsort(key, stable=True)
         skey = key[order]
         counts = torch.bincount(key, minlength=b * n_cells)
-        occ = int(counts.max())
-        start = torch.cumsum(counts, 0) - counts
-        rank = torch.arange(key.numel(), device=self.device) - start[skey]
-        glob = base.reshape(-1)[order]
-        table = torch.full((b * n_cells, occ), -1, dtype=torch.long, device=self.device)
-        table[skey, rank] = glob
+        rank = torch.arange(key.numel(), device=self.device) - (torch.cumsum(counts, 0) - counts)[skey]
+        table = torch.full((b * n_cells, int(counts.max())), -1, dtype=torch.long, device=self.device)
+        table[skey, rank] = base.reshape(-1)[order]
         offsets = torch.stack(torch.meshgrid(*[torch.arange(-1, 2, device=self.device)] * self.d,
                                              indexing="ij"), -1).reshape(-1, self.d)
-        ncoords = (coords[:, :, None, :] + offsets) % ncell  # (b, N, 3^d, d)
-        ncid = (ncoords * stride).sum(-1) + torch.arange(b, device=self.device)[:, None, None] * n_cells
-        cand = table[ncid].reshape(b, self.N, -1)
+        around = ((coords[:, :, None, :] + offsets) % ncell * stride).sum(-1)  # (b, N, 3^d)
+        cand = table[around + torch.arange(b, device=self.device)[:, None, None] * n_cells].reshape(b, self.N, -1)
         return torch.where(cand < 0, base[:, :, None], cand)
 
-    def _build(self, idx=None) -> None:
-        """(Re)build the Verlet lists of the copies ``idx`` (all when None), in memory-sized chunks."""
+    def pairs_within(self, idx, radius: float):
+        """Partners closer than ``radius`` (minimum image) of every particle of the copies ``idx``:
+        (neighbours (b, N, M) global indices, kept (b, N, M) bool)."""
         torch = _torch()
-        idx = torch.arange(self.B, device=self.device) if idx is None else idx
-        per_copy = self.N * (self.N if bool((torch.floor(self.box / self.r_list) < 3).any())
-                             else 3**self.d * 64)
-        chunk = max(1, int(2**26 // per_copy))
-        rl2 = self.r_list**2
+        per_copy = self.N * (self.N if bool((torch.floor(self.box / radius) < 3).any()) else 3**self.d * 64)
+        chunk = max(1, int(2**26 // per_copy))  # bounds the candidate tensors' memory
         parts = []
         for s in range(0, idx.numel(), chunk):
             sub = idx[s:s + chunk]
             x = self.x[sub]
-            cand = self._candidates(self._wrap(x), sub)
-            flat = self.x.reshape(-1, self.d)
-            dr = flat[cand] - x[:, :, None, :]
+            cand = self._candidates(x - self.box * torch.floor(x / self.box), sub, radius)
+            dr = self.x.reshape(-1, self.d)[cand] - x[:, :, None, :]
             dr = dr - self.box * torch.round(dr / self.box)
-            r2 = (dr * dr).sum(-1)
-            keep = (r2 < rl2) & (cand != self._self_index[sub][:, :, None])
-            n_keep = keep.sum(-1)
-            width = max(int(n_keep.max()) if n_keep.numel() else 0, 1)
+            selfi = self._self_index[sub][:, :, None]
+            keep = ((dr * dr).sum(-1) < radius * radius) & (cand != selfi)
+            width = max(int(keep.sum(-1).max()), 1)
             order = torch.argsort((~keep).to(torch.int8), dim=-1, stable=True)[..., :width]
-            nb = torch.take_along_dim(cand, order, -1)
             kept = torch.take_along_dim(keep, order, -1)
-            nb = torch.where(kept, nb, self._self_index[sub][:, :, None])
-            tj = self.types.reshape(-1)[nb]
-            pt = torch.where(kept, self.types[sub][:, :, None] * self._m + tj,
-                             torch.full_like(tj, self._null))
-            parts.append((sub, nb, pt))
-        width = max(p[1].shape[2] for p in parts)
+            parts.append((torch.where(kept, torch.take_along_dim(cand, order, -1), selfi), kept))
+        width = max(p[0].shape[2] for p in parts)
+        return (torch.cat([self._pad_to(n, width) for n, _ in parts]),
+                torch.cat([self._pad_to(k, width, False) for _, k in parts]))
+
+    def _build(self, idx=None) -> None:
+        """(Re)build the Verlet lists (cutoff + skin) of the copies ``idx`` (all when None)."""
+        torch = _torch()
+        idx = torch.arange(self.B, device=self.device) if idx is None else idx
+        nb, kept = self.pairs_within(idx, self.r_list)
+        pt = torch.where(kept, self.types[idx][:, :, None] * self._m + self.types.reshape(-1)[nb],
+                         torch.full_like(nb, self._null))
         if self.neighbors is None or idx.numel() == self.B:
-            width_all = width
+            self.neighbors, self.pair_type = nb, pt
         else:
-            width_all = max(width, self.neighbors.shape[2])
-        if self.neighbors is None or idx.numel() == self.B:
-            nb_all = self._self_index[:, :, None].repeat(1, 1, width_all)
-            pt_all = torch.full_like(nb_all, self._null)
-        else:
-            nb_all, pt_all = self._pad(self.neighbors, self.pair_type, width_all)
-        for sub, nb, pt in parts:
-            nb, pt = self._pad(nb, pt, width_all, sub)
-            nb_all[sub] = nb
-            pt_all[sub] = pt
-        self.neighbors, self.pair_type = nb_all, pt_all
+            width = max(nb.shape[2], self.neighbors.shape[2])
+            self.neighbors = self._pad_to(self.neighbors, width)
+            self.pair_type = self._pad_to(self.pair_type, width, self._null)
+            self.neighbors[idx] = self._pad_to(nb, width)
+            self.pair_type[idx] = self._pad_to(pt, width, self._null)
         self._x_build[idx] = self.x[idx]
         self.builds += int(idx.numel())
 
-    def _pad(self, nb, pt, width, sub=None):
-        """Pad neighbour lists (b, N, M) to ``width`` columns with self / null entries."""
-        torch = _torch()
-        extra = width - nb.shape[2]
-        if extra <= 0:
-            return nb, pt
-        selfi = (self._self_index if sub is None else self._self_index[sub])[:, :, None]
-        nb = torch.cat([nb, selfi.expand(-1, -1, extra)], 2)
-        pt = torch.cat([pt, torch.full_like(pt[:, :, :extra], self._null)], 2)
-        return nb, pt
+    @staticmethod
+    def _pad_to(t, width: int, value=0):
+        """Pad (b, N, M) lists to ``width`` columns with ``value`` (padding entries of a neighbour
+        list are inert through their null pair type, whatever index they hold)."""
+        extra = width - t.shape[2]
+        return t if extra <= 0 else _torch().cat([t, t.new_full((*t.shape[:2], extra), value)], 2)
 
     def _maybe_rebuild(self) -> None:
         torch = _torch()
@@ -217,49 +254,10 @@ class TorchMD:
             self._build(torch.nonzero(stale).reshape(-1))
 
     # ------------------------------------------------------------------ forces
-    @staticmethod
-    def _powers(r2, ir2):
-        """power(k) = (r^2)^k by repeated squaring (None for k = 0), memoised for one evaluation."""
-        cache = {1: r2, -1: ir2}
-
-        def power(k):
-            if k == 0:
-                return None
-            if k not in cache:
-                half = power(int(k / 2))
-                p = half * half
-                cache[k] = p * cache[1 if k > 0 else -1] if k % 2 else p
-            return cache[k]
-
-        return power
-
     def _compute(self, energies: bool = True):
-        """Forces (B, N, d) and per-particle energies (B, N) (1/2 sum_j V_ij) of the current x."""
-        torch = _torch()
-        flat = self.x.reshape(-1, self.d)
-        dr = flat[self.neighbors] - self.x[:, :, None, :]
-        dr = dr - self.box * torch.round(dr / self.box)
-        r2 = (dr * dr).sum(-1)
-        valid = r2 < self._rc2[self.pair_type]
-        r2 = torch.where(valid, r2, torch.ones_like(r2))
-        ir2 = 1.0 / r2
-        power = self._powers(r2, ir2)
-        energy = torch.zeros_like(r2) if energies else None
-        fscal = torch.zeros_like(r2)
-        for k, h in enumerate(self._h):
-            c = self._coef[k][self.pair_type]
-            p = power(h)
-            if energies:
-                energy = energy + (c if p is None else c * p)
-            if h != 0:
-                q = power(h - 1)
-                fscal = fscal + (2.0 * h) * (c if q is None else c * q)
-        fscal = torch.where(valid, fscal, torch.zeros_like(fscal))
-        forces = (fscal[..., None] * dr).sum(2)
-        if not energies:
-            return forces, None
-        energy = torch.where(valid, energy, torch.zeros_like(energy))
-        return forces, 0.5 * energy.sum(2)
+        """Forces (B, N, d) and per-particle energies (B, N) or None of the current positions."""
+        return self._pair_forces(self.x, self.neighbors, self.pair_type, self._coef, self._rc2,
+                                 self.box, tuple(self._h), energies)
 
     def potential_energy(self):
         """Total potential energy per copy (B,) as numpy."""
@@ -356,3 +354,134 @@ class TorchMD:
     def numpy(self, what: str = "x") -> np.ndarray:
         """``x`` (unwrapped positions), ``v`` or ``forces`` as a (B, N, d) float64 numpy array."""
         return getattr(self, what).cpu().numpy().astype(float)
+
+
+# ----------------------------------------------------------------------------- labels on the device
+class _DeviceBondBreaking:
+    """C_B^i(t) of every copy on the device: the initial neighbours (r < r_in sigma_ab at t = 0)
+    found once, survival within r_out sigma_ab (as :class:`~glassdyn.dynamics.BondBreakingLabel`)."""
+
+    def __init__(self, md: TorchMD, r_in: float = 1.4, r_out: float = 1.8):
+        torch = _torch()
+        sigma = torch.as_tensor(np.asarray(md.potential.sigma, dtype=float), dtype=md.dtype,
+                                device=md.device)
+        idx = torch.arange(md.B, device=md.device)
+        nb, kept = md.pairs_within(idx, r_in * float(sigma.max()))
+        flat = md.x.reshape(-1, md.d)
+        dr = flat[nb] - md.x[:, :, None, :]
+        dr = dr - md.box * torch.round(dr / md.box)
+        s = sigma[md.types[:, :, None], md.types.reshape(-1)[nb]]
+        bonded = kept & ((dr * dr).sum(-1) < (r_in * s) ** 2)
+        self.md, self.neighbors = md, nb
+        self.limit2 = torch.where(bonded, (r_out * s) ** 2, torch.full_like(s, -1.0))
+        self.n0 = bonded.sum(-1).to(md.dtype)
+
+    def __call__(self, x0):
+        torch = _torch()
+        md = self.md
+        dr = md.x.reshape(-1, md.d)[self.neighbors] - md.x[:, :, None, :]
+        dr = dr - md.box * torch.round(dr / md.box)
+        return ((dr * dr).sum(-1) < self.limit2).sum(-1).to(md.dtype) / self.n0
+
+
+class _DeviceDisplacement:
+    """|r_i(t) - r_i(0)| of every copy, centre-of-mass drift removed (as DisplacementLabel)."""
+
+    def __init__(self, md: TorchMD):
+        self.md = md
+
+    def __call__(self, x0):
+        d = self.md.x - x0
+        d = d - d.mean(1, keepdim=True)
+        return (d * d).sum(-1).sqrt()
+
+
+#: labels the torch engine computes on the device; any other registered label is computed on the
+#: host from positions copied back at the label steps
+DEVICE_LABELS = {"bond_breaking": _DeviceBondBreaking, "displacement": _DeviceDisplacement}
+
+
+# ----------------------------------------------------------------------------- engine
+@ENGINES.register("torch")
+class TorchEngine(Engine):
+    """Batched isoconfigurational replicas in PyTorch: the replicas of many jobs run as one batch
+    of copies (at most ``batch_copies``, default 64 on CPU, 4096 on CUDA), labels computed on the
+    device at the label steps, only the replica sums leave it.  ``simulation`` is not provided:
+    equilibration and quenches run on LAMMPS."""
+
+    name = "torch"
+
+    def __init__(self, device: str = "cpu", precision: str = "float64", batch_copies: int | None = None,
+                 compile: bool | None = None):
+        if precision not in TORCH_DTYPES:
+            raise ValueError(f"precision must be one of {TORCH_DTYPES}, got {precision!r}")
+        torch_device(device)
+        super().__init__(device, precision)
+        self.batch_copies = batch_copies or (4096 if str(device).startswith("cuda") else 64)
+        self.compile = compile
+
+    def propagate(self, jobs, potential, temperature, steps, dt, tdamp=None, labels=True) -> list:
+        from ..dynamics.propensity import LABELS
+
+        torch = _torch()
+        jobs = list(jobs)
+        steps = np.asarray(steps, dtype=np.int64)
+        names = LABELS.names() if labels else []
+        results = [label_sums(names, steps.size, job.configuration.n_particles) for job in jobs]
+        copies = [(k, seed) for k, job in enumerate(jobs) for seed in job.seeds]
+        for start in range(0, len(copies), self.batch_copies):
+            batch = copies[start:start + self.batch_copies]
+            confs = [jobs[k].configuration for k, _ in batch]
+            box = confs[0].box
+            if any(c.n_particles != confs[0].n_particles or not np.allclose(c.box, box) for c in confs):
+                raise ValueError("a torch batch needs configurations of one system (same N and box)")
+            md = TorchMD(np.stack([c.positions for c in confs]), np.stack([c.types for c in confs]),
+                         box, potential, dt, device=self.device, dtype=self.precision, compile=self.compile)
+            md.set_velocities(np.stack([maxwell_velocities(c.n_particles, c.dimension, temperature,
+                                                           np.random.default_rng(seed))
+                                        for c, (_, seed) in zip(confs, batch)]))
+            md.nvt(temperature, tdamp)
+            if not labels:
+                md.run(int(steps[-1]))
+                continue
+            here = sorted({k for k, _ in batch})  # the jobs of this batch
+            owner = torch.as_tensor([here.index(k) for k, _ in batch], device=md.device)
+            device_sums = {key: torch.zeros(len(here), steps.size, md.N, dtype=torch.float64, device=md.device)
+                           for key in results[0]}
+            trackers = {}
+            for name in names:
+                if name in DEVICE_LABELS:
+                    trackers[name] = DEVICE_LABELS[name](md)
+                else:  # a label registered at run time: evaluated on the host
+                    host = [LABELS.get(name)(c, potential) for c in confs]
+                    trackers[name] = _HostLabel(md, host)
+            x0 = md.x.clone()
+            done = 0
+            for k, s in enumerate(steps):
+                md.run(int(s) - done)
+                done = int(s)
+                if not bool(torch.isfinite(md.x).all()):
+                    raise FloatingPointError(f"torch engine: non-finite positions at step {done} "
+                                             "(time step too large or overlapping particles)")
+                for name, tracker in trackers.items():
+                    v = tracker(x0).to(torch.float64)
+                    device_sums[name][:, k].index_add_(0, owner, v)
+                    device_sums[f"{name}_sq"][:, k].index_add_(0, owner, v * v)
+            for key, value in device_sums.items():
+                value = value.cpu().numpy()
+                for local, j in enumerate(here):
+                    results[j][key] += value[local]
+        return results
+
+
+class _HostLabel:
+    """A streaming label of the registry evaluated on the host, one instance per copy."""
+
+    def __init__(self, md: TorchMD, labels):
+        self.md, self.labels = md, labels
+
+    def __call__(self, x0):
+        torch = _torch()
+        x, start = self.md.numpy("x"), x0.cpu().numpy().astype(float)
+        values = np.stack([label(x[b], start[b]) for b, label in enumerate(self.labels)])
+        return torch.as_tensor(values, device=self.md.device)

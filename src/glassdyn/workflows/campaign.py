@@ -30,13 +30,15 @@ import numpy as np
 from .. import __version__
 from ..dynamics.propensity import LABELS
 from ..systems.configuration import Configuration
-from ..systems.presets import get_system
+from ..engines.base import ReplicaJob, get_engine
+from ..systems.presets import SystemPreset, get_system
 from ..io.atomic import atomic_path
 from ..io.stores import configuration_fingerprints, read_store
 from ..io.provenance import provenance_json
+from .isoconfigurational import replica_seed
 from .units import UnitFolder
 
-__all__ = ["CampaignSpec", "Campaign", "run_unit", "read_store", "compact_store", "shipped_store",
+__all__ = ["CampaignSpec", "Campaign", "run_unit", "run_units", "same_campaign", "read_store", "compact_store", "shipped_store",
            "configuration_fingerprints",
            "SHIPPED_STORES"]
 
@@ -47,9 +49,16 @@ SHIPPED_STORES = ("ka2d-T0.45",)
 
 @dataclass
 class CampaignSpec:
-    """Everything that defines a campaign's results (recorded in every output file)."""
+    """Everything that defines a campaign's results (recorded in every output file).
 
-    system: str
+    system : the system's full parameters (``SystemPreset.to_dict()``); a preset name (with
+        ``system_kwargs``) is accepted and resolved through :func:`~glassdyn.systems.get_system`.
+    engine, precision : the replica engine ("lammps" | "torch") and its arithmetic ("float64" |
+        "float32"; float32 only on torch); device : "cpu" | "cuda" (torch only).  The device is not
+        part of the campaign's identity: a campaign may resume on another device.
+    """
+
+    system: str | dict
     temperature: float
     n_replicas: int
     steps: list
@@ -57,6 +66,9 @@ class CampaignSpec:
     replicas_per_unit: int = 0  # 0: all replicas of a configuration in one unit
     system_kwargs: dict = field(default_factory=dict)
     tdamp: float | None = None
+    engine: str = "lammps"
+    device: str = "cpu"
+    precision: str = "float64"
 
     def __post_init__(self):
         if not np.isfinite(self.temperature) or self.temperature <= 0:
@@ -69,24 +81,60 @@ class CampaignSpec:
         self.steps = [int(s) for s in steps]
         if self.replicas_per_unit <= 0:
             self.replicas_per_unit = self.n_replicas
+        self.make_engine()  # refuses unknown engines, devices and precisions now
+
+    def system_preset(self) -> SystemPreset:
+        """The simulated system."""
+        if isinstance(self.system, dict):
+            return SystemPreset.from_dict(self.system)
+        return get_system(self.system, **self.system_kwargs)
+
+    def make_engine(self):
+        return get_engine(self.engine, self.device, self.precision)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
+    def identity(self) -> dict:
+        """What two runs must share to add up to one campaign: the system resolved to its full
+        parameters (so a name and its parameters agree), without the device."""
+        d = asdict(self)
+        d["system"] = self.system_preset().to_dict()
+        d.pop("system_kwargs")
+        d.pop("device")
+        return d
+
+
+def same_campaign(a_json: str, b_json: str) -> bool:
+    """Whether two recorded specifications (JSON; also those written before engines were
+    recorded) describe the same campaign."""
+    return CampaignSpec(**json.loads(a_json)).identity() == CampaignSpec(**json.loads(b_json)).identity()
+
+
+def _unit_replicas(spec: CampaignSpec, block: int) -> list:
+    r0 = block * spec.replicas_per_unit
+    return list(range(r0, min(r0 + spec.replicas_per_unit, spec.n_replicas)))
+
+
+def run_units(spec_json: str, units) -> dict:
+    """Run units ``[(name, configuration_index, block, positions, types, box), ...]`` in one engine
+    call (one batch of copies on the torch engine); returns {name: arrays} (picklable; runs in
+    worker processes or on Dask workers)."""
+    spec = CampaignSpec(**json.loads(spec_json))
+    system = spec.system_preset()
+    jobs = [ReplicaJob(Configuration(x, t, box), _unit_replicas(spec, b),
+                       [replica_seed(spec.seed, c, r) for r in _unit_replicas(spec, b)])
+            for _, c, b, x, t, box in units]
+    sums = spec.make_engine().propagate(jobs, system.potential, spec.temperature, spec.steps, system.dt,
+                                        spec.tdamp)
+    keys = (*LABELS.names(), *(f"{k}_sq" for k in LABELS))
+    return {u[0]: {**{k: out[k] for k in keys}, "n_replicas": np.int64(len(job.replicas))}
+            for u, job, out in zip(units, jobs, sums)}
+
 
 def run_unit(spec_json: str, configuration_index: int, block: int, positions, types, box):
     """Run one unit; returns a dict of arrays (picklable; runs in worker processes)."""
-    from .isoconfigurational import run_replicas
-
-    spec = CampaignSpec(**json.loads(spec_json))
-    system = get_system(spec.system, **spec.system_kwargs)
-    conf = Configuration(positions, types, box)
-    r0 = block * spec.replicas_per_unit
-    replicas = list(range(r0, min(r0 + spec.replicas_per_unit, spec.n_replicas)))
-    out = run_replicas(conf, system.potential, spec.temperature, spec.steps, replicas, spec.seed,
-                       configuration_index, dt=system.dt, tdamp=spec.tdamp)
-    return {**{k: out[k] for k in (*LABELS.names(), *(f"{k}_sq" for k in LABELS))},
-            "n_replicas": np.int64(len(replicas))}
+    return run_units(spec_json, [("unit", configuration_index, block, positions, types, box)])["unit"]
 
 
 class Campaign:
@@ -110,10 +158,10 @@ class Campaign:
         self.store = Path(store)
         self.units_dir = Path(str(self.store) + ".units")
         self.units = UnitFolder(self.units_dir, spec.to_json(), required=(*LABELS.names(), "n_replicas"),
-                                manifest_name="campaign.json")
+                                manifest_name="campaign.json", same=same_campaign)
         self.inherent = inherent
         self.n_blocks = -(-spec.n_replicas // spec.replicas_per_unit)
-        system = get_system(spec.system, **spec.system_kwargs)
+        system = spec.system_preset()
         types = self.configurations[0].types
         for k, c in enumerate(self.configurations):
             if c.n_particles == types.size and not np.array_equal(c.types, types):
@@ -131,7 +179,7 @@ class Campaign:
         overwrite an existing store of another campaign (or an unreadable file)."""
         if self.store.exists():
             attrs = read_store(self.store)["attrs"]  # raises on foreign or corrupt files
-            if json.loads(attrs["campaign"]) != json.loads(self.spec.to_json()):
+            if not same_campaign(attrs["campaign"], self.spec.to_json()):
                 raise ValueError(f"{self.store} is the store of a different campaign; choose another path")
         self.units.open()
 
@@ -148,8 +196,12 @@ class Campaign:
 
     # ------------------------------------------------------------------ running
     def run(self, workers: int = 1, scheduler=None, progress: bool = True, max_units: int | None = None,
-            worker_timeout: float | None = 120.0):
+            worker_timeout: float | None = 120.0, batch_copies: int | None = None):
         """Run every pending unit (at most ``max_units``), then assemble the store if complete.
+
+        Units are handed to the engine in batches of about ``batch_copies`` replica copies (default:
+        the engine's; LAMMPS 1 unit, torch 64 copies on CPU, 4096 on CUDA); a finished batch saves
+        each of its units, so a killed run loses at most the batches in flight.
 
         A dead local worker restarts the pool (units in flight are resubmitted, at most 3 times);
         a Dask cluster without workers for ``worker_timeout`` seconds stops the run (None: wait)."""
@@ -158,10 +210,13 @@ class Campaign:
         if max_units is not None:
             todo = todo[:max_units]
         spec_json = self.spec.to_json()
-        jobs = [(self.unit_name(c, b), (spec_json, c, b, self.configurations[c].positions,
-                                        self.configurations[c].types, self.configurations[c].box)) for c, b in todo]
-        self.units.run(run_unit, jobs, workers=workers, scheduler=scheduler, progress=progress,
-                       worker_timeout=worker_timeout)
+        units = [(self.unit_name(c, b), c, b, self.configurations[c].positions, self.configurations[c].types,
+                  self.configurations[c].box) for c, b in todo]
+        per_job = max(1, (batch_copies or self.spec.make_engine().batch_copies) // self.spec.replicas_per_unit)
+        batches = [units[k:k + per_job] for k in range(0, len(units), per_job)]
+        jobs = [("+".join(u[0] for u in batch), (spec_json, batch)) for batch in batches]
+        self.units.run(run_units, jobs, batched=True, workers=workers, scheduler=scheduler,
+                       progress=progress, worker_timeout=worker_timeout, desc="replica batches")
         if not self.pending():
             self.assemble()
         return self
@@ -172,7 +227,7 @@ class Campaign:
         import h5py
 
         spec = self.spec
-        system = get_system(spec.system, **spec.system_kwargs)
+        system = spec.system_preset()
         S, N, d = len(self.configurations), system.n_particles, system.dimension
         n_t = len(spec.steps)
         sums = {k: np.zeros((S, n_t, N)) for k in (*LABELS.names(), *(f"{k}_sq" for k in LABELS))}

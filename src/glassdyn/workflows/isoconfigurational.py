@@ -4,8 +4,9 @@ per-particle labels recorded on the fly (no trajectory written) and averaged ove
 Labels at each requested step offset (t = step * dt): every label of the registry
 :data:`glassdyn.dynamics.LABELS` (bond_breaking: C_B^i(t), 1.4 / 1.8 sigma_ab, minimum image;
 displacement: |r_i(t) - r_i(0)| from unwrapped positions, centre-of-mass drift removed), (n_t, N).
-Replica r of configuration c uses the velocity seed ``replica_seed(base_seed, c, r)``.  A unit (a
-fixed list of replicas run in one LAMMPS instance) recomputes bit-identically, which is what
+Replica r of configuration c uses the velocity seed ``replica_seed(base_seed, c, r)`` on every
+engine (:mod:`glassdyn.engines`: LAMMPS, or batched PyTorch on CPU / GPU).  A unit (a
+fixed list of replicas run in one engine call) recomputes bit-identically, which is what
 resumable campaigns rely on.  A replica rerun in another grouping (e.g. alone instead of after the
 others of its unit) starts from the same velocities but follows a different trajectory once chaos
 amplifies round-off (measured at KA2D T = 0.45: identical labels to t = 11, different from t = 18):
@@ -15,8 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dynamics.propensity import LABELS
-from ..engines.lammps import LammpsSimulation
+from ..engines.base import Engine, ReplicaJob, get_engine
 from ..systems.configuration import Configuration
 from ..systems.potentials import PairPotential
 
@@ -37,8 +37,8 @@ def log_steps(t_max: float, dt: float, n: int = 30) -> np.ndarray:
 
 def run_replicas(configuration: Configuration, potential: PairPotential, temperature: float,
                  steps, replicas, base_seed: int, configuration_index: int = 0, dt: float = 0.01,
-                 tdamp: float | None = None, labels: bool = True, simulation: LammpsSimulation = None):
-    """Run the listed ``replicas`` (indices) of one configuration; return label sums.
+                 tdamp: float | None = None, labels: bool = True, engine: Engine | str = "lammps"):
+    """Run the listed ``replicas`` (indices) of one configuration on ``engine``; return label sums.
 
     Returns dict({label}=(n_t, N) sum over the replicas and {label}_sq = (n_t, N) sum of squares
     (for the replica variance) for every label of :data:`~glassdyn.dynamics.LABELS`,
@@ -46,34 +46,9 @@ def run_replicas(configuration: Configuration, potential: PairPotential, tempera
     propensities.  With ``labels=False`` the same MD runs in one piece, without snapshots or labels (the
     baseline of the label-overhead benchmark).
     """
-    steps = np.asarray(steps, dtype=np.int64)
-    n = configuration.n_particles
-    own = simulation is None
-    sim = LammpsSimulation(configuration, potential, dt) if own else simulation
-    names = LABELS.names() if labels else []
-    trackers = [LABELS.get(name)(configuration, potential) for name in names]
-    sums = {key: np.zeros((steps.size, n)) for name in names for key in (name, f"{name}_sq")}
-    seeds = []
-    try:
-        for r in replicas:
-            ss = replica_seed(base_seed, configuration_index, r)
-            seeds.append(tuple(ss.entropy) if isinstance(ss.entropy, (list, tuple)) else ss.entropy)
-            sim.positions = configuration.positions
-            sim.types = configuration.types
-            sim.draw_velocities(temperature, np.random.default_rng(ss))
-            sim.nvt(temperature, tdamp)
-            if not labels:  # the bare MD of the same length: the overhead baseline
-                sim.run(int(steps[-1]))
-                continue
-            x0 = None
-            for k, (_, x) in enumerate(sim.trajectory(steps)):
-                if x0 is None:
-                    x0 = x
-                for name, tracker in zip(names, trackers):
-                    v = tracker(x, x0)
-                    sums[name][k] += v
-                    sums[f"{name}_sq"][k] += v * v
-    finally:
-        if own:
-            sim.close()
-    return dict(sums, replicas=list(replicas), seeds=seeds)
+    engine = get_engine(engine) if isinstance(engine, str) else engine
+    replicas = list(replicas)
+    seeds = [replica_seed(base_seed, configuration_index, r) for r in replicas]
+    job = ReplicaJob(configuration, replicas, seeds)
+    sums = engine.propagate([job], potential, temperature, steps, dt, tdamp, labels)[0]
+    return dict(sums, replicas=replicas, seeds=[tuple(ss.entropy) for ss in seeds])

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import tomllib
 
+from ..engines.base import get_engine
 from ..io.atomic import atomic_savez, atomic_write_text
 from ..systems.configuration import Configuration
 from ..systems.presets import SYSTEMS, get_system
@@ -92,10 +93,11 @@ PRESET_KEYS = {
                       "swap": (bool, None)},
     "campaign": {"n_configurations": (int, _REQUIRED), "n_replicas": (int, _REQUIRED),
                  "t_max": (_NUMBER, _REQUIRED), "n_times": (int, _REQUIRED), "seed": (int, 0),
-                 "replicas_per_unit": (int, 0)},
+                 "replicas_per_unit": (int, 0), "engine": (str, "lammps"), "device": (str, "cpu"),
+                 "precision": (str, "float64")},
 }
 #: preset keys that may change between a run and its resume without changing any result
-RESUMABLE_CHANGES = {("equilibration", "max_windows")}
+RESUMABLE_CHANGES = {("equilibration", "max_windows"), ("campaign", "device")}
 
 
 def _unknown(key, known, where: str, what: str) -> ValueError:
@@ -150,6 +152,11 @@ def _validate(p: dict, where: str) -> None:
     check("campaign", "n_times", lambda v: v >= 2, "must be >= 2")
     check("campaign", "replicas_per_unit", lambda v: v >= 0, "must be >= 0 (0: all replicas in one unit)")
     check("campaign", "seed", lambda v: v >= 0, "must be >= 0")
+    cp = p["campaign"]
+    try:
+        get_engine(cp.get("engine", "lammps"), cp.get("device", "cpu"), cp.get("precision", "float64"))
+    except ValueError as exc:
+        raise ValueError(f"preset {where}: [campaign] engine: {exc}") from None
     t_max = p["campaign"]["t_max"]
     if t_max / system.dt < 1:
         raise ValueError(f"preset {where}: t_max = {t_max} is shorter than one time step {system.dt}")
@@ -176,9 +183,12 @@ def normalized_preset(preset: dict) -> dict:
 def _check_resume(manifest: Path, preset: dict) -> None:
     """Refuse a resume whose preset differs from the one the finished work was made with."""
     old = json.loads(manifest.read_text())
-    diff = [f"[{s}] {k}: {old.get(s, {}).get(k)!r} (finished work) -> {preset[s][k]!r} (now)"
+    def recorded(s, k):  # keys added after the finished work was recorded held their defaults
+        return old.get(s, {}).get(k, PRESET_KEYS[s][k][1])
+
+    diff = [f"[{s}] {k}: {recorded(s, k)!r} (finished work) -> {preset[s][k]!r} (now)"
             for s in preset for k in preset[s]
-            if old.get(s, {}).get(k) != preset[s][k] and (s, k) not in RESUMABLE_CHANGES]
+            if recorded(s, k) != preset[s][k] and (s, k) not in RESUMABLE_CHANGES]
     if diff:
         raise ValueError(f"{manifest.parent} was made with another preset; resuming would mix results: "
                          + "; ".join(diff) + ". Restore those values or choose another --out")
@@ -229,9 +239,10 @@ def _campaign(preset, store, workers, scheduler, progress, max_units, log, worke
     system = get_system(sysp["name"], **sysp["kwargs"])
     T = float(eq["temperature"])
     steps = log_steps(float(cp["t_max"]), system.dt, int(cp["n_times"]))
-    spec = CampaignSpec(system=sysp["name"], temperature=T, n_replicas=int(cp["n_replicas"]),
+    spec = CampaignSpec(system=system.to_dict(), temperature=T, n_replicas=int(cp["n_replicas"]),
                         steps=steps.tolist(), seed=int(cp["seed"]),
-                        replicas_per_unit=int(cp["replicas_per_unit"]), system_kwargs=dict(sysp["kwargs"]))
+                        replicas_per_unit=int(cp["replicas_per_unit"]), engine=cp["engine"],
+                        device=cp["device"], precision=cp["precision"])
     units = Path(str(store) + ".units")
     manifest = units / "preset.json"
     # compatibility first: nothing is written before the finished work is known to match

@@ -38,22 +38,25 @@ class UnitFolder:
     required : array names every finished unit holds (a unit without them is redone).
     spec_key : optional array name holding each unit's own specification (checked by ``load``).
     what : what a unit is, for messages (e.g. "state").
+    same : ``same(recorded, manifest) -> bool`` decides whether a recorded manifest text describes
+        this campaign (default: equal JSON).
     """
 
     def __init__(self, folder, manifest: str | None = None, required=(), spec_key: str | None = None,
-                 manifest_name: str = "manifest.json", what: str = "unit"):
+                 manifest_name: str = "manifest.json", what: str = "unit", same=None):
         self.folder = Path(folder)
         self.required = set(required)
         self.spec_key = spec_key
         self.manifest = manifest
         self.manifest_path = self.folder / manifest_name
         self.what = what
+        self.same = same or (lambda a, b: json.loads(a) == json.loads(b))
 
     def check(self) -> None:
         """Refuse a folder of another campaign (before anything is written)."""
         if self.manifest is not None and self.manifest_path.exists():
             old = self.manifest_path.read_text()
-            if json.loads(old) != json.loads(self.manifest):
+            if not self.same(old, self.manifest):
                 raise ValueError(f"{self.folder} holds units of a different campaign ({old[:200]}...); "
                                  "choose another output")
 
@@ -101,8 +104,14 @@ class UnitFolder:
         atomic_savez(self.path(name), **arrays)
         return arrays
 
-    def run(self, func, jobs, **execute_kwargs) -> None:
+    def run(self, func, jobs, batched: bool = False, **execute_kwargs) -> None:
         """Run ``func(*args)`` for every ``(name, args)`` in ``jobs`` and save each result as the unit
-        ``name`` as soon as it arrives (see :func:`~glassdyn.workflows.executor.execute`)."""
+        ``name`` as soon as it arrives (see :func:`~glassdyn.workflows.executor.execute`).  With
+        ``batched`` a job computes several units and returns {unit name: arrays}: each is saved."""
         self.open()
-        execute(func, jobs, lambda name, result: self.save(name, result), **execute_kwargs)
+
+        def save(name, result):
+            for unit, arrays in (result.items() if batched else [(name, result)]):
+                self.save(unit, arrays)
+
+        execute(func, jobs, save, **execute_kwargs)

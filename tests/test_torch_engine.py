@@ -1,0 +1,192 @@
+"""The batched PyTorch replica engine against the numpy reference, finite differences and LAMMPS
+(same trajectories from the same state, same ensemble), and its campaigns (resume after kill -9)."""
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from glassdyn.engines import LammpsSimulation, get_engine, maxwell_velocities
+from glassdyn.engines.torch_md import TorchMD
+from glassdyn.systems import SystemPreset, get_potential
+from glassdyn.workflows import Campaign, CampaignSpec, read_store, run_replicas
+
+STEPS = [0, 5, 20, 60, 150]
+
+
+@pytest.mark.parametrize("name", ["ka2d", "ka3d", "ka3d_wca"])
+def test_forces_and_energies_equal_the_numpy_reference(liquid, name):
+    system, conf = liquid(name, 1.0, 300)
+    other = liquid(name, 1.5, 400)[1]
+    md = TorchMD(np.stack([conf.positions, other.positions]), conf.types, conf.box, system.potential,
+                 system.dt)
+    for b, c in enumerate((conf, other)):
+        ref = system.potential.compute(c)
+        np.testing.assert_allclose(md.numpy("forces")[b], ref.forces, rtol=0, atol=1e-10 * np.abs(ref.forces).max())
+        np.testing.assert_allclose(md.per_particle_energy()[b], ref.per_particle, rtol=1e-12, atol=1e-12)
+
+
+def test_forces_are_minus_the_energy_gradient(liquid):
+    system, conf = liquid("ka2d", 1.0, 300)
+    md = TorchMD(conf.positions, conf.types, conf.box, system.potential, system.dt)
+    f = md.numpy("forces")[0]
+    h = 1e-6
+    for i, a in [(0, 0), (17, 1), (640, 0), (1289, 1)]:
+        e = []
+        for sign in (1, -1):
+            x = conf.positions.copy()
+            x[i, a] += sign * h
+            e.append(TorchMD(x, conf.types, conf.box, system.potential, system.dt).potential_energy()[0])
+        assert abs(-(e[0] - e[1]) / (2 * h) - f[i, a]) < 1e-6 * max(1.0, abs(f[i, a]))
+
+
+def test_cell_list_equals_all_pairs(liquid):
+    """The Verlet list from the cell list holds exactly the pairs within cutoff + skin (freud)."""
+    system, conf = liquid("ka3d", 1.0, 300)
+    md = TorchMD(conf.positions, conf.types, conf.box, system.potential, system.dt)
+    i, j, _ = system.potential.pairs(conf, r_max=md.r_list)
+    counts = (md.pair_type[0] != md._null).sum(-1).cpu().numpy()
+    np.testing.assert_array_equal(counts, np.bincount(i, minlength=conf.n_particles))
+    small = SystemPreset("ka3d_small", system.potential, (207, 52), (6.0, 6.0, 6.0), system.dt)
+    c = small.lattice_configuration(1)  # a box under 3 cells: the all-pairs path
+    md = TorchMD(c.positions, c.types, c.box, small.potential, small.dt)
+    assert md.neighbors.shape[2] > 50
+    ref = small.potential.compute(c)
+    np.testing.assert_allclose(md.numpy("forces")[0], ref.forces, atol=1e-9 * np.abs(ref.forces).max())
+
+
+@pytest.mark.parametrize("ensemble", ["nve", "nvt"])
+def test_trajectory_equals_lammps(liquid, ensemble):
+    """From one state, torch and LAMMPS (fix nve / fix nvt: same Nose-Hoover chain) follow the same
+    trajectory to round-off for a few hundred steps, then chaos separates them."""
+    system, conf = liquid("ka2d", 0.6, 2000)
+    v0 = maxwell_velocities(conf.n_particles, 2, 0.6, 11)
+    args = (0.6,) if ensemble == "nvt" else ()
+    md = TorchMD(conf.positions, conf.types, conf.box, system.potential, system.dt)
+    md.set_velocities(v0)
+    getattr(md, ensemble)(*args)
+    with LammpsSimulation(conf, system.potential, system.dt) as sim:
+        sim.velocities = v0
+        getattr(sim, ensemble)(*args)
+        sim.run(300)
+        md.run(300)
+        close = np.abs(sim.unwrapped_positions - md.numpy("x")[0]).max()
+        sim.run(2700)
+        md.run(2700)
+        apart = np.abs(sim.unwrapped_positions - md.numpy("x")[0]).max()
+    assert close < 1e-8 and apart > 1e-3
+
+
+def _nve_energy_excursions(system, conf, windows: int, steps: int):
+    """max |E(t) - E(0)| / N over ``windows`` samples ``steps`` apart, for torch and for LAMMPS."""
+    md = TorchMD(conf.positions, conf.types, conf.box, system.potential, system.dt)
+    md.set_velocities(conf.velocities)
+    md.nve()
+    torch_e, lammps_e = [], []
+    with LammpsSimulation(conf, system.potential, system.dt) as sim:
+        sim.nve()
+        for _ in range(windows):
+            lammps_e.append(sim.potential_energy() + 0.5 * float((sim.velocities**2).sum()))
+            torch_e.append(md.potential_energy()[0] + 0.5 * float((md.v**2).sum()))
+            sim.run(steps)
+            md.run(steps, energies=True)
+    return [np.abs(np.array(e) - e[0]).max() / conf.n_particles for e in (torch_e, lammps_e)]
+
+
+def test_nve_energy_is_conserved_as_in_lammps(liquid):
+    """Velocity Verlet at dt = 0.01 (KA2D) fluctuates by ~4e-4 per particle in both engines."""
+    system, conf = liquid("ka2d", 0.6, 2000)
+    torch_dev, lammps_dev = _nve_energy_excursions(system, conf, 20, 200)
+    assert torch_dev < 2 * lammps_dev + 1e-5 and torch_dev < 2e-3
+
+
+@pytest.mark.slow
+def test_nve_energy_over_1e5_steps(liquid):
+    system, conf = liquid("ka2d", 0.6, 2000)
+    torch_dev, lammps_dev = _nve_energy_excursions(system, conf, 100, 1000)
+    assert torch_dev < 2 * lammps_dev + 1e-5 and torch_dev < 2e-3
+
+
+def test_engine_replicas_equal_lammps_replicas(liquid):
+    """Same seeds -> same Maxwell velocities -> same labels at early times on both engines."""
+    system, conf = liquid("ka2d", 1.0, 500)
+    a = run_replicas(conf, system.potential, 1.0, STEPS, [0, 1, 2], 7, 0, dt=system.dt)
+    b = run_replicas(conf, system.potential, 1.0, STEPS, [0, 1, 2], 7, 0, dt=system.dt, engine="torch")
+    assert a["seeds"] == b["seeds"]
+    for k in ("bond_breaking", "displacement", "displacement_sq"):
+        np.testing.assert_allclose(b[k][:4], a[k][:4], atol=1e-8)
+    np.testing.assert_array_equal(b["bond_breaking"][0], 3.0)
+
+
+def test_engine_options_are_checked(liquid):
+    with pytest.raises(ValueError, match="no CUDA device|unknown device"):
+        get_engine("torch", device="cuda" if not __import__("torch").cuda.is_available() else "tpu")
+    with pytest.raises(ValueError, match="lammps engine runs on device 'cpu' in 'float64'"):
+        get_engine("lammps", precision="float32")
+    with pytest.raises(ValueError, match="unknown engine 'troch'.*did you mean 'torch'"):
+        get_engine("troch")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        CampaignSpec(system="ka2d", temperature=1.0, n_replicas=2, steps=STEPS, engine="torch",
+                     precision="float16")
+    system, conf = liquid("ka2d", 1.0, 300)
+    with pytest.raises(ValueError, match="non-finite|NaN"):
+        x = conf.positions.copy()
+        x[3, 0] = np.nan
+        TorchMD(x, conf.types, conf.box, system.potential, system.dt)
+
+
+def test_a_name_and_its_parameters_are_the_same_campaign():
+    from glassdyn.systems import get_system
+    from glassdyn.workflows.campaign import same_campaign
+
+    by_name = CampaignSpec(system="ka2d", temperature=1.0, n_replicas=2, steps=STEPS)
+    by_dict = CampaignSpec(system=get_system("ka2d").to_dict(), temperature=1.0, n_replicas=2, steps=STEPS)
+    on_gpu = CampaignSpec(system="ka2d", temperature=1.0, n_replicas=2, steps=STEPS, engine="torch")
+    assert same_campaign(by_name.to_json(), by_dict.to_json())
+    assert not same_campaign(by_name.to_json(), on_gpu.to_json())  # another engine: another campaign
+    legacy = {k: v for k, v in json.loads(by_name.to_json()).items() if k not in ("engine", "device", "precision")}
+    assert same_campaign(json.dumps(legacy), by_dict.to_json())  # written before engines were recorded
+
+
+def test_torch_campaign_resumes_after_kill(liquid, tmp_path):
+    system, conf = liquid("ka2d", 1.0, 500)
+    confs = [conf, liquid("ka2d", 1.2, 500)[1]]
+    spec = CampaignSpec(system=system.to_dict(), temperature=1.0, n_replicas=4, steps=STEPS, seed=7,
+                        replicas_per_unit=1, engine="torch")
+    np.savez(tmp_path / "confs.npz", x=np.array([c.positions for c in confs]), t=conf.types, box=conf.box)
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent(f"""
+        import numpy as np, json
+        from glassdyn.systems import Configuration
+        from glassdyn.workflows import Campaign, CampaignSpec
+        d = np.load({str(tmp_path / 'confs.npz')!r})
+        confs = [Configuration(x, d['t'], d['box']) for x in d['x']]
+        spec = CampaignSpec(**json.loads({spec.to_json()!r}))
+        Campaign(spec, confs, {str(tmp_path / 'killed.h5')!r}).run(progress=False, batch_copies=2)
+    """))
+    proc = subprocess.Popen([sys.executable, str(script)])
+    units = tmp_path / "killed.h5.units"
+    deadline = time.time() + 180
+    while time.time() < deadline and len(list(units.glob("c*.npz"))) < 2:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(units.glob("c*.npz")))
+    assert 2 <= done_before < 8 and not (tmp_path / "killed.h5").exists()
+    mtimes = {p.name: p.stat().st_mtime_ns for p in units.glob("c*.npz")}
+    Campaign(spec, confs, tmp_path / "killed.h5").run(progress=False, batch_copies=2)
+    assert all((units / n).stat().st_mtime_ns == t for n, t in mtimes.items())
+    Campaign(spec, confs, tmp_path / "clean.h5").run(progress=False, batch_copies=2)
+    a, b = read_store(tmp_path / "killed.h5"), read_store(tmp_path / "clean.h5")
+    np.testing.assert_array_equal(a["label"]["bond_breaking"], b["label"]["bond_breaking"])
+    np.testing.assert_array_equal(a["label"]["displacement"], b["label"]["displacement"])
+    assert json.loads(a["attrs"]["campaign"])["engine"] == "torch"
+    # the torch store agrees with a LAMMPS one at early times (same seeds, same start)
+    Campaign(CampaignSpec(**{**json.loads(spec.to_json()), "engine": "lammps"}), confs,
+             tmp_path / "lammps.h5").run(progress=False)
+    c = read_store(tmp_path / "lammps.h5")
+    np.testing.assert_allclose(a["label"]["displacement"][:, :3], c["label"]["displacement"][:, :3], atol=1e-8)
