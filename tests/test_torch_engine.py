@@ -12,7 +12,7 @@ import pytest
 
 from glassdyn.engines import LammpsSimulation, get_engine, maxwell_velocities
 from glassdyn.engines.torch_md import TorchMD
-from glassdyn.systems import SystemPreset, get_potential
+from glassdyn.systems import SystemPreset
 from glassdyn.workflows import Campaign, CampaignSpec, read_store, run_replicas
 
 STEPS = [0, 5, 20, 60, 150]
@@ -190,3 +190,40 @@ def test_torch_campaign_resumes_after_kill(liquid, tmp_path):
              tmp_path / "lammps.h5").run(progress=False)
     c = read_store(tmp_path / "lammps.h5")
     np.testing.assert_allclose(a["label"]["displacement"][:, :3], c["label"]["displacement"][:, :3], atol=1e-8)
+
+
+def test_simulate_cli_with_the_torch_engine(tmp_path):
+    from conftest import cli_fails
+
+    from glassdyn.cli import main
+
+    preset = tmp_path / "tiny.toml"
+    preset.write_text(textwrap.dedent("""
+        [system]
+        name = "ka3d_lj"
+        kwargs = {rho = 0.6}
+        [equilibration]
+        temperature = 1.5
+        window_steps = 200
+        max_windows = 40
+        spacing = 1.0
+        [campaign]
+        n_configurations = 2
+        n_replicas = 2
+        t_max = 5.0
+        n_times = 4
+        seed = 3
+    """))
+    out = tmp_path / "s.h5"
+    assert main(["simulate", "--preset", str(preset), "--out", str(out), "--engine", "torch",
+                 "--device", "cpu", "--workers", "1", "--quiet"]) == 0
+    data = read_store(out)
+    spec = json.loads(data["attrs"]["campaign"])
+    assert spec["engine"] == "torch" and spec["system"]["potential"]["kind"] == "lennard_jones"
+    first = data["label"]["bond_breaking"][:, 0]  # NaN: particles without initial neighbours (rho = 0.6)
+    assert np.nanmin(first) == np.nanmax(first) == 1.0 and np.isnan(first).mean() < 0.05
+    assert data["label"]["replicas_done"].tolist() == [2, 2]
+    cli_fails(["simulate", "--preset", preset, "--out", out, "--engine", "lammps", "--workers", "1"],
+              r"engine: 'torch' \(finished work\) -> 'lammps'", code=2)
+    cli_fails(["simulate", "--preset", preset, "--out", tmp_path / "g.h5", "--engine", "torch",
+               "--device", "tpu"], "unknown device 'tpu'", code=2)

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..registry import Registry
 
-__all__ = ["ENGINES", "Engine", "ReplicaJob", "get_engine", "label_sums", "maxwell_velocities",
+__all__ = ["ENGINES", "Engine", "ReplicaJob", "get_engine", "open_simulation", "label_sums", "maxwell_velocities",
            "kinetic_temperature"]
 
 ENGINES = Registry("engine")
@@ -76,6 +76,11 @@ def get_engine(name: str = "lammps", device: str = "cpu", precision: str = "floa
     from . import lammps, torch_md  # noqa: F401  (registration)
 
     return ENGINES.get(name)(device=device, precision=precision)
+
+
+def open_simulation(configuration, potential, dt: float = 0.005, engine: str = "lammps"):
+    """A single-system simulation (equilibration, state points, quenches) on ``engine``."""
+    return get_engine(engine).simulation(configuration, potential, dt)
 
 
 def label_sums(names, n_steps: int, n_particles: int) -> dict:

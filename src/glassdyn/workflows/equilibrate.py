@@ -20,7 +20,7 @@ import numpy as np
 
 from ..dynamics.relaxation import relaxation_time
 from ..dynamics.scattering import self_intermediate_scattering
-from ..engines.lammps import LammpsSimulation
+from ..engines.base import open_simulation
 from ..engines.swap import SwapMC, run_swap_md
 from ..systems.configuration import Configuration
 from ..systems.presets import SystemPreset
@@ -74,11 +74,11 @@ def _state(sim, rng, **extra) -> dict:
 
 
 def _restore(state: dict, system: SystemPreset, temperature: float):
-    """A fresh LAMMPS instance (Nose-Hoover NVT at ``temperature``) and RNG from a saved state."""
+    """A fresh simulation (Nose-Hoover NVT at ``temperature``) and RNG from a saved state."""
     rng = np.random.default_rng()
     rng.bit_generator.state = json.loads(str(state["rng"]))
     conf = Configuration(state["positions"], state["types"], system.box, state["velocities"])
-    sim = LammpsSimulation(conf, system.potential, system.dt)
+    sim = open_simulation(conf, system.potential, system.dt)
     sim.nvt(temperature)
     return sim, rng
 
@@ -112,7 +112,7 @@ def equilibrate(system: SystemPreset, temperature: float, n_configurations: int,
     state = pieces.get("melt")
     if state is None:
         rng = np.random.default_rng(seed)
-        with LammpsSimulation(system.lattice_configuration(seed), system.potential, system.dt) as sim:
+        with open_simulation(system.lattice_configuration(seed), system.potential, system.dt) as sim:
             sim.minimize(ftol=1e-3, method="cg")
             sim.draw_velocities(2 * temperature, rng)
             sim.nvt(2 * temperature)

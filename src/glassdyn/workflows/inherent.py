@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engines.lammps import LammpsSimulation
+from ..engines.base import open_simulation
 from ..systems.configuration import Configuration
 from ..systems.potentials import PairPotential
 
@@ -30,15 +30,15 @@ class InherentStructure:
 
 
 def inherent_structure(configuration: Configuration, potential: PairPotential, *,
-                       ftol: float = 1e-8, method: str = "fire", simulation: LammpsSimulation = None,
+                       ftol: float = 1e-8, method: str = "fire", simulation=None,
                        strict: bool = True) -> InherentStructure:
     """Quench ``configuration`` to max_i |F_i| <= ftol (default 1e-8, "machine precision").
 
-    Pass an existing ``simulation`` of the same system to reuse its LAMMPS instance (its positions
+    Pass an existing ``simulation`` (:func:`~glassdyn.engines.open_simulation`) of the same system to reuse it (its positions
     are overwritten).  With ``strict`` a quench that does not reach ``ftol`` raises RuntimeError.
     """
     own = simulation is None
-    sim = LammpsSimulation(configuration, potential) if own else simulation
+    sim = open_simulation(configuration, potential) if own else simulation
     try:
         if not own:
             potential.check(configuration)

@@ -23,7 +23,7 @@ import tomllib
 from ..engines.base import get_engine
 from ..io.atomic import atomic_savez, atomic_write_text
 from ..systems.configuration import Configuration
-from ..systems.presets import SYSTEMS, get_system
+from ..systems.presets import SYSTEMS, SystemPreset, get_system
 from .campaign import Campaign, CampaignSpec, read_store
 from .equilibrate import equilibrate
 from .executor import OutputLock, remove_stale_temporaries
@@ -131,6 +131,8 @@ def _validate(p: dict, where: str) -> None:
                 raise ValueError(f"preset {where}: [{section}] {key} must be finite, got {v!r}")
 
     def check(section, key, ok, msg):
+        if key not in p[section]:  # an optional key left to its default
+            return
         v = p[section][key]
         if not ok(v):
             raise ValueError(f"preset {where}: [{section}] {key} = {v!r} {msg}")
@@ -194,9 +196,9 @@ def _check_resume(manifest: Path, preset: dict) -> None:
                          + "; ".join(diff) + ". Restore those values or choose another --out")
 
 
-def _inherent_unit(system_name: str, system_kwargs: dict, positions, types, box) -> dict:
-    """One inherent structure (runs in worker processes)."""
-    system = get_system(system_name, **system_kwargs)
+def _inherent_unit(system: dict, positions, types, box) -> dict:
+    """One inherent structure of the system ``SystemPreset.to_dict()`` (runs in worker processes)."""
+    system = SystemPreset.from_dict(system)
     inh = inherent_structure(Configuration(positions, types, box), system.potential)
     return dict(inherent=inh.configuration.positions, energy_per_particle=inh.per_particle_energy,
                 max_force=np.float64(inh.max_force))
@@ -282,7 +284,7 @@ def _campaign(preset, store, workers, scheduler, progress, max_units, log, worke
             f"configurations every {info['spacing_steps']} steps")
         types, box = confs[0].types, confs[0].box  # shared: equilibrate() orders particles by species
         quenches = UnitFolder(units / "inherent", required=("inherent", "energy_per_particle"))
-        jobs = [(f"{i:05d}", (sysp["name"], sysp["kwargs"], c.positions, c.types, c.box))
+        jobs = [(f"{i:05d}", (system.to_dict(), c.positions, c.types, c.box))
                 for i, c in enumerate(confs) if not quenches.done(f"{i:05d}")]
         log.info(f"inherent structures: {len(jobs)} of {S} to quench")
         quenches.run(_inherent_unit, jobs, workers=workers, scheduler=scheduler, progress=progress,

@@ -31,7 +31,7 @@ import numpy as np
 from .. import __version__
 from ..dynamics.relaxation import relaxation_time
 from ..dynamics.scattering import self_intermediate_scattering
-from ..engines.lammps import LammpsSimulation
+from ..engines.base import open_simulation
 from ..structure.structure_factor import StructureFactor
 from ..systems.configuration import Configuration
 from ..systems.presets import get_system
@@ -115,7 +115,7 @@ def run_state(state_json: str) -> dict:
     rng = np.random.default_rng(st.seed)
     t_mct = CIARELLA2023_TMCT.get((st.interaction, round(st.rho, 3)), st.temperature)
     types = None
-    with LammpsSimulation(system.lattice_configuration(st.seed), pot, dt) as sim:
+    with open_simulation(system.lattice_configuration(st.seed), pot, dt) as sim:
         types = sim.types
         is_a = types == 0
         sim.minimize(ftol=1e-3, method="cg")
