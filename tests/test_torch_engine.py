@@ -227,3 +227,85 @@ def test_simulate_cli_with_the_torch_engine(tmp_path):
               r"engine: 'torch' \(finished work\) -> 'lammps'", code=2)
     cli_fails(["simulate", "--preset", preset, "--out", tmp_path / "g.h5", "--engine", "torch",
                "--device", "tpu"], "unknown device 'tpu'", code=2)
+
+
+def _ensemble(engine: str, system, conf, temperature, copies: int, steps: int, label_steps, seed: int):
+    """Per-copy time averages of U/N and T over ``steps`` NVT steps, and per-copy tau_BB (type 0,
+    C_B = 0.5) from the engine's own labels; copies start from ``conf`` with seeds (seed, 0, r)."""
+    from glassdyn.dynamics import relaxation_time
+    from glassdyn.engines import ReplicaJob
+    from glassdyn.workflows import replica_seed
+
+    seeds = [replica_seed(seed, 0, r) for r in range(copies)]
+    velocities = [maxwell_velocities(conf.n_particles, conf.dimension, temperature, np.random.default_rng(s))
+                  for s in seeds]
+    u, t = np.zeros((copies, 0)), np.zeros((copies, 0))
+    if engine == "torch":
+        md = TorchMD(np.repeat(conf.positions[None], copies, 0), conf.types, conf.box, system.potential,
+                     system.dt)
+        md.set_velocities(np.stack(velocities))
+        md.nvt(temperature)
+        for _ in range(steps // 50):
+            md.run(50, energies=True)
+            u = np.column_stack([u, md.potential_energy() / conf.n_particles])
+            t = np.column_stack([t, md.kinetic_temperature().numpy()])
+    else:
+        rows_u, rows_t = [], []
+        for v in velocities:
+            with LammpsSimulation(conf, system.potential, system.dt) as sim:
+                sim.velocities = v
+                sim.nvt(temperature)
+                samples = []
+                for _ in range(steps // 50):
+                    sim.run(50)
+                    samples.append((sim.potential_energy() / conf.n_particles, sim.temperature))
+            rows_u.append([a for a, _ in samples])
+            rows_t.append([b for _, b in samples])
+        u, t = np.array(rows_u), np.array(rows_t)
+    jobs = [ReplicaJob(conf, [r], [s]) for r, s in enumerate(seeds)]
+    sums = get_engine(engine).propagate(jobs, system.potential, temperature, label_steps, system.dt)
+    times = np.asarray(label_steps) * system.dt
+    a = conf.types == 0
+    tau = np.array([relaxation_time(times, np.nanmean(s["bond_breaking"][:, a], 1), 0.5) for s in sums])
+    return u.mean(1), t.mean(1), tau
+
+
+def _agree(a, b, sigmas: float = 4.0) -> bool:
+    """Means of two independent samples agree within ``sigmas`` combined standard errors."""
+    err = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    return abs(a.mean() - b.mean()) < sigmas * err
+
+
+def _small_ka2d(n: int = 256):
+    from glassdyn.systems import get_system
+
+    base = get_system("ka2d")
+    counts = tuple(int(round(n * c / base.n_particles)) for c in base.counts)
+    side = np.sqrt(sum(counts) / base.density)
+    return SystemPreset(f"ka2d_n{sum(counts)}", base.potential, counts, (side, side), base.dt, swap=True)
+
+
+@pytest.mark.parametrize("size", [
+    pytest.param(dict(n=256, temperature=1.5, copies=10, steps=2000, t_max=40.0), id="ci"),
+    pytest.param(dict(n=1290, temperature=0.6, copies=16, steps=20000, t_max=600.0), id="slow",
+                 marks=pytest.mark.slow)])
+def test_nvt_ensemble_agrees_with_lammps(size):
+    """<U>/N, T and tau_BB of the torch engine agree with LAMMPS's within their error bars
+    (independent seeds, same configuration, same protocol)."""
+    system = _small_ka2d(size["n"])
+    temperature = size["temperature"]
+    with LammpsSimulation(system.lattice_configuration(5), system.potential, system.dt) as sim:
+        sim.minimize(ftol=1e-3, method="cg")
+        sim.draw_velocities(temperature, 5)
+        sim.nvt(temperature)
+        sim.run(5000)
+        conf = sim.configuration(with_velocities=False)
+    from glassdyn.workflows import log_steps
+
+    steps = log_steps(size["t_max"], system.dt, 20)
+    ut, tt, taut = _ensemble("torch", system, conf, temperature, size["copies"], size["steps"], steps, 1)
+    ul, tl, taul = _ensemble("lammps", system, conf, temperature, size["copies"], size["steps"], steps, 2)
+    assert _agree(ut, ul) and _agree(tt, tl), (ut.mean(), ul.mean(), tt.mean(), tl.mean())
+    assert np.all(np.isfinite(taut)) and np.all(np.isfinite(taul))
+    assert _agree(taut, taul), (taut.mean(), taul.mean())
+    assert abs(tt.mean() - temperature) < 0.02 * temperature

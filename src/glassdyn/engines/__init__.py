@@ -1,11 +1,12 @@
 """Engines: the interface the workflows use (:mod:`.base`), LAMMPS (MD, minimisation, replicas),
 batched PyTorch replicas (:mod:`.torch_md`, CPU or GPU) and the local-energy swap Monte Carlo kernel."""
-from .base import (ENGINES, Engine, ReplicaJob, get_engine, kinetic_temperature, maxwell_velocities,
+from .base import (ENGINES, Engine, ReplicaJob, get_engine, kinetic_temperature, maxwell_velocities, replica_seed,
                    open_simulation)
-from .lammps import LammpsEngine, LammpsError, LammpsSimulation, LammpsUnavailableError, load_lammps
+from .lammps import LammpsError, LammpsSimulation, LammpsUnavailableError, load_lammps
+from .lammps_engine import LammpsEngine
 from .swap import SwapMC, SwapResult, run_swap_md
-from .torch_md import TorchEngine
+from .torch_engine import TorchEngine
 
-__all__ = ["ENGINES", "Engine", "ReplicaJob", "get_engine", "open_simulation", "LammpsEngine", "TorchEngine",
+__all__ = ["ENGINES", "Engine", "ReplicaJob", "get_engine", "open_simulation", "replica_seed", "LammpsEngine", "TorchEngine",
            "LammpsSimulation", "LammpsError", "LammpsUnavailableError", "load_lammps",
            "maxwell_velocities", "kinetic_temperature", "SwapMC", "SwapResult", "run_swap_md"]

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..registry import Registry
 
-__all__ = ["ENGINES", "Engine", "ReplicaJob", "get_engine", "open_simulation", "label_sums", "maxwell_velocities",
+__all__ = ["ENGINES", "Engine", "ReplicaJob", "get_engine", "open_simulation", "replica_seed", "label_sums", "maxwell_velocities",
            "kinetic_temperature"]
 
 ENGINES = Registry("engine")
@@ -73,9 +73,14 @@ class Engine:
 
 def get_engine(name: str = "lammps", device: str = "cpu", precision: str = "float64") -> Engine:
     """An engine by name with its device and precision (clear errors for unknown values)."""
-    from . import lammps, torch_md  # noqa: F401  (registration)
+    from . import lammps_engine, torch_engine  # noqa: F401  (registration)
 
     return ENGINES.get(name)(device=device, precision=precision)
+
+
+def replica_seed(base_seed: int, configuration: int, replica: int) -> np.random.SeedSequence:
+    """Independent, recorded velocity seed of replica ``replica`` of configuration ``configuration``."""
+    return np.random.SeedSequence([int(base_seed), int(configuration), int(replica)])
 
 
 def open_simulation(configuration, potential, dt: float = 0.005, engine: str = "lammps"):

@@ -11,12 +11,9 @@ particles are always returned ordered by atom id (= input order).
 """
 from __future__ import annotations
 
-import atexit
 import ctypes
 import os
-import shutil
 import sys
-import tempfile
 import weakref
 from pathlib import Path
 
@@ -24,9 +21,10 @@ import numpy as np
 
 from ..systems.configuration import Configuration
 from ..systems.potentials import PairPotential
-from .base import ENGINES, Engine, kinetic_temperature, label_sums, maxwell_velocities
+from .base import kinetic_temperature, maxwell_velocities
+from .lammps_tables import table_file
 
-__all__ = ["LammpsEngine", "LammpsSimulation", "LammpsError", "LammpsUnavailableError", "load_lammps",
+__all__ = ["LammpsSimulation", "LammpsError", "LammpsUnavailableError", "load_lammps",
            "maxwell_velocities", "kinetic_temperature", "MinimizeResult"]
 
 
@@ -79,52 +77,6 @@ def load_lammps():
             ) from exc
         _LAMMPS = lammps
     return _LAMMPS
-
-
-# ----------------------------------------------------------------------------- table
-def _table_grid(potential: PairPotential, a: int, b: int, n: int):
-    """r grid uniform in r^2 between r_min sigma_ab and rc_ab (LAMMPS's internal spline grid)."""
-    lo = potential.r_min * potential.sigma[a, b]
-    hi = potential.cutoff[a, b]
-    rsq = np.linspace(lo * lo, hi * hi, n)
-    return np.sqrt(rsq), lo, hi
-
-
-def write_table(potential: PairPotential, path: Path, n: int) -> dict:
-    """Write a LAMMPS pair table for every species pair; returns {(a, b): (keyword, cutoff)}."""
-    entries = {}
-    lines = [f"# glassdyn table for potential {potential.name}: r, V(r), -dV/dr\n"]
-    for a in range(potential.n_species):
-        for b in range(a, potential.n_species):
-            r, lo, hi = _table_grid(potential, a, b, n)
-            # evaluate just inside the cutoff so the last point carries V(rc-), not the 0 beyond
-            r_eval = r.copy()
-            r_eval[-1] = np.nextafter(hi, 0.0)
-            e = potential.pair_energy(r_eval, a, b)
-            f = -potential.pair_derivative(r_eval, a, b)
-            # derivative of the force at both ends, for the clamped spline
-            fp_lo = -float(potential.pair_derivative(r_eval[0], a, b, order=2))
-            fp_hi = -float(potential.pair_derivative(r_eval[-1], a, b, order=2))
-            key = f"PAIR_{a + 1}_{b + 1}"
-            entries[(a, b)] = (key, hi)
-            lines.append(f"\n{key}\nN {n} RSQ {lo:.17g} {hi:.17g} FPRIME {fp_lo:.17g} {fp_hi:.17g}\n\n")
-            lines.extend(f"{k + 1} {r[k]:.17g} {e[k]:.17g} {f[k]:.17g}\n" for k in range(n))
-    path.write_text("".join(lines))
-    return entries
-
-
-_TABLES: dict = {}
-
-
-def _table_file(potential: PairPotential, n: int):
-    """The table file for (potential, n), written once per process into a private temp dir."""
-    key = (repr(sorted(potential.to_dict().items())), n)
-    if key not in _TABLES:
-        directory = Path(tempfile.mkdtemp(prefix="glassdyn-table-"))
-        atexit.register(shutil.rmtree, directory, True)
-        path = directory / "pair.table"
-        _TABLES[key] = (path, write_table(potential, path, n))
-    return _TABLES[key]
 
 
 # ----------------------------------------------------------------------------- simulation
@@ -216,7 +168,7 @@ class LammpsSimulation:
         created = self.lmp.create_atoms(n, ids, (conf.types + 1).tolist(), x.ravel().tolist())
         if created != n:
             raise LammpsError(f"LAMMPS created {created} of {n} atoms")
-        table, entries = _table_file(pot, table_points)
+        table, entries = table_file(pot, table_points)
         self.command(f"pair_style table spline {table_points}")
         for (a, b), (key, cut) in entries.items():
             self.command(f"pair_coeff {a + 1} {b + 1} {table} {key} {_num(cut)}")
@@ -431,50 +383,3 @@ class LammpsSimulation:
         energy = self.potential_energy()
         return MinimizeResult(energy, max_force, iterations, max_force <= ftol,
                               self.configuration(with_velocities=False))
-
-
-# ----------------------------------------------------------------------------- engine
-@ENGINES.register("lammps")
-class LammpsEngine(Engine):
-    """The LAMMPS engine: one LAMMPS instance per job, its replicas run one after the other
-    (positions, types and velocities reset between them; a fresh ``fix nvt`` chain each)."""
-
-    name = "lammps"
-
-    def __init__(self, device: str = "cpu", precision: str = "float64"):
-        if device != "cpu" or precision != "float64":
-            raise ValueError(f"the lammps engine runs on device 'cpu' in 'float64' (got {device!r}, "
-                             f"{precision!r}); use engine='torch' for GPUs or float32")
-        super().__init__(device, precision)
-
-    def simulation(self, configuration, potential, dt: float = 0.005) -> LammpsSimulation:
-        return LammpsSimulation(configuration, potential, dt)
-
-    def propagate(self, jobs, potential, temperature, steps, dt, tdamp=None, labels=True) -> list:
-        from ..dynamics.propensity import LABELS
-
-        steps = np.asarray(steps, dtype=np.int64)
-        names = LABELS.names() if labels else []
-        results = []
-        for job in jobs:
-            conf = job.configuration
-            trackers = [LABELS.get(name)(conf, potential) for name in names]
-            sums = label_sums(names, steps.size, conf.n_particles)
-            with LammpsSimulation(conf, potential, dt) as sim:
-                for seed in job.seeds:
-                    sim.positions = conf.positions
-                    sim.types = conf.types
-                    sim.draw_velocities(temperature, np.random.default_rng(seed))
-                    sim.nvt(temperature, tdamp)
-                    if not labels:  # the bare MD of the same length: the overhead baseline
-                        sim.run(int(steps[-1]))
-                        continue
-                    x0 = None
-                    for k, (_, x) in enumerate(sim.trajectory(steps)):
-                        x0 = x if x0 is None else x0
-                        for name, tracker in zip(names, trackers):
-                            v = tracker(x, x0)
-                            sums[name][k] += v
-                            sums[f"{name}_sq"][k] += v * v
-            results.append(sums)
-        return results

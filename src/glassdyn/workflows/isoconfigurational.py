@@ -16,16 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engines.base import Engine, ReplicaJob, get_engine
+from ..engines.base import Engine, ReplicaJob, get_engine, replica_seed
 from ..systems.configuration import Configuration
 from ..systems.potentials import PairPotential
 
 __all__ = ["replica_seed", "run_replicas", "log_steps"]
-
-
-def replica_seed(base_seed: int, configuration: int, replica: int) -> np.random.SeedSequence:
-    """Independent, recorded velocity seed of one replica."""
-    return np.random.SeedSequence([int(base_seed), int(configuration), int(replica)])
 
 
 def log_steps(t_max: float, dt: float, n: int = 30) -> np.ndarray:
