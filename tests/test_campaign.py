@@ -1,13 +1,10 @@
 """Isoconfigurational campaigns: labels, on-the-fly = post hoc, resume after kill -9, Dask = local."""
 import json
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 
 import numpy as np
 import pytest
+
+from conftest import kill_and_resume
 
 from glassdyn.dynamics import BondBreaking, displacement
 from glassdyn.engines import LammpsSimulation
@@ -82,34 +79,8 @@ def test_store_holds_replica_averages(configs, tmp_path):
 
 def test_resume_after_kill_is_identical(configs, tmp_path):
     system, confs = configs
-    spec = _spec()
-    np.savez(tmp_path / "confs.npz", x=np.array([c.positions for c in confs]), t=confs[0].types,
-             box=confs[0].box)
-    script = tmp_path / "run.py"
-    script.write_text(textwrap.dedent(f"""
-        import numpy as np, json
-        from glassdyn.systems import Configuration
-        from glassdyn.workflows import Campaign, CampaignSpec
-        d = np.load({str(tmp_path / 'confs.npz')!r})
-        confs = [Configuration(x, d['t'], d['box']) for x in d['x']]
-        spec = CampaignSpec(**json.loads({spec.to_json()!r}))
-        Campaign(spec, confs, {str(tmp_path / 'killed.h5')!r}).run(progress=False)
-    """))
-    proc = subprocess.Popen([sys.executable, str(script)])
-    units = tmp_path / "killed.h5.units"
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list(units.glob("c*.npz"))) < 3:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    done_before = len(list(units.glob("c*.npz")))
-    assert 3 <= done_before < 12 and not (tmp_path / "killed.h5").exists()
-    mtimes = {p.name: p.stat().st_mtime_ns for p in units.glob("c*.npz")}
-    Campaign(spec, confs, tmp_path / "killed.h5").run(progress=False)
-    # no finished unit was computed again
-    assert all((units / n).stat().st_mtime_ns == t for n, t in mtimes.items())
-    Campaign(spec, confs, tmp_path / "clean.h5").run(progress=False)
-    a, b = read_store(tmp_path / "killed.h5"), read_store(tmp_path / "clean.h5")
+    done_before, a, b = kill_and_resume(_spec(), confs, tmp_path, at_least=3)
+    assert done_before < 12
     np.testing.assert_array_equal(a["label"]["bond_breaking"], b["label"]["bond_breaking"])
     np.testing.assert_array_equal(a["label"]["displacement"], b["label"]["displacement"])
 

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -14,33 +13,12 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import cli_fails
+from conftest import TINY_PRESET, cli_fails
 from glassdyn.workflows.executor import NoWorkers, OutputLock, UnitFailed, execute
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _workers  # noqa: E402
 
-# N = 600 3D KA LJ at T = 1.5: equilibration in ~6 windows of 200 steps, 3 quenches, 6 units (~1 s each)
-TINY = textwrap.dedent("""
-    [system]
-    name = "ka3d_lj"
-    kwargs = {rho = 0.6}
-
-    [equilibration]
-    temperature = 1.5
-    window_steps = 200
-    max_windows = 40
-    spacing = 1.0
-    swap = false
-
-    [campaign]
-    n_configurations = 3
-    n_replicas = 2
-    replicas_per_unit = 1
-    t_max = 10.0
-    n_times = 5
-    seed = 3
-""")
 ARRAYS = ("positions", "inherent", "energy_per_particle", "types")
 
 
@@ -74,7 +52,7 @@ def tiny(tmp_path_factory):
     """The preset and an uninterrupted reference store."""
     folder = tmp_path_factory.mktemp("tiny")
     preset = folder / "tiny.toml"
-    preset.write_text(TINY)
+    preset.write_text(TINY_PRESET)
     _run(preset, folder / "reference.h5")
     return preset, folder / "reference.h5"
 
@@ -202,7 +180,7 @@ def test_dask_worker_killed_mid_campaign(tiny, tmp_path):
     ("campaign", "replica_per_unit = 2", "did you mean 'replicas_per_unit'"),
 ])
 def test_misspelled_preset_keys_are_errors(tmp_path, section, typo, message):
-    text = TINY.replace(f"[{section}]\n", f"[{section}]\n{typo}\n")
+    text = TINY_PRESET.replace(f"[{section}]\n", f"[{section}]\n{typo}\n")
     (tmp_path / "p.toml").write_text(text)
     cli_fails(["simulate", "--preset", tmp_path / "p.toml", "--out", tmp_path / "s.h5"], message, code=2)
     assert not (tmp_path / "s.h5.units").exists()
@@ -215,7 +193,7 @@ def test_misspelled_preset_keys_are_errors(tmp_path, section, typo, message):
     ("n_replicas = 2", "n_replicas = 2.5", "n_replicas must be int"),
 ])
 def test_bad_preset_values_are_one_line_errors(tmp_path, old, new, message):
-    (tmp_path / "p.toml").write_text(TINY.replace(old, new))
+    (tmp_path / "p.toml").write_text(TINY_PRESET.replace(old, new))
     cli_fails(["simulate", "--preset", tmp_path / "p.toml", "--out", tmp_path / "s.h5"], message, code=2)
 
 
@@ -234,14 +212,14 @@ def test_resume_with_an_edited_preset_is_refused(tiny, tmp_path):
                           ("window_steps = 200", "window_steps = 100", "\\[equilibration\\] window_steps"),
                           ("temperature = 1.5", "temperature = 1.6", "\\[equilibration\\] temperature")):
         edited = tmp_path / "edited.toml"
-        edited.write_text(TINY.replace(old, new))
+        edited.write_text(TINY_PRESET.replace(old, new))
         cli_fails(["simulate", "--preset", edited, "--out", out], key, code=2)
     assert _unit_files(out) == before  # nothing written by a refused run
     # max_windows does not change any result: raising it to resume is allowed
     from glassdyn.workflows.simulate import _check_resume, normalized_preset
     import tomllib
 
-    _check_resume(units / "preset.json", normalized_preset(tomllib.loads(TINY.replace("max_windows = 40",
+    _check_resume(units / "preset.json", normalized_preset(tomllib.loads(TINY_PRESET.replace("max_windows = 40",
                                                                                        "max_windows = 80"))))
 
 

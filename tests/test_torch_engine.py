@@ -1,14 +1,10 @@
 """The batched PyTorch replica engine against the numpy reference, finite differences and LAMMPS
 (same trajectories from the same state, same ensemble), and its campaigns (resume after kill -9)."""
 import json
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 
 import numpy as np
 import pytest
+from conftest import TINY_PRESET, kill_and_resume
 
 from glassdyn.engines import LammpsSimulation, get_engine, maxwell_velocities
 from glassdyn.engines.torch_md import TorchMD
@@ -157,31 +153,8 @@ def test_torch_campaign_resumes_after_kill(liquid, tmp_path):
     confs = [conf, liquid("ka2d", 1.2, 500)[1]]
     spec = CampaignSpec(system=system.to_dict(), temperature=1.0, n_replicas=4, steps=STEPS, seed=7,
                         replicas_per_unit=1, engine="torch")
-    np.savez(tmp_path / "confs.npz", x=np.array([c.positions for c in confs]), t=conf.types, box=conf.box)
-    script = tmp_path / "run.py"
-    script.write_text(textwrap.dedent(f"""
-        import numpy as np, json
-        from glassdyn.systems import Configuration
-        from glassdyn.workflows import Campaign, CampaignSpec
-        d = np.load({str(tmp_path / 'confs.npz')!r})
-        confs = [Configuration(x, d['t'], d['box']) for x in d['x']]
-        spec = CampaignSpec(**json.loads({spec.to_json()!r}))
-        Campaign(spec, confs, {str(tmp_path / 'killed.h5')!r}).run(progress=False, batch_copies=2)
-    """))
-    proc = subprocess.Popen([sys.executable, str(script)])
-    units = tmp_path / "killed.h5.units"
-    deadline = time.time() + 180
-    while time.time() < deadline and len(list(units.glob("c*.npz"))) < 2:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    done_before = len(list(units.glob("c*.npz")))
-    assert 2 <= done_before < 8 and not (tmp_path / "killed.h5").exists()
-    mtimes = {p.name: p.stat().st_mtime_ns for p in units.glob("c*.npz")}
-    Campaign(spec, confs, tmp_path / "killed.h5").run(progress=False, batch_copies=2)
-    assert all((units / n).stat().st_mtime_ns == t for n, t in mtimes.items())
-    Campaign(spec, confs, tmp_path / "clean.h5").run(progress=False, batch_copies=2)
-    a, b = read_store(tmp_path / "killed.h5"), read_store(tmp_path / "clean.h5")
+    done_before, a, b = kill_and_resume(spec, confs, tmp_path, at_least=2, batch_copies=2)
+    assert done_before < 8
     np.testing.assert_array_equal(a["label"]["bond_breaking"], b["label"]["bond_breaking"])
     np.testing.assert_array_equal(a["label"]["displacement"], b["label"]["displacement"])
     assert json.loads(a["attrs"]["campaign"])["engine"] == "torch"
@@ -198,22 +171,7 @@ def test_simulate_cli_with_the_torch_engine(tmp_path):
     from glassdyn.cli import main
 
     preset = tmp_path / "tiny.toml"
-    preset.write_text(textwrap.dedent("""
-        [system]
-        name = "ka3d_lj"
-        kwargs = {rho = 0.6}
-        [equilibration]
-        temperature = 1.5
-        window_steps = 200
-        max_windows = 40
-        spacing = 1.0
-        [campaign]
-        n_configurations = 2
-        n_replicas = 2
-        t_max = 5.0
-        n_times = 4
-        seed = 3
-    """))
+    preset.write_text(TINY_PRESET)
     out = tmp_path / "s.h5"
     assert main(["simulate", "--preset", str(preset), "--out", str(out), "--engine", "torch",
                  "--device", "cpu", "--workers", "1", "--quiet"]) == 0
@@ -222,7 +180,7 @@ def test_simulate_cli_with_the_torch_engine(tmp_path):
     assert spec["engine"] == "torch" and spec["system"]["potential"]["kind"] == "lennard_jones"
     first = data["label"]["bond_breaking"][:, 0]  # NaN: particles without initial neighbours (rho = 0.6)
     assert np.nanmin(first) == np.nanmax(first) == 1.0 and np.isnan(first).mean() < 0.05
-    assert data["label"]["replicas_done"].tolist() == [2, 2]
+    assert data["label"]["replicas_done"].tolist() == [2, 2, 2]
     cli_fails(["simulate", "--preset", preset, "--out", out, "--engine", "lammps", "--workers", "1"],
               r"engine: 'torch' \(finished work\) -> 'lammps'", code=2)
     cli_fails(["simulate", "--preset", preset, "--out", tmp_path / "g.h5", "--engine", "torch",
@@ -287,7 +245,7 @@ def _small_ka2d(n: int = 256):
 
 @pytest.mark.parametrize("size", [
     pytest.param(dict(n=256, temperature=1.5, copies=10, steps=2000, t_max=40.0), id="ci"),
-    pytest.param(dict(n=1290, temperature=0.6, copies=16, steps=20000, t_max=600.0), id="slow",
+    pytest.param(dict(n=1290, temperature=0.8, copies=8, steps=6000, t_max=200.0), id="slow",
                  marks=pytest.mark.slow)])
 def test_nvt_ensemble_agrees_with_lammps(size):
     """<U>/N, T and tau_BB of the torch engine agree with LAMMPS's within their error bars
@@ -309,3 +267,18 @@ def test_nvt_ensemble_agrees_with_lammps(size):
     assert np.all(np.isfinite(taut)) and np.all(np.isfinite(taul))
     assert _agree(taut, taul), (taut.mean(), taul.mean())
     assert abs(tt.mean() - temperature) < 0.02 * temperature
+
+
+def test_torch_units_on_a_dask_cluster_equal_local(liquid, tmp_path):
+    """The third way to scale and the second combine: batches of torch units as Dask tasks."""
+    from distributed import LocalCluster
+
+    system, conf = liquid("ka2d", 1.0, 500)
+    spec = CampaignSpec(system=system.to_dict(), temperature=1.0, n_replicas=2, steps=STEPS[:4], seed=7,
+                        replicas_per_unit=1, engine="torch")
+    Campaign(spec, [conf], tmp_path / "local.h5").run(progress=False, batch_copies=1)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+        Campaign(spec, [conf], tmp_path / "dask.h5").run(scheduler=cl.scheduler_address, progress=False,
+                                                         batch_copies=1)
+    a, b = read_store(tmp_path / "local.h5"), read_store(tmp_path / "dask.h5")
+    np.testing.assert_array_equal(a["label"]["displacement"], b["label"]["displacement"])

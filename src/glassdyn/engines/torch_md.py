@@ -99,7 +99,7 @@ class TorchMD:
     dtype : "float64" (validation) or "float32" (speed).
     skin : Verlet-list skin (LAMMPS default of this package: 0.3).
     compile : fuse the force kernel with ``torch.compile`` (default: on CUDA only; on CPU it needs
-        a C++ compiler and ~20 s, and gains ~2x).
+        a C++ compiler and ~20 s, and gains ~1.5x).
     """
 
     def __init__(self, positions, types, box, potential, dt: float, *, device: str = "cpu",
@@ -166,9 +166,6 @@ class TorchMD:
         self.steps_done = 0
 
     # ------------------------------------------------------------------ neighbour list
-    def _wrap(self, x):
-        return x - self.box * (x / self.box).floor()
-
     def _candidates(self, xw, idx, radius: float):
         """Candidate partners (b, N, C) (global indices) of every particle of the copies ``idx``:
         the particles of the 3^d surrounding cells of side >= radius, or all particles when the box
