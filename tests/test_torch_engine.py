@@ -245,7 +245,7 @@ def _small_ka2d(n: int = 256):
 
 @pytest.mark.parametrize("size", [
     pytest.param(dict(n=256, temperature=1.5, copies=10, steps=2000, t_max=40.0), id="ci"),
-    pytest.param(dict(n=1290, temperature=0.8, copies=8, steps=6000, t_max=200.0), id="slow",
+    pytest.param(dict(n=1290, temperature=1.0, copies=6, steps=4000, t_max=100.0), id="slow",
                  marks=pytest.mark.slow)])
 def test_nvt_ensemble_agrees_with_lammps(size):
     """<U>/N, T and tau_BB of the torch engine agree with LAMMPS's within their error bars

@@ -28,8 +28,8 @@ import numpy as np
 
 from ..registry import Registry
 
-__all__ = ["ENGINES", "Engine", "ReplicaJob", "get_engine", "open_simulation", "replica_seed", "label_sums", "maxwell_velocities",
-           "kinetic_temperature"]
+__all__ = ["ENGINES", "Engine", "ReplicaJob", "get_engine", "open_simulation", "replica_seed", "label_sums",
+           "maxwell_velocities", "kinetic_temperature"]
 
 ENGINES = Registry("engine")
 
@@ -65,10 +65,6 @@ class Engine:
     def propagate(self, jobs, potential, temperature: float, steps, dt: float,
                   tdamp: float | None = None, labels: bool = True) -> list:
         raise NotImplementedError
-
-    def describe(self) -> dict:
-        """What a store records of the engine."""
-        return dict(engine=self.name, device=self.device, precision=self.precision)
 
 
 def get_engine(name: str = "lammps", device: str = "cpu", precision: str = "float64") -> Engine:

@@ -29,9 +29,7 @@ class _DeviceBondBreaking:
                                 device=md.device)
         idx = torch.arange(md.B, device=md.device)
         nb, kept = md.pairs_within(idx, r_in * float(sigma.max()))
-        flat = md.x.reshape(-1, md.d)
-        dr = flat[nb] - md.x[:, :, None, :]
-        dr = dr - md.box * torch.round(dr / md.box)
+        dr = md.separations(nb)
         s = sigma[md.types[:, :, None], md.types.reshape(-1)[nb]]
         bonded = kept & ((dr * dr).sum(-1) < (r_in * s) ** 2)
         self.md, self.neighbors = md, nb
@@ -39,11 +37,8 @@ class _DeviceBondBreaking:
         self.n0 = bonded.sum(-1).to(md.dtype)
 
     def __call__(self, x0):
-        torch = _torch()
-        md = self.md
-        dr = md.x.reshape(-1, md.d)[self.neighbors] - md.x[:, :, None, :]
-        dr = dr - md.box * torch.round(dr / md.box)
-        return ((dr * dr).sum(-1) < self.limit2).sum(-1).to(md.dtype) / self.n0
+        dr = self.md.separations(self.neighbors)
+        return ((dr * dr).sum(-1) < self.limit2).sum(-1).to(self.md.dtype) / self.n0
 
 
 class _DeviceDisplacement:

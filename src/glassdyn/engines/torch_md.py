@@ -204,8 +204,7 @@ class TorchMD:
             sub = idx[s:s + chunk]
             x = self.x[sub]
             cand = self._candidates(x - self.box * torch.floor(x / self.box), sub, radius)
-            dr = self.x.reshape(-1, self.d)[cand] - x[:, :, None, :]
-            dr = dr - self.box * torch.round(dr / self.box)
+            dr = self.separations(cand, sub)
             selfi = self._self_index[sub][:, :, None]
             keep = ((dr * dr).sum(-1) < radius * radius) & (cand != selfi)
             width = max(int(keep.sum(-1).max()), 1)
@@ -215,6 +214,14 @@ class TorchMD:
         width = max(p[0].shape[2] for p in parts)
         return (torch.cat([self._pad_to(n, width) for n, _ in parts]),
                 torch.cat([self._pad_to(k, width, False) for _, k in parts]))
+
+    def separations(self, neighbors, idx=None):
+        """Minimum-image vectors r_j - r_i (b, N, M, d) to the partners ``neighbors`` (b, N, M)
+        (global indices) of every particle of the copies ``idx`` (all when None)."""
+        torch = _torch()
+        x = self.x if idx is None else self.x[idx]
+        dr = self.x.reshape(-1, self.d)[neighbors] - x[:, :, None, :]
+        return dr - self.box * torch.round(dr / self.box)
 
     def _build(self, idx=None) -> None:
         """(Re)build the Verlet lists (cutoff + skin) of the copies ``idx`` (all when None)."""
