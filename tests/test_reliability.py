@@ -125,12 +125,16 @@ def test_pool_workers_die_with_their_parent(tiny, tmp_path):
     assert not alive, [p.cmdline() for p in alive]
 
 
-def test_execute_restarts_the_pool_and_names_a_unit_that_always_kills_its_worker(tmp_path, capsys):
+def test_execute_restarts_the_pool_and_names_a_unit_that_always_kills_its_worker(tmp_path, caplog, monkeypatch):
+    import logging
+
     got = {}
-    execute(_workers.die_once, [("a", (3, tmp_path / "m")), ("b", (4, tmp_path / "m2"))],
-            got.__setitem__, workers=2, progress=False)
+    monkeypatch.setattr(logging.getLogger("glassdyn"), "propagate", True)  # the CLI's set-up may not
+    with caplog.at_level("WARNING", logger="glassdyn"):
+        execute(_workers.die_once, [("a", (3, tmp_path / "m")), ("b", (4, tmp_path / "m2"))],
+                got.__setitem__, workers=2, progress=False)
     assert got == {"a": 9, "b": 16}
-    assert "resubmitting" in capsys.readouterr().err
+    assert "resubmitting" in caplog.text
     got = {}
     with pytest.raises(UnitFailed, match="unit\\(s\\) .*bad"):
         execute(_workers.die_always, [("bad", (1,))], got.__setitem__, workers=2, progress=False)
