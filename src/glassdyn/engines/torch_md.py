@@ -159,11 +159,10 @@ class TorchMD:
         self._x_build = self.x.clone()  # positions at each copy's last list build
         self.neighbors = None  # (B, N, M) global indices into x.reshape(B N, d)
         self.pair_type = None  # (B, N, M) a * M + b; padding: null
-        self.builds = 0
+        self.builds = 0  # Verlet-list builds so far, counted per copy (a diagnostic)
         self._build()
         self.forces, self.energies = self._compute()
         self._thermostat = None
-        self.steps_done = 0
 
     # ------------------------------------------------------------------ neighbour list
     def _candidates(self, xw, idx, radius: float):
@@ -349,7 +348,6 @@ class TorchMD:
                 self._chain_half_step()
         if steps and not energies:
             self.energies = None
-        self.steps_done += steps
 
     def per_particle_energy(self):
         """Per-particle potential energies (B, N) of the current positions, numpy."""
