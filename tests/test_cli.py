@@ -128,3 +128,24 @@ def test_report_of_any_run_folder(tmp_path, capsys):
     assert page.count('<img alt="mct_solution.png" src="data:image/png;base64,') == 1
     assert "<td>mct_solution.npz</td>" in page and "mct solve" in page
     cli_fails(["report", str(tmp_path / "nowhere")], "not a run folder", 1)
+
+
+def test_mct_inputs_are_checked_at_the_boundary(tmp_path):
+    """Issue 18 section 2: non-positive density, t_max, Omega^2 and N_exp are one-line usage errors."""
+    import numpy as np
+
+    from conftest import cli_fails
+
+    cli_fails(["mct", "solve", "--tmax", "-5", "--out", tmp_path], "t_max must be a positive number", code=2)
+    k = np.linspace(0.2, 39.8, 100)
+    sk = tmp_path / "sk.txt"
+    np.savetxt(sk, np.c_[k, 1 + 0 * k, 0 * k, 1 + 0 * k])
+    cli_fails(["mct", "solve", "--sk", sk, "--rho", "0", "--x", "0.8", "0.2", "--out", tmp_path],
+              "density rho must be a positive number", code=2)
+    t = np.geomspace(1e-2, 1e3, 30)
+    target = tmp_path / "F.txt"
+    np.savetxt(target, np.c_[t, np.exp(-t)])
+    cli_fails(["mct", "fit-memory", "--target", target, "--omega2", "-1", "--out", tmp_path],
+              "omega2 .* must be positive", code=2)
+    cli_fails(["mct", "fit-memory", "--target", target, "--omega2", "1", "--n-exp", "0", "--out", tmp_path],
+              "n_exp .* must be an integer >= 1", code=2)

@@ -186,9 +186,13 @@ def fit_memory(t, F_target, omega2, *, F0=None, n_exp: int = 2, initial: Stretch
         raise ValueError("F_target must have shape (T,) or (T, s, s) matching t")
     if not np.all(np.isfinite(F_target)):
         raise ValueError("F_target contains NaN or inf")
+    if int(n_exp) != n_exp or n_exp < 1:
+        raise ValueError(f"n_exp (stretched exponentials in the memory) must be an integer >= 1, got {n_exp}")
     s = 1 if F_target.ndim == 1 else F_target.shape[1]
     F0 = (1.0 if s == 1 else np.eye(s)) if F0 is None else np.asarray(F0, dtype=float)
     omega2 = np.asarray(omega2, dtype=float)
+    if not np.all(np.isfinite(omega2)) or np.any(np.diagonal(np.atleast_2d(omega2)) <= 0):
+        raise ValueError(f"omega2 (Omega^2 = k^2 k_B T / m) must be positive, got {omega2.tolist()}")
     n_pairs = s * (s + 1) // 2
     if initial is None:
         scale = float(np.mean(np.diagonal(np.atleast_2d(omega2))))

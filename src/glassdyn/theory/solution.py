@@ -56,6 +56,11 @@ def solve_mct(k, S, rho: float, x=None, kernel: str | None = None, t_max: float 
               h0: float = 1e-10 / 32, n: int = 64, tol: float = 1e-9) -> MCTSolution:
     """Brownian MCT from S(k) or partial S_ab(k) on the midpoint grid ``k``: F(k, t) to ``t_max``,
     the memory kernel and the non-ergodicity parameter (0 in the liquid)."""
+    for name, value in (("density rho", rho), ("t_max", t_max), ("h0", h0), ("tol", tol)):
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a positive number, got {value}")
+    if int(n) != n or n < 4 or n % 2:
+        raise ValueError(f"n (points per time block) must be an even integer >= 4, got {n}")
     S = np.asarray(S, dtype=float)
     kernel = kernel or ("mixture" if S.ndim == 3 else "one_component")
     kern = MCT_KERNELS.get(kernel).from_structure(np.asarray(k, dtype=float), S, rho, x=x)
