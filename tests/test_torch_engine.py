@@ -47,6 +47,13 @@ def test_cell_list_equals_all_pairs(liquid):
     i, j, _ = system.potential.pairs(conf, r_max=md.r_list)
     counts = (md.pair_type[0] != md._null).sum(-1).cpu().numpy()
     np.testing.assert_array_equal(counts, np.bincount(i, minlength=conf.n_particles))
+    hot = TorchMD(np.stack([conf.positions] * 3), conf.types, conf.box, system.potential, system.dt)
+    hot.set_velocities(np.stack([maxwell_velocities(conf.n_particles, 3, 2.0, s) for s in range(3)]))
+    hot.run(60)  # copies rebuild at different steps; the list width follows the current lists
+    assert hot.builds > 3
+    assert hot.neighbors.shape[2] == int((hot.pair_type != hot._null).sum(-1).max())
+    ref = system.potential.compute(conf.copy(positions=hot.numpy("x")[1], wrap=True))
+    np.testing.assert_allclose(hot.numpy("forces")[1], ref.forces, atol=1e-9 * np.abs(ref.forces).max())
     small = SystemPreset("ka3d_small", system.potential, (207, 52), (6.0, 6.0, 6.0), system.dt)
     c = small.lattice_configuration(1)  # a box under 3 cells: the all-pairs path
     md = TorchMD(c.positions, c.types, c.box, small.potential, small.dt)

@@ -237,6 +237,11 @@ class TorchMD:
             self.pair_type = self._pad_to(self.pair_type, width, self._null)
             self.neighbors[idx] = self._pad_to(nb, width)
             self.pair_type[idx] = self._pad_to(pt, width, self._null)
+            # rows are compacted (partners first): drop the columns no copy needs any more, so the
+            # width follows the current lists instead of the largest one ever built
+            need = max(int((self.pair_type != self._null).sum(-1).max()), 1)
+            self.neighbors = self.neighbors[:, :, :need].contiguous()
+            self.pair_type = self.pair_type[:, :, :need].contiguous()
         self._x_build[idx] = self.x[idx]
         self.builds += int(idx.numel())
 

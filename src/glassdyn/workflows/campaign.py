@@ -30,17 +30,15 @@ import numpy as np
 from .. import __version__
 from ..dynamics.propensity import LABELS
 from ..systems.configuration import Configuration
-from ..engines.base import ReplicaJob, get_engine
+from ..engines.base import ReplicaJob, get_engine, replica_seed
 from ..systems.presets import SystemPreset, get_system
 from ..io.atomic import atomic_path
 from ..io.stores import configuration_fingerprints, read_store
 from ..io.provenance import provenance_json
-from .isoconfigurational import replica_seed
 from .units import UnitFolder
 
-__all__ = ["CampaignSpec", "Campaign", "run_unit", "run_units", "same_campaign", "read_store", "compact_store", "shipped_store",
-           "configuration_fingerprints",
-           "SHIPPED_STORES"]
+__all__ = ["CampaignSpec", "Campaign", "run_unit", "run_units", "same_campaign", "read_store", "compact_store",
+           "shipped_store", "configuration_fingerprints", "SHIPPED_STORES"]
 
 #: campaign stores shipped in glassdyn/data (see its README.md)
 SHIPPED_STORES = ("ka2d-T0.45",)
@@ -122,9 +120,10 @@ def run_units(spec_json: str, units) -> dict:
     worker processes or on Dask workers)."""
     spec = CampaignSpec(**json.loads(spec_json))
     system = spec.system_preset()
-    jobs = [ReplicaJob(Configuration(x, t, box), _unit_replicas(spec, b),
-                       [replica_seed(spec.seed, c, r) for r in _unit_replicas(spec, b)])
-            for _, c, b, x, t, box in units]
+    jobs = []
+    for _, c, b, x, t, box in units:
+        replicas = _unit_replicas(spec, b)
+        jobs.append(ReplicaJob(Configuration(x, t, box), replicas, [replica_seed(spec.seed, c, r) for r in replicas]))
     sums = spec.make_engine().propagate(jobs, system.potential, spec.temperature, spec.steps, system.dt,
                                         spec.tdamp)
     keys = (*LABELS.names(), *(f"{k}_sq" for k in LABELS))

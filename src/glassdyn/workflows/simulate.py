@@ -154,9 +154,9 @@ def _validate(p: dict, where: str) -> None:
     check("campaign", "n_times", lambda v: v >= 2, "must be >= 2")
     check("campaign", "replicas_per_unit", lambda v: v >= 0, "must be >= 0 (0: all replicas in one unit)")
     check("campaign", "seed", lambda v: v >= 0, "must be >= 0")
-    cp = p["campaign"]
+    engine = {k: p["campaign"].get(k, PRESET_KEYS["campaign"][k][1]) for k in ("engine", "device", "precision")}
     try:
-        get_engine(cp.get("engine", "lammps"), cp.get("device", "cpu"), cp.get("precision", "float64"))
+        get_engine(engine["engine"], engine["device"], engine["precision"])
     except ValueError as exc:
         raise ValueError(f"preset {where}: [campaign] engine: {exc}") from None
     t_max = p["campaign"]["t_max"]
@@ -185,6 +185,7 @@ def normalized_preset(preset: dict) -> dict:
 def _check_resume(manifest: Path, preset: dict) -> None:
     """Refuse a resume whose preset differs from the one the finished work was made with."""
     old = json.loads(manifest.read_text())
+
     def recorded(s, k):  # keys added after the finished work was recorded held their defaults
         return old.get(s, {}).get(k, PRESET_KEYS[s][k][1])
 
