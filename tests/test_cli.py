@@ -137,6 +137,7 @@ def test_mct_inputs_are_checked_at_the_boundary(tmp_path):
     from conftest import cli_fails
 
     cli_fails(["mct", "solve", "--tmax", "-5", "--out", tmp_path], "t_max must be a positive number", code=2)
+    cli_fails(["mct", "solve", "--block", "7", "--out", tmp_path], "even integer >= 16", code=2)
     k = np.linspace(0.2, 39.8, 100)
     sk = tmp_path / "sk.txt"
     np.savetxt(sk, np.c_[k, 1 + 0 * k, 0 * k, 1 + 0 * k])

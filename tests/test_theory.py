@@ -51,6 +51,26 @@ def test_time_doubling_agrees_with_uniform_grid():
     assert np.abs(dbl.F[window] - ref[window]).max() < 1e-4
 
 
+def _tau(sol, level=np.exp(-1)):
+    j = np.nonzero(sol.F < level)[0][0]
+    lt, y = np.log(sol.t[j - 1:j + 1]), sol.F[j - 1:j + 1]
+    return np.exp(lt[0] + (level - y[0]) * (lt[1] - lt[0]) / (y[1] - y[0]))
+
+
+def test_time_doubling_is_second_order():
+    """tau of the F2 model just below its transition (v = 3.99, tau ~ 3e4): the change of tau per
+    doubling of the block size falls 3.5x per doubling (second order: 4x; the first-order scheme
+    of glassdyn <= 0.5 gave 2x, its tau at n = 256 was 0.5 % high, this one is 0.015 % high)."""
+    kern = SchematicF12(0.0, 3.99)
+    taus = [_tau(solve_memory_equation(1.0, 1.0, kern, t_max=1e6, h0=1e-6 * 64 / n, n=n, tol=1e-12))
+            for n in (32, 64, 128, 256)]
+    steps = -np.diff(taus)
+    assert np.all(steps > 0)
+    assert np.all(steps[:-1] / steps[1:] > 3.2)
+    converged = taus[-1] - steps[-1] / 3
+    assert abs(taus[-1] / converged - 1) < 3e-4
+
+
 def test_newtonian_short_time_and_decay():
     kern = SchematicF12(0.0, 1.0)
     sol = solve_memory_equation(1.0, 1.0, kern, alpha=1.0, beta=0.0, t_max=1e3, h0=1e-6, n=256)
@@ -94,6 +114,20 @@ def test_py_hard_spheres_liquid_decays_glass_arrests():
     peak = np.argmax(glass.S)
     assert f[peak] / glass.S[peak] > 0.8
     np.testing.assert_allclose(sol.F[-1], f, atol=1e-4 * glass.S.max())
+
+
+def test_nonergodicity_parameter_never_returns_unconverged():
+    """Issue 18 section 2: a liquid just below phi_c lingers on the plateau; at the cap the
+    iteration raises (it used to return the plateau, counting the liquid as a glass)."""
+    from glassdyn.errors import ConvergenceError
+
+    kern = _pyhs(0.5158)  # phi_c = 0.5159121 on this grid
+    with pytest.raises(ConvergenceError, match="raise max_iterations"):
+        nonergodicity_parameter(kern, kern.S, kern.gamma, max_iterations=50)
+    f, iterations = nonergodicity_parameter(kern, kern.S, kern.gamma)
+    assert np.max(f) == 0 and iterations > 50
+    with pytest.raises(ConvergenceError, match=r"state x = 0\.5"):
+        critical_point(_pyhs, 0.50, 0.54, tol=1e-4, max_iterations=30)
 
 
 def test_kernel_input_validation():
@@ -225,6 +259,24 @@ def test_given_memory_solver_matches_iterative_solver_and_analytic():
     np.testing.assert_array_equal(mat.F[:, 0, 1], 0.0)
 
 
+def test_partials_in_the_delta_convention_are_detected():
+    """Issue 18 section 2: S_ab -> delta_ab partials (mctspy's) gave a meaningless f ~ 1; the
+    large-k limit now tells the conventions apart: converted by from_structure, refused by the
+    constructor, and a file matching neither (here: species swapped) is refused with the reason."""
+    from glassdyn.theory import partials_convention, py_mixture_structure_factor
+
+    x, sigma, phi = np.array([0.8, 0.2]), np.array([1.0, 1.2]), 0.45
+    S = py_mixture_structure_factor(K, sigma, x, phi)
+    rho = phi / (np.pi / 6 * np.sum(x * sigma**3))
+    S_delta = S / np.sqrt(np.outer(x, x))
+    assert partials_convention(S, x) == "x" and partials_convention(S_delta, x) == "delta"
+    with pytest.raises(ValueError, match="delta_ab convention"):
+        MixtureMCT(K, S_delta, rho, x)
+    np.testing.assert_allclose(MixtureMCT.from_structure(K, S_delta, rho, x).S, S, rtol=1e-12)
+    with pytest.raises(ValueError, match="neither the number fractions"):
+        partials_convention(S, x[::-1])
+
+
 def test_py_mixture_limits():
     from glassdyn.theory import py_mixture_structure_factor
 
@@ -274,8 +326,9 @@ def test_critical_temperature_precise():
 
 def test_memory_decaying_within_one_step_is_handled():
     """M(0)/Omega^2 = 3400 (tagged correlators at small k): the memory has died long before F
-    decays.  The plain Fuchs first-interval rule turned this into a spurious friction and froze F
-    (error 0.85); the interpolated rule keeps the error below 1e-2 (measured 3e-3)."""
+    decays (the Markov limit int M dt F').  A first-interval rule that pairs the memory's differences
+    with F turns this into a spurious friction and froze F (error 0.85); the Fuchs pairing (interval
+    averages of the short-time memory) keeps the error below 1e-2 (measured 3e-3)."""
     g, m0, tau = 0.36, 1241.0, 10.0
     sol = solve_given_memory(1.0, g, lambda t: m0 * np.exp(-t / tau), t_max=1e7, h0=1e-8, n=64)
     assert np.abs(sol.F - _exponential_memory_exact(sol.t, g, m0, tau)).max() < 1e-2

@@ -12,7 +12,7 @@ import os
 import sys
 
 from .. import __version__
-from ..errors import EXIT_BAD_ARGUMENT, EXIT_BAD_FILE, InputFileError
+from ..errors import EXIT_BAD_ARGUMENT, EXIT_BAD_FILE, ConvergenceError, InputFileError
 from . import analysis, campaigns, collective, glassmlp
 
 __all__ = ["main", "build_parser"]
@@ -73,7 +73,7 @@ def _report(exc: Exception) -> int:
         if isinstance(exc, (FileExistsError, NotADirectoryError)):
             what = "a path component exists and is not a folder"
         return _error(f"{what}{where}", EXIT_BAD_FILE)
-    if isinstance(exc, (UnitFailed, NoWorkers)):
+    if isinstance(exc, (UnitFailed, NoWorkers, ConvergenceError)):
         return _error(str(exc), EXIT_BAD_FILE)
     return _error(f"{type(exc).__name__}: {exc} (an unexpected failure; GLASSDYN_TRACEBACK=1 shows where)",
                   EXIT_BAD_FILE)

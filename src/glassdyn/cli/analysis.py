@@ -65,7 +65,7 @@ def _mct(args) -> int:
     if args.mct_command == "critical":
         k = midpoint_grid(args.nk, args.kmax)
         phi_c = critical_point(lambda p: OneComponentMCT(k, py_structure_factor(k, p), 6 * p / np.pi),
-                               args.lo, args.hi, tol=args.tol)
+                               args.lo, args.hi, tol=args.tol, max_iterations=args.max_iterations)
         print(f"PY hard spheres, N_k={args.nk}, k_max={args.kmax}: phi_c = {phi_c:.7f}")
         return 0
     if args.sk:
@@ -79,7 +79,7 @@ def _mct(args) -> int:
         rho, label = 6 * args.phi / np.pi, f"PY hard spheres phi={args.phi}"
     if S.ndim == 3 and (args.x is None or len(args.x) != S.shape[1]):
         raise UsageError(f"--x needs {S.shape[1]} number fractions for {S.shape[1]} species")
-    result = solve_mct(k, S, rho, x=args.x, kernel=args.kernel, t_max=args.tmax, source=label)
+    result = solve_mct(k, S, rho, x=args.x, kernel=args.kernel, t_max=args.tmax, n=args.block, source=label)
     return _show(result, args.out)
 
 
@@ -115,6 +115,8 @@ def add_parsers(sub) -> None:
     ms.add_argument("--nk", type=int, default=100)
     ms.add_argument("--kmax", type=float, default=40.0)
     ms.add_argument("--tmax", type=float, default=1e10)
+    ms.add_argument("--block", type=int, default=128, help="time points per block of the time-doubling "
+                    "solver (second order: doubling it cuts the error ~4x)")
     ms.add_argument("--out", default=None, help="folder for mct_solution.npz and .png")
     ms.set_defaults(func=_mct)
     mc = msub.add_parser("critical", help="critical packing fraction of PY hard spheres")
@@ -123,6 +125,8 @@ def add_parsers(sub) -> None:
     mc.add_argument("--lo", type=float, default=0.50)
     mc.add_argument("--hi", type=float, default=0.54)
     mc.add_argument("--tol", type=float, default=1e-7)
+    mc.add_argument("--max-iterations", type=int, default=100000,
+                    help="cap of each non-ergodicity iteration (it slows down near the critical point)")
     mc.set_defaults(func=_mct)
     mf = msub.add_parser("fit-memory", help="CMA-ES fit of a stretched-exponential memory to F(t)")
     mf.add_argument("--target", required=True, help="two-column file t, F(t)")

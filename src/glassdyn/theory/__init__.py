@@ -1,7 +1,7 @@
 """Theory: memory-equation solver, mode-coupling theory, Percus-Yevick inputs."""
 from .mct import (MCT_KERNELS, OneComponentMCT, TaggedMCT, critical_point, exponent_parameter,
                   nonergodicity_parameter)
-from .mct_mixture import MixtureMCT, critical_temperature, identical_mixture
+from .mct_mixture import MixtureMCT, critical_temperature, identical_mixture, partials_convention
 from .memory_equation import MemorySolution, solve_given_memory, solve_memory_equation, time_grid
 from .memory_fit import MemoryFit, StretchedMemory, fit_memory, r2_score
 from .schematic import DoubleStretchedMemory, SchematicF12, exponents_from_lambda, f12_critical_line
@@ -10,7 +10,7 @@ from .percus_yevick import (midpoint_grid, py_direct_correlation, py_mixture_str
                             py_structure_factor)
 
 __all__ = ["MCT_KERNELS", "solve_mct", "MCTSolution", "solve_memory_equation", "solve_given_memory", "time_grid", "MemorySolution",
-           "OneComponentMCT", "TaggedMCT", "MixtureMCT", "identical_mixture", "critical_temperature", "nonergodicity_parameter",
+           "OneComponentMCT", "TaggedMCT", "MixtureMCT", "identical_mixture", "partials_convention", "critical_temperature", "nonergodicity_parameter",
            "critical_point", "exponent_parameter", "fit_memory", "StretchedMemory", "MemoryFit", "r2_score",
            "SchematicF12", "DoubleStretchedMemory", "exponents_from_lambda", "f12_critical_line", "midpoint_grid", "py_direct_correlation", "py_structure_factor",
            "py_mixture_structure_factor"]

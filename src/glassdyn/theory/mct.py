@@ -22,6 +22,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..errors import ConvergenceError
 from ..registry import Registry
 
 MCT_KERNELS = Registry("MCT kernel")
@@ -48,36 +49,52 @@ def _rsum(terms, pre, lo, hi):
 @numba.njit(cache=True)
 def _one_component_kernel(F, k, c, dk, pref, out):
     """M(k) with the square expanded and mirrored (q <-> p) as in the module docstring:
-    2 sum_q sum_p q p F(q) [(k^2+q^2-p^2)^2 c(q)^2 F(p) + (k^4-(q^2-p^2)^2) c(q) c(p) F(p)]."""
+    2 sum_q sum_p q p F(q) [(k^2+q^2-p^2)^2 c(q)^2 F(p) + (k^4-(q^2-p^2)^2) c(q) c(p) F(p)].
+    The six sums over p of p X(p) p^(2m) (X = F, c F; m = 0, 1, 2) are prefix differences, or direct
+    sums on ranges up to _NARROW points (there a difference of two large prefix sums would lose
+    ~6 digits at small k)."""
     n = k.shape[0]
-    # p X(p) p^(2m), X = F (rows 0..2) and c F (rows 3..5)
-    terms = np.empty((6, n))
-    pre = np.zeros((6, n + 1))
+    pre = np.zeros((n + 1, 6))
     for i in range(n):
-        p = k[i]
-        P = p * p
-        pm = 1.0
-        for m in range(3):
-            terms[m, i] = p * F[i] * pm
-            terms[3 + m, i] = p * c[i] * F[i] * pm
-            pm *= P
-        for x in range(6):
-            pre[x, i + 1] = pre[x, i] + terms[x, i]
-    s = np.empty(6)
+        P = k[i] * k[i]
+        a0 = k[i] * F[i]
+        b0 = a0 * c[i]
+        pre[i + 1, 0] = pre[i, 0] + a0
+        pre[i + 1, 1] = pre[i, 1] + a0 * P
+        pre[i + 1, 2] = pre[i, 2] + a0 * P * P
+        pre[i + 1, 3] = pre[i, 3] + b0
+        pre[i + 1, 4] = pre[i, 4] + b0 * P
+        pre[i + 1, 5] = pre[i, 5] + b0 * P * P
     for i in range(n):
         K = k[i] * k[i]
         total = 0.0
         for j in range(n):
-            q = k[j]
-            Q = q * q
+            Q = k[j] * k[j]
             lo = abs(i - j)
             hi = min(i + j, n - 1)
-            for x in range(6):
-                s[x] = _rsum(terms[x], pre[x], lo, hi)
-            cq = c[j]
-            a2 = (K + Q) ** 2 * s[0] - 2 * (K + Q) * s[1] + s[2]
-            ab = (K * K - Q * Q) * s[3] + 2 * Q * s[4] - s[5]
-            total += q * F[j] * cq * (cq * a2 + ab)
+            if hi - lo < _NARROW:
+                s0 = s1 = s2 = s3 = s4 = s5 = 0.0
+                for l in range(lo, hi + 1):
+                    P = k[l] * k[l]
+                    a0 = k[l] * F[l]
+                    b0 = a0 * c[l]
+                    s0 += a0
+                    s1 += a0 * P
+                    s2 += a0 * P * P
+                    s3 += b0
+                    s4 += b0 * P
+                    s5 += b0 * P * P
+            else:
+                s0 = pre[hi + 1, 0] - pre[lo, 0]
+                s1 = pre[hi + 1, 1] - pre[lo, 1]
+                s2 = pre[hi + 1, 2] - pre[lo, 2]
+                s3 = pre[hi + 1, 3] - pre[lo, 3]
+                s4 = pre[hi + 1, 4] - pre[lo, 4]
+                s5 = pre[hi + 1, 5] - pre[lo, 5]
+            KQ = K + Q
+            a2 = KQ * KQ * s0 - 2 * KQ * s1 + s2
+            ab = (K * K - Q * Q) * s3 + 2 * Q * s4 - s5
+            total += k[j] * F[j] * c[j] * (c[j] * a2 + ab)
         out[i] = 2.0 * pref[i] * total * dk * dk
     return out
 
@@ -212,32 +229,46 @@ def nonergodicity_parameter(kernel, F0, gamma, tol: float = 1e-12, max_iteration
 
     The iteration converges to the largest solution (Goetze).  Returns (F_inf, iterations);
     F_inf = 0 in the liquid.  For matrix kernels (``kernel.matrix``): F_inf = (gamma + M)^-1 M F0.
+    Near a critical point the iteration slows down (it lingers on the plateau before a liquid
+    state collapses): at ``max_iterations`` it raises :class:`~glassdyn.errors.ConvergenceError`
+    rather than return an unconverged F_inf, which would count a liquid as a glass.
     """
     F0 = np.asarray(F0, dtype=float)
     f = F0.copy()
     matrix = getattr(kernel, "matrix", False)
     diag0 = np.diagonal(F0, axis1=-2, axis2=-1) if matrix else F0
+    change = np.inf
     for it in range(1, max_iterations + 1):
         m = kernel(f)
         new = np.linalg.solve(gamma + m, m @ F0) if matrix else m * F0 / (gamma + m)
-        if np.max(np.abs(new - f)) < tol:
+        change = np.max(np.abs(new - f))
+        if change < tol:
             return new, it
         f = new
         diag = np.diagonal(f, axis1=-2, axis2=-1) if matrix else f
         if np.max(diag / diag0) < 1e-8:
             return np.zeros_like(f), it
-    return f, max_iterations
+    raise ConvergenceError(
+        f"non-ergodicity parameter not converged after {max_iterations} iterations (last change "
+        f"{change:.1e} > tol {tol:.0e}; max F_inf/S = {np.max(diag / diag0):.3f}); it slows down near a "
+        f"critical point: raise max_iterations")
 
 
-def critical_point(make_kernel, lo: float, hi: float, tol: float = 1e-7, threshold: float = 1e-4):
+def critical_point(make_kernel, lo: float, hi: float, tol: float = 1e-7, threshold: float = 1e-4,
+                   max_iterations: int = 100000):
     """Bisection for the ideal glass transition of a one-parameter family (packing fraction, 1/T...).
 
     ``make_kernel(x)`` returns a kernel with attributes ``S`` and ``gamma`` (e.g. OneComponentMCT);
-    the state at ``hi`` must be glassy (F_inf > 0) and at ``lo`` liquid.  Returns x_c.
+    the state at ``hi`` must be glassy (F_inf > 0) and at ``lo`` liquid.  Returns x_c.  Every state
+    must reach its non-ergodicity parameter within ``max_iterations`` (the iteration count grows
+    as the bisection closes in on x_c); otherwise ConvergenceError names the state.
     """
     def glassy(x):
         kern = make_kernel(x)
-        f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma)
+        try:
+            f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma, max_iterations=max_iterations)
+        except ConvergenceError as exc:
+            raise ConvergenceError(f"critical point, state x = {x:.9g}: {exc}") from None
         if getattr(kern, "matrix", False):
             return np.max(np.diagonal(f, axis1=-2, axis2=-1) / np.diagonal(kern.S, axis1=-2, axis2=-1)) > threshold
         return np.max(f / kern.S) > threshold

@@ -20,28 +20,43 @@ memory of species a is D_a rho/(16 pi^2 k^3) sum sum q p (k^2+q^2-p^2)^2 [cFc]_a
 """
 from __future__ import annotations
 
+import logging
+
 import numba
 import numpy as np
 
 from .mct import _NARROW, MCT_KERNELS, _self_kernel
 
-__all__ = ["MixtureMCT", "identical_mixture", "critical_temperature"]
+__all__ = ["MixtureMCT", "identical_mixture", "critical_temperature", "partials_convention"]
+
+log = logging.getLogger(__name__)
 
 
-@numba.njit(cache=True, inline="always")
-def _rsum_ab(terms, pre, x, a, b, lo, hi):
-    """sum over p indices lo..hi of terms[x, a, b, :], as in mct._rsum."""
-    if hi - lo < _NARROW:
-        acc = 0.0
-        for l in range(lo, hi + 1):
-            acc += terms[x, a, b, l]
-        return acc
-    return pre[x, a, b, hi + 1] - pre[x, a, b, lo]
+def partials_convention(S, x) -> str:
+    """The normalisation of partial structure factors (N_k, s, s), read from their large-k limit:
+    ``"x"`` when S_aa -> x_a (S_ab = N^-1 <rho_a rho_b>, glassdyn's and Ciarella's), ``"delta"``
+    when S_aa -> 1 (S_ab = (N_a N_b)^-1/2 <rho_a rho_b>, mctspy's).  The mean of S_aa over the top
+    tenth of the k grid must lie within 20 % of one limit and twice as far from the other;
+    otherwise ValueError says what was found (wrong species order, x or normalisation)."""
+    S = np.asarray(S, dtype=float)
+    x = np.asarray(x, dtype=float)
+    tail = max(3, S.shape[0] // 10)
+    d = np.diagonal(S[-tail:], axis1=1, axis2=2).mean(axis=0)
+    off_x, off_delta = np.max(np.abs(d / x - 1)), np.max(np.abs(d - 1))
+    if off_x < 0.2 and off_x < off_delta / 2:
+        return "x"
+    if off_delta < 0.2 and off_delta < off_x / 2:
+        return "delta"
+    raise ValueError(f"partial S_aa(k) tend to {np.round(d, 3).tolist()} at large k: neither the number "
+                     f"fractions x = {np.round(x, 3).tolist()} (S_ab -> x_a delta_ab) nor 1 (S_ab -> "
+                     f"delta_ab); check the species order, x and the normalisation, or extend k_max")
 
 
 @numba.njit(cache=True)
 def _mixture_kernel(F, k, c, dk, pref, out):
-    """F, c: (Nk, s, s); pref: (Nk, s, s) prefactors; out: (Nk, s, s)."""
+    """F, c: (Nk, s, s); pref: (Nk, s, s) prefactors; out: (Nk, s, s).  As the one-component
+    kernel: six sums over p of p X_ab(p) p^(2m) (X = F, F c), prefix differences or direct sums
+    on narrow ranges."""
     n = k.shape[0]
     s = F.shape[1]
     Fc = np.empty_like(F)
@@ -51,37 +66,48 @@ def _mixture_kernel(F, k, c, dk, pref, out):
         Fc[i] = F[i] @ c[i]
         cF[i] = c[i] @ F[i]
         cFc[i] = cF[i] @ c[i]
-    # prefix sums over p of p X(p) P^m, X = F (0..2) and F c (3..5)
-    terms = np.empty((6, s, s, n))
-    pre = np.zeros((6, s, s, n + 1))
+    terms = np.empty((n, s, s, 6))
+    pre = np.zeros((n + 1, s, s, 6))
     for i in range(n):
         p = k[i]
         P = p * p
-        pm = 1.0
-        for m in range(3):
-            for a in range(s):
-                for b in range(s):
-                    terms[m, a, b, i] = p * pm * F[i, a, b]
-                    terms[3 + m, a, b, i] = p * pm * Fc[i, a, b]
-                    pre[m, a, b, i + 1] = pre[m, a, b, i] + terms[m, a, b, i]
-                    pre[3 + m, a, b, i + 1] = pre[3 + m, a, b, i] + terms[3 + m, a, b, i]
-            pm *= P
-    r = np.empty(6)
-    for i in range(n):
-        K = k[i] * k[i]
         for a in range(s):
             for b in range(s):
-                total = 0.0
-                for j in range(n):
-                    lo = abs(i - j)
-                    hi = min(i + j, n - 1)
-                    Q = k[j] * k[j]
-                    for x in range(6):
-                        r[x] = _rsum_ab(terms, pre, x, a, b, lo, hi)
-                    A = (K + Q) ** 2 * r[0] - 2 * (K + Q) * r[1] + r[2]
+                terms[i, a, b, 0] = p * F[i, a, b]
+                terms[i, a, b, 1] = p * F[i, a, b] * P
+                terms[i, a, b, 2] = p * F[i, a, b] * P * P
+                terms[i, a, b, 3] = p * Fc[i, a, b]
+                terms[i, a, b, 4] = p * Fc[i, a, b] * P
+                terms[i, a, b, 5] = p * Fc[i, a, b] * P * P
+                for x in range(6):
+                    pre[i + 1, a, b, x] = pre[i, a, b, x] + terms[i, a, b, x]
+    r = np.empty(6)
+    total = np.empty((s, s))
+    for i in range(n):
+        K = k[i] * k[i]
+        total[:, :] = 0.0
+        for j in range(n):
+            lo = abs(i - j)
+            hi = min(i + j, n - 1)
+            narrow = hi - lo < _NARROW
+            Q = k[j] * k[j]
+            KQ = K + Q
+            for a in range(s):
+                for b in range(s):
+                    if narrow:
+                        r[:] = 0.0
+                        for l in range(lo, hi + 1):
+                            for x in range(6):
+                                r[x] += terms[l, a, b, x]
+                    else:
+                        for x in range(6):
+                            r[x] = pre[hi + 1, a, b, x] - pre[lo, a, b, x]
+                    A = KQ * KQ * r[0] - 2 * KQ * r[1] + r[2]
                     B = (K * K - Q * Q) * r[3] + 2 * Q * r[4] - r[5]
-                    total += k[j] * (cFc[j, a, b] * A + cF[j, a, b] * B)
-                out[i, a, b] = pref[i, a, b] * total * dk * dk
+                    total[a, b] += k[j] * (cFc[j, a, b] * A + cF[j, a, b] * B)
+        for a in range(s):
+            for b in range(s):
+                out[i, a, b] = pref[i, a, b] * total[a, b] * dk * dk
     return out
 
 
@@ -116,6 +142,10 @@ class MixtureMCT:
             raise ValueError("k must be the midpoint grid k_i = (i - 1/2) dk")
         if not np.all(np.isfinite(S)) or np.any(np.linalg.eigvalsh(S) <= 0):
             raise ValueError("S(k) must be finite and positive definite at every k")
+        if partials_convention(S, x) == "delta":
+            raise ValueError("partial S_ab(k) tend to delta_ab at large k (the S_ab -> delta_ab convention, "
+                             "e.g. mctspy's); MixtureMCT takes S_ab -> x_a delta_ab: multiply S_ab by "
+                             "sqrt(x_a x_b) (MixtureMCT.from_structure converts)")
         if dynamics not in ("brownian", "newtonian"):
             raise ValueError("dynamics must be 'brownian' or 'newtonian'")
         self.k, self.S, self.rho, self.x, self.dk = k, S, float(rho), x, float(dk)
@@ -135,7 +165,12 @@ class MixtureMCT:
             raise ValueError("the mixture kernel needs partial S_ab(k) (N_k, s, s)")
         if x is None or len(x) != np.shape(S)[1]:
             raise ValueError(f"the mixture kernel needs {np.shape(S)[1]} number fractions x")
-        return cls(k, S, rho, np.asarray(x, dtype=float), D=D)
+        x = np.asarray(x, dtype=float)
+        if partials_convention(S, x) == "delta":
+            log.info("partial S_ab(k) tend to delta_ab at large k: converted to S_ab -> x_a delta_ab "
+                     "(times sqrt(x_a x_b))")
+            S = np.asarray(S, dtype=float) * np.sqrt(np.outer(x, x))
+        return cls(k, S, rho, x, D=D)
 
     def __call__(self, F, t=None) -> np.ndarray:
         """M(k) (N_k, s, s) for the current F(k) (N_k, s, s)."""
@@ -170,13 +205,14 @@ def identical_mixture(S, x):
 
 
 def critical_temperature(k, temperatures, structure_factors, rho: float, x, t_low=None, t_high=None,
-                         tol: float = 1e-4):
+                         tol: float = 1e-4, max_iterations: int = 100000):
     """T_mct of a mixture from partial S(k; T) measured at several temperatures.
 
     S(k; T) is interpolated linearly in 1/T between the given temperatures (N_T, N_k, s, s) and
     the transition is bracketed by bisection (:func:`~glassdyn.theory.mct.critical_point` in 1/T).
     The bracket [t_low, t_high] (default: the lowest and highest given T) must hold the transition:
-    glassy at t_low, liquid at t_high.  ``tol`` is relative.  Brownian dynamics; the
+    glassy at t_low, liquid at t_high.  ``tol`` is relative; ``max_iterations`` caps each
+    non-ergodicity iteration (ConvergenceError beyond it).  Brownian dynamics; the
     temperature enters MCT only through S(k; T) (and the time unit).
     """
     from .mct import critical_point
@@ -195,5 +231,5 @@ def critical_temperature(k, temperatures, structure_factors, rho: float, x, t_lo
 
     b_liquid = beta_grid[0] if t_high is None else 1.0 / t_high
     b_glass = beta_grid[-1] if t_low is None else 1.0 / t_low
-    beta_c = critical_point(make, b_liquid, b_glass, tol=tol * beta_grid.mean())
+    beta_c = critical_point(make, b_liquid, b_glass, tol=tol * beta_grid.mean(), max_iterations=max_iterations)
     return 1.0 / beta_c

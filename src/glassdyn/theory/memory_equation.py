@@ -8,21 +8,19 @@ then the grid is halved (h -> 2h) keeping interval averages of F and M, so 20 de
 
 Discretisation at step i (ib = i // 2), with dF_j, dM_j the averages over [t_{j-1}, t_j] (trapezoid
 on the first block, exact averages of the finer grid after each decimation): split the convolution
-at t_ib and integrate the recent part by parts,
+at t_ib, integrate the early part by parts and keep the late part,
 
-    int_0^{t_i} M(t_i - s) F'(s) ds = M_0 F_i - M_{i-ib} F_ib + int_0^{t_ib} M(t_i - s) F'(s) ds
-                                      + int_0^{t_i - t_ib} M'(u) F(t_i - u) du,
+    int_0^{t_i} M(t_i - s) F'(s) ds = M_{i-ib} F_ib - M_i F_0 + int_0^{t_ib} M'(t_i - s) F(s) ds
+                                      + int_0^{t_i - t_ib} M(u) F'(t_i - u) du
+      ~ M_{i-ib} F_ib - M_i F_0 + sum_{j=1}^{ib} (M_{i-j+1} - M_{i-j}) dF_j
+                                + sum_{j=1}^{i-ib} dM_j (F_{i-j+1} - F_{i-j}),
 
-sum the two integrals interval by interval with one factor replaced by its interval average, except
-on the first interval of each, where the other factor is interpolated linearly:
-
-    int_0^h M'(u) F(t_i - u) du ~ (M_1 - M_0) F_i + (M_1 - dM_1)(F_{i-1} - F_i)
-
-(and the mirror term for F'(s) on [0, h]).  This reduces to the trapezoidal Fuchs scheme when M and
-F are linear over the first interval, is exact for constant M, and stays right when the memory
-decays within one (late, coarse) step while F still varies (the Markov limit int M dt F'): the plain
-Fuchs form turns that into a spurious friction M_0 h / 2, which froze tagged correlators at small k.
-Second-order backward differences give F' and F''.
+so each function enters through its interval averages where it is short-time (s or u near 0,
+where the coarse grid no longer resolves it and the averages are exact) and through differences
+where it is smooth on the grid (near t_i): the error is O(h^2) at every time, i.e. it falls as
+1/n^2 with the block size (tested).  This is the scheme of Fuchs et al. and of Flenner and Szamel's
+appendix.  The j = 1 terms hold F_i (through dM_1) and M_i (through dF_1 - F_0), which are solved
+for; second-order backward differences give F' and F''.  The history sums are compiled.
 
 F may be a scalar or a vector (e.g. one entry per wave number) with elementwise alpha, beta, gamma,
 or, with ``matrix=True``, a stack of s x s matrices (..., s, s) (species), where gamma and M act by
@@ -39,6 +37,8 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+
+from ..errors import ConvergenceError
 
 __all__ = ["MemorySolution", "solve_memory_equation", "solve_given_memory", "time_grid"]
 
@@ -83,10 +83,41 @@ def _check_common(F0, n, alpha, beta):
         raise ValueError("F0 contains NaN or inf")
 
 
+def _fixed_point(step, x, tol, max_iterations, depth, t):
+    """Solve x = g(x), ``step(x) -> (g(x), m)``, to max |g(x) - x| < tol with Anderson mixing of
+    the last ``depth`` iterates (``depth=0``: plain iteration).  Returns (g(x), m(x)).
+
+    Near the plateau of a nearly critical state the plain iteration contracts by the MCT
+    stability eigenvalue (-> 1 at the transition); Anderson mixing removes that slow mode."""
+    gs, rs = [], []
+    for _ in range(max_iterations):
+        g, m = step(x)
+        r = g - x
+        if np.max(np.abs(r)) < tol:
+            return g, m
+        if depth == 0:
+            x = g
+            continue
+        gs.append(g.ravel())
+        rs.append(r.ravel())
+        if len(rs) > depth + 1:
+            gs.pop(0)
+            rs.pop(0)
+        if len(rs) == 1:
+            x = g
+            continue
+        dR = np.diff(np.array(rs), axis=0)
+        dG = np.diff(np.array(gs), axis=0)
+        coef = np.linalg.lstsq(dR.T, rs[-1], rcond=None)[0]
+        x = (gs[-1] - coef @ dG).reshape(g.shape)
+    raise ConvergenceError(f"memory equation: no convergence at t = {t:.3g} in {max_iterations} iterations "
+                           f"(raise max_iterations or the block size n)")
+
+
 def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: float = 1e10,
                           h0: float = 1e-12, n: int = 128, tol: float = 1e-10,
                           max_iterations: int = 10000, uniform: bool = False,
-                          matrix: bool = False) -> MemorySolution:
+                          matrix: bool = False, anderson: int = 2) -> MemorySolution:
     """Solve the memory equation from F(0) = F0 (and F'(0) = 0 when alpha > 0) up to ``t_max``.
 
     Parameters
@@ -99,6 +130,7 @@ def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: floa
     n : points per block (even, >= 16).
     tol : fixed-point tolerance on max |F_i^(new) - F_i^(old)|.
     uniform : never decimate (plain uniform-grid solver).
+    anderson : depth of the Anderson mixing of the fixed-point iteration at each step (0: plain).
     """
     F0 = np.asarray(F0, dtype=float)
     if matrix:
@@ -113,9 +145,6 @@ def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: floa
 
         def solve(a, b):
             return np.linalg.solve(a, b)
-
-        def mat_sum(a, b):  # sum_j a_j b_j over the leading axis
-            return np.matmul(a, b).sum(axis=0)
     else:
         gamma = np.broadcast_to(np.asarray(gamma, dtype=float), F0.shape)
         alpha = np.broadcast_to(np.asarray(alpha, dtype=float), F0.shape)
@@ -124,9 +153,6 @@ def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: floa
 
         def solve(a, b):
             return b / a
-
-        def mat_sum(a, b):
-            return np.sum(a * b, axis=0)
     _check_common(F0, n, np.diagonal(alpha, axis1=-2, axis2=-1) if matrix else alpha,
                   np.diagonal(beta, axis1=-2, axis2=-1) if matrix else beta)
     half = n // 2
@@ -139,6 +165,10 @@ def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: floa
     M = np.empty(shape)
     dF = np.empty(shape)
     dM = np.empty(shape)
+    flat = (n, -1, F0.shape[-1], F0.shape[-1]) if matrix else (n, -1)
+    views = [a.reshape(flat) for a in (F, M, dF, dM)]
+    past = np.empty(views[0].shape[1:])
+    _history = _history_matrix if matrix else _history_elementwise
     # short-time solution on the first 4 points (F'(0) = 0 when alpha > 0; F' = -gamma F0 / beta
     # when alpha = 0), to first order in t; the rest of the first block is solved
     newtonian = np.any(alpha > 0)
@@ -161,24 +191,20 @@ def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: floa
             ib = i // 2
             known = (mul(a2, -5 * F[i - 1] + 4 * F[i - 2] - F[i - 3])
                      + mul(b1, -4 * F[i - 1] + F[i - 2])
-                     - mul(M[i - ib], F[ib])
-                     + mat_sum(dM[i - 1:i - ib:-1], F[2:ib + 1] - F[1:ib])
-                     + mat_sum(M[2:i - ib + 1] - M[1:i - ib], dF[i - 1:ib:-1])
-                     + mul(M[i - 1], F[1] - dF[1])
-                     + mul(M[1] - dM[1], F[i - 1]))
+                     + _history(*views, i, ib, past).reshape(F0.shape))
             denom = 2 * a2 + 3 * b1 + gamma + dM[1]
-            fi = 2 * F[i - 1] - F[i - 2]  # linear extrapolation as the first guess
-            for _ in range(max_iterations):
-                mi = kernel(fi, t)
-                new = solve(denom, -(known + mul(mi, dF[1] - F[0])))
-                delta = np.max(np.abs(new - fi))
-                fi = new
-                if delta < tol:
-                    break
-            else:
-                raise RuntimeError(f"memory equation: no convergence at t = {t:.3g}")
+            inverse = np.linalg.inv(denom) if matrix else 1.0 / denom
+            c2 = dF[1] - F[0]
+
+            def step(f):
+                m = kernel(f, t)
+                return mul(inverse, -(known + mul(m, c2))), m
+
+            # quadratic extrapolation as the first guess
+            fi, mi = _fixed_point(step, 3 * (F[i - 1] - F[i - 2]) + F[i - 3], tol, max_iterations,
+                                  anderson, t)
             F[i] = fi
-            M[i] = kernel(fi, t)
+            M[i] = mi  # the memory of the last iterate but one: it differs from M[F_i] by O(tol)
             dF[i] = 0.5 * (F[i - 1] + F[i])
             dM[i] = 0.5 * (M[i - 1] + M[i])
         ts.append(np.arange(start, n) * h)
@@ -198,6 +224,20 @@ def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: floa
     return MemorySolution(t[keep], np.concatenate(Fs)[keep], np.concatenate(Ms)[keep])
 
 
+@numba.njit(cache=True)
+def _history_elementwise(F, M, dF, dM, i, ib, out):
+    """The known part of the convolution at step i (module docstring) for (n, m) elementwise
+    histories: M_{i-ib} F_ib - M_{i-1} dF_1 - dM_1 F_{i-1} + the sums over j >= 2."""
+    for x in range(F.shape[1]):
+        acc = M[i - ib, x] * F[ib, x] - M[i - 1, x] * dF[1, x] - dM[1, x] * F[i - 1, x]
+        for j in range(2, ib + 1):
+            acc += (M[i - j + 1, x] - M[i - j, x]) * dF[j, x]
+        for j in range(2, i - ib + 1):
+            acc += dM[j, x] * (F[i - j + 1, x] - F[i - j, x])
+        out[x] = acc
+    return out
+
+
 @numba.njit(cache=True, inline="always")
 def _addmul(out, A, B, scale):
     """out += scale * A @ B for small s x s matrices, without temporaries."""
@@ -211,6 +251,36 @@ def _addmul(out, A, B, scale):
 
 
 @numba.njit(cache=True)
+def _history_matrix(F, M, dF, dM, i, ib, out):
+    """As :func:`_history_elementwise` for (n, L, s, s) histories, M acting from the left."""
+    L, s = F.shape[1], F.shape[2]
+    out[:] = 0.0
+    for x in range(L):
+        for a in range(s):
+            for b in range(s):
+                acc = 0.0
+                for c in range(s):
+                    acc += (M[i - ib, x, a, c] * F[ib, x, c, b] - M[i - 1, x, a, c] * dF[1, x, c, b]
+                            - dM[1, x, a, c] * F[i - 1, x, c, b])
+                out[x, a, b] = acc
+    for j in range(2, ib + 1):
+        for x in range(L):
+            for a in range(s):
+                for c in range(s):
+                    d = M[i - j + 1, x, a, c] - M[i - j, x, a, c]
+                    for b in range(s):
+                        out[x, a, b] += d * dF[j, x, c, b]
+    for j in range(2, i - ib + 1):
+        for x in range(L):
+            for a in range(s):
+                for c in range(s):
+                    d = dM[j, x, a, c]
+                    for b in range(s):
+                        out[x, a, b] += d * (F[i - j + 1, x, c, b] - F[i - j, x, c, b])
+    return out
+
+
+@numba.njit(cache=True)
 def _given_memory_loop(F0, gamma, alpha, beta, Mgrid, h0, n):
     """Compiled time doubling for a known memory Mgrid (T, s, s) on time_grid(h0, n, .)."""
     T = Mgrid.shape[0]
@@ -221,9 +291,11 @@ def _given_memory_loop(F0, gamma, alpha, beta, Mgrid, h0, n):
     M = np.empty((n, s, s))
     dF = np.empty((n, s, s))
     dM = np.empty((n, s, s))
-    known = np.empty((s, s))
+    known = np.empty((1, s, s))
     diff = np.empty((s, s))
     denom = np.empty((s, s))
+    views = (F.reshape((n, 1, s, s)), M.reshape((n, 1, s, s)), dF.reshape((n, 1, s, s)),
+             dM.reshape((n, 1, s, s)))
     h = h0
     start = 4
     newtonian = alpha > 0
@@ -247,31 +319,20 @@ def _given_memory_loop(F0, gamma, alpha, beta, Mgrid, h0, n):
             if pos >= T:
                 break
             M[i] = Mgrid[pos]
-            ib = i // 2
+            _history_matrix(views[0], views[1], views[2], views[3], i, i // 2, known)
             for a in range(s):
                 for b in range(s):
-                    known[a, b] = (a2 * (-5 * F[i - 1, a, b] + 4 * F[i - 2, a, b] - F[i - 3, a, b])
-                                   + b1 * (-4 * F[i - 1, a, b] + F[i - 2, a, b]))
-            _addmul(known, M[i - ib], F[ib], -1.0)
+                    known[0, a, b] += (a2 * (-5 * F[i - 1, a, b] + 4 * F[i - 2, a, b] - F[i - 3, a, b])
+                                      + b1 * (-4 * F[i - 1, a, b] + F[i - 2, a, b]))
             diff[:, :] = dF[1] - F[0]
-            _addmul(known, M[i], diff, 1.0)
-            diff[:, :] = F[1] - dF[1]
-            _addmul(known, M[i - 1], diff, 1.0)
-            diff[:, :] = M[1] - dM[1]
-            _addmul(known, diff, F[i - 1], 1.0)
-            for j in range(2, ib + 1):
-                diff[:, :] = F[j] - F[j - 1]
-                _addmul(known, dM[i - j + 1], diff, 1.0)
-            for j in range(2, i - ib + 1):
-                diff[:, :] = M[j] - M[j - 1]
-                _addmul(known, diff, dF[i - j + 1], 1.0)
+            _addmul(known[0], M[i], diff, 1.0)
             for a in range(s):
                 for b in range(s):
                     denom[a, b] = gamma[a, b] + dM[1, a, b] + ((2 * a2 + 3 * b1) if a == b else 0.0)
             if s == 1:
-                F[i, 0, 0] = -known[0, 0] / denom[0, 0]
+                F[i, 0, 0] = -known[0, 0, 0] / denom[0, 0]
             else:
-                F[i] = np.linalg.solve(denom, -known)
+                F[i] = np.linalg.solve(denom, -known[0])
             dF[i] = 0.5 * (F[i - 1] + F[i])
             dM[i] = 0.5 * (M[i - 1] + M[i])
             out[pos] = F[i]

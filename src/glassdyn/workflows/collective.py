@@ -58,7 +58,7 @@ def library_tmct(lib: StatePointLibrary, interaction: int, rho: float, tol: floa
     glassy = []
     for Si in S:
         kern = MixtureMCT(k, Si, rho, x)
-        f, _ = nonergodicity_parameter(kern, Si, kern.gamma, tol=1e-8, max_iterations=3000)
+        f, _ = nonergodicity_parameter(kern, Si, kern.gamma, tol=1e-8)
         glassy.append(bool(np.max(np.abs(f)) > 1e-6))
     glassy = np.array(glassy)
     if glassy.all() or not glassy.any():
