@@ -43,13 +43,14 @@ def mct_structure(lib: StatePointLibrary, i: int) -> tuple:
 
 def library_tmct(lib: StatePointLibrary, interaction: int, rho: float, tol: float = 1e-3) -> float:
     """T_mct of fit-parameter-free MCT from the library's S(k; T) at one (interaction, rho),
-    bracketed by the coldest ergodic and hottest glassy MCT states among the simulated T."""
+    bracketed by the coldest ergodic and hottest glassy MCT states among the simulated,
+    equilibrated T (a glass's S(k) is not the equilibrium structure at its T)."""
     from ..theory.mct import nonergodicity_parameter
     from ..theory.mct_mixture import MixtureMCT, critical_temperature
 
-    sel = np.flatnonzero((lib.interaction == interaction) & np.isclose(lib.rho, rho))
+    sel = np.flatnonzero((lib.interaction == interaction) & np.isclose(lib.rho, rho) & lib.equilibrated)
     if sel.size < 2:
-        raise ValueError(f"need >= 2 states at interaction {interaction}, rho {rho}; have {sel.size}")
+        raise ValueError(f"need >= 2 equilibrated states at interaction {interaction}, rho {rho}; have {sel.size}")
     sel = sel[np.argsort(lib.temperature[sel])]
     temps = lib.temperature[sel]
     structs = [mct_structure(lib, i) for i in sel]
