@@ -37,7 +37,7 @@ def test_library_entries_are_physical(library):
     assert lib["tau_alpha"][0] > 0
     from glassdyn.workflows.collective import library_tmct
 
-    with pytest.raises(ValueError, match="need >= 2 states"):
+    with pytest.raises(ValueError, match="need >= 2 equilibrated states"):
         library_tmct(lib, 0, 1.2)  # one LJ state cannot bracket T_mct
 
 
