@@ -2,7 +2,6 @@
 ``mct`` (solve, critical point, memory-kernel fit)."""
 from __future__ import annotations
 
-import numpy as np
 
 from ..errors import UsageError
 
@@ -58,15 +57,23 @@ def _fit_memory(args) -> int:
 
 def _mct(args) -> int:
     from ..io.tables import read_structure_factor
-    from ..theory import OneComponentMCT, critical_point, midpoint_grid, py_structure_factor, solve_mct
+    from ..theory import (HARD_SPHERE_DIMENSIONS, OneComponentMCT, critical_point, hard_sphere_density,
+                          hard_sphere_structure_factor, midpoint_grid, solve_mct)
 
     if args.mct_command == "fit-memory":
         return _fit_memory(args)
+    d = args.dimension
     if args.mct_command == "critical":
+        if d not in HARD_SPHERE_DIMENSIONS:
+            raise UsageError(f"no closed-form hard-sphere S(k) in d = {d}: --dimension takes "
+                             f"{sorted(HARD_SPHERE_DIMENSIONS)} here (mct solve --sk FILE takes any d >= 2)")
         k = midpoint_grid(args.nk, args.kmax)
-        phi_c = critical_point(lambda p: OneComponentMCT(k, py_structure_factor(k, p), 6 * p / np.pi),
-                               args.lo, args.hi, tol=args.tol, max_iterations=args.max_iterations)
-        print(f"PY hard spheres, N_k={args.nk}, k_max={args.kmax}: phi_c = {phi_c:.7f}")
+        lo, hi = (args.lo, args.hi) if args.lo is not None and args.hi is not None else _PHI_BRACKET[d]
+        phi_c = critical_point(lambda p: OneComponentMCT(k, hard_sphere_structure_factor(k, p, d),
+                                                         hard_sphere_density(p, d), dimension=d),
+                               lo, hi, tol=args.tol, max_iterations=args.max_iterations)
+        print(f"hard spheres in d = {d} ({HARD_SPHERE_DIMENSIONS[d]}), N_k={args.nk}, k_max={args.kmax}: "
+              f"phi_c = {phi_c:.7f}")
         return 0
     if args.sk:
         k, S = read_structure_factor(args.sk)
@@ -75,12 +82,17 @@ def _mct(args) -> int:
         rho, label = args.rho, args.sk
     else:
         k = midpoint_grid(args.nk, args.kmax)
-        S = py_structure_factor(k, args.phi)
-        rho, label = 6 * args.phi / np.pi, f"PY hard spheres phi={args.phi}"
+        S = hard_sphere_structure_factor(k, args.phi, d)
+        rho, label = hard_sphere_density(args.phi, d), f"hard spheres d={d} phi={args.phi}"
     if S.ndim == 3 and (args.x is None or len(args.x) != S.shape[1]):
         raise UsageError(f"--x needs {S.shape[1]} number fractions for {S.shape[1]} species")
-    result = solve_mct(k, S, rho, x=args.x, kernel=args.kernel, t_max=args.tmax, n=args.block, source=label)
+    result = solve_mct(k, S, rho, x=args.x, kernel=args.kernel, t_max=args.tmax, n=args.block, source=label,
+                       dimension=d)
     return _show(result, args.out)
+
+
+#: default packing-fraction brackets of ``mct critical`` (liquid, glass) per dimension
+_PHI_BRACKET = {2: (0.65, 0.75), 3: (0.50, 0.54), 5: (0.22, 0.30)}
 
 
 def add_parsers(sub) -> None:
@@ -111,7 +123,9 @@ def add_parsers(sub) -> None:
     ms.add_argument("--x", type=float, nargs="+", help="number fractions (with partial S_ab)")
     ms.add_argument("--kernel", default=None, help="MCT kernel of the registry glassdyn.theory.MCT_KERNELS "
                     "(default one_component for S(k), mixture for partial S_ab(k))")
-    ms.add_argument("--phi", type=float, default=0.52, help="PY hard-sphere packing fraction")
+    ms.add_argument("--phi", type=float, default=0.52, help="hard-sphere packing fraction (without --sk)")
+    ms.add_argument("--dimension", type=int, default=3, help="space dimension d >= 2 (hard spheres without "
+                    "--sk: d = 2, 3, 5)")
     ms.add_argument("--nk", type=int, default=100)
     ms.add_argument("--kmax", type=float, default=40.0)
     ms.add_argument("--tmax", type=float, default=1e10)
@@ -119,11 +133,15 @@ def add_parsers(sub) -> None:
                     "solver (second order: doubling it cuts the error ~4x)")
     ms.add_argument("--out", default=None, help="folder for mct_solution.npz and .png")
     ms.set_defaults(func=_mct)
-    mc = msub.add_parser("critical", help="critical packing fraction of PY hard spheres")
+    mc = msub.add_parser("critical", help="critical packing fraction of hard spheres (PY in d = 3, 5; "
+                         "FMT hard disks in d = 2)")
+    mc.add_argument("--dimension", type=int, default=3, help="space dimension: 2, 3 or 5")
     mc.add_argument("--nk", type=int, default=100)
     mc.add_argument("--kmax", type=float, default=40.0)
-    mc.add_argument("--lo", type=float, default=0.50)
-    mc.add_argument("--hi", type=float, default=0.54)
+    mc.add_argument("--lo", type=float, default=None, help="liquid packing fraction of the bracket "
+                    "(default 0.65 / 0.50 / 0.22 in d = 2 / 3 / 5)")
+    mc.add_argument("--hi", type=float, default=None, help="glassy packing fraction of the bracket "
+                    "(default 0.75 / 0.54 / 0.30)")
     mc.add_argument("--tol", type=float, default=1e-7)
     mc.add_argument("--max-iterations", type=int, default=100000,
                     help="cap of each non-ergodicity iteration (it slows down near the critical point)")

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import ConvergenceError
 from ..registry import Registry
+from .vertex import BipolarVertex
 
 MCT_KERNELS = Registry("MCT kernel")
 
@@ -139,9 +140,11 @@ class OneComponentMCT:
     rho : number density.
     D : D_0 (Brownian) or kT/m (Newtonian); sets only the time unit.
     dynamics : "brownian" or "newtonian".
+    dimension : d >= 2 (d = 3: the O(N_k^2) prefix-sum kernel; otherwise
+        :class:`~glassdyn.theory.vertex.BipolarVertex`, O(N_k^3)).
     """
 
-    def __init__(self, k, S, rho: float, D: float = 1.0, dynamics: str = "brownian"):
+    def __init__(self, k, S, rho: float, D: float = 1.0, dynamics: str = "brownian", dimension: int = 3):
         k = np.asarray(k, dtype=float)
         S = np.asarray(S, dtype=float)
         if k.ndim != 1 or S.shape != k.shape:
@@ -154,6 +157,8 @@ class OneComponentMCT:
         if dynamics not in ("brownian", "newtonian"):
             raise ValueError("dynamics must be 'brownian' or 'newtonian'")
         self.k, self.S, self.rho, self.D, self.dk = k, S, float(rho), float(D), float(dk)
+        self.dimension = int(dimension)
+        self._vertex = None if dimension == 3 else BipolarVertex(k, dimension)
         self.c = (1.0 - 1.0 / S) / rho
         self.gamma = D * k**2 / S
         self.alpha = 1.0 if dynamics == "newtonian" else 0.0
@@ -161,15 +166,18 @@ class OneComponentMCT:
         self._pref = D * rho / (32 * np.pi**2 * k**3)
 
     @classmethod
-    def from_structure(cls, k, S, rho: float, x=None, D=1.0) -> "OneComponentMCT":
+    def from_structure(cls, k, S, rho: float, x=None, D=1.0, dimension: int = 3) -> "OneComponentMCT":
         if np.ndim(S) != 1:
             raise ValueError("the one_component kernel needs S(k) (N_k,); partial S_ab(k) need the mixture kernel")
-        return cls(k, S, rho, D=D)
+        return cls(k, S, rho, D=D, dimension=dimension)
 
     def __call__(self, F, t=None) -> np.ndarray:
         """M(k) (N_k,) for the current F(k) (N_k,)."""
-        return _one_component_kernel(np.ascontiguousarray(F, dtype=float), self.k, self.c, self.dk,
-                                     self._pref, np.empty_like(self.k))
+        F = np.ascontiguousarray(F, dtype=float)
+        if self._vertex is not None:
+            cF = self.c * F
+            return self.D * self.rho * self._vertex(self.c * cF, F, cF, cF)
+        return _one_component_kernel(F, self.k, self.c, self.dk, self._pref, np.empty_like(self.k))
 
     def solve(self, t_max: float = 1e10, **kw):
         """F(k, t) from F(k, 0) = S(k) with the time-doubling solver."""
@@ -181,6 +189,9 @@ class OneComponentMCT:
     def self_memory(self, F, Fs) -> np.ndarray:
         """Tagged-particle memory M_s(k) (N_k,) of an identical tracer: D rho/(16 pi^2 k^3)
         sum_q sum_p dk^2 q p (k^2+q^2-p^2)^2 c(q)^2 F(q) F_s(p)."""
+        if self._vertex is not None:
+            v = self._vertex
+            return self.D * self.rho * v.pref * v.contract(v.G1, self.c**2 * F, np.asarray(Fs, dtype=float))
         pref = self.D * self.rho / (16 * np.pi**2 * self.k**3)
         return _self_kernel(np.ascontiguousarray(Fs, dtype=float), self.c**2 * F, self.k, self.dk,
                             pref, np.empty_like(self.k))
@@ -223,6 +234,35 @@ class TaggedMCT:
         return solve_memory_equation(self.S, self.gamma, self, alpha=self.alpha, beta=self.beta,
                                      t_max=t_max, matrix=self.matrix, **kw)
 
+    def mean_squared_displacement(self, solution):
+        """MSD of the tagged particles from a solution of :meth:`solve`: the small-k limit of the
+        tagged equation, alpha D'' + beta D' + int K(t - s) D'(s) ds = 2 d D_0 (D(0) = D'(0) = 0) with
+
+            K(t) = D_0 rho Omega_d / (d (2 pi)^d) dk sum_q q^(d+1) [c F c](q, t) F_s(q, t),
+
+        solved on the solution's time grid.  Returns a MemorySolution: F the MSD (n_t,) (one
+        component) or (n_t, s) (species), M the memory K."""
+        from .memory_equation import solve_given_memory
+        from .vertex import unit_sphere_surface
+
+        coll, n = self.collective, self.n_k
+        d, k = coll.dimension, coll.k
+        weight = coll.rho * unit_sphere_surface(d) / (d * (2 * np.pi) ** d) * coll.dk * k ** (d + 1)
+        F, Fs = solution.F[:, :n], solution.F[:, n:]
+        if self.matrix:
+            cFc = np.einsum("kab,tkbc,kca->tka", coll.c, F, coll.c)
+            K = np.einsum("k,tka,tka->ta", weight, cFc, np.diagonal(Fs, axis1=2, axis2=3)) * coll.D
+            memory = np.einsum("ta,ab->tab", K, np.eye(coll.n_species))
+            zero, source = np.zeros((coll.n_species,) * 2), -2 * d * np.diag(coll.D)
+        else:
+            memory = coll.D * np.einsum("k,tk,tk->t", weight * coll.c**2, F, Fs)
+            zero, source = 0.0, -2 * d * coll.D
+        msd = solve_given_memory(zero, zero, lambda t: memory[:t.size], alpha=self.alpha, beta=self.beta,
+                                 delta=source, t_max=solution.t[-1], h0=solution.h0, n=solution.n)
+        if self.matrix:
+            return type(msd)(msd.t, np.diagonal(msd.F, axis1=1, axis2=2), K, msd.h0, msd.n)
+        return msd
+
 
 def nonergodicity_parameter(kernel, F0, gamma, tol: float = 1e-12, max_iterations: int = 100000):
     """Long-time limit F_inf = M[F_inf] F0 / (gamma + M[F_inf]), iterated from F_inf = F0.
@@ -248,10 +288,17 @@ def nonergodicity_parameter(kernel, F0, gamma, tol: float = 1e-12, max_iteration
         diag = np.diagonal(f, axis1=-2, axis2=-1) if matrix else f
         if np.max(diag / diag0) < 1e-8:
             return np.zeros_like(f), it
-    raise ConvergenceError(
+    error = ConvergenceError(
         f"non-ergodicity parameter not converged after {max_iterations} iterations (last change "
         f"{change:.1e} > tol {tol:.0e}; max F_inf/S = {np.max(diag / diag0):.3f}); it slows down near a "
         f"critical point: raise max_iterations")
+    error.last_change = float(change)
+    raise error
+
+
+#: an unconverged state still moving by less than this per iteration is critical to the
+#: resolution of the iteration (at a critical point F_inf - f_c ~ 1/n: 1e-10 after 1e5 steps)
+CRITICAL_RESOLUTION = 1e-8
 
 
 def critical_point(make_kernel, lo: float, hi: float, tol: float = 1e-7, threshold: float = 1e-4,
@@ -259,15 +306,19 @@ def critical_point(make_kernel, lo: float, hi: float, tol: float = 1e-7, thresho
     """Bisection for the ideal glass transition of a one-parameter family (packing fraction, 1/T...).
 
     ``make_kernel(x)`` returns a kernel with attributes ``S`` and ``gamma`` (e.g. OneComponentMCT);
-    the state at ``hi`` must be glassy (F_inf > 0) and at ``lo`` liquid.  Returns x_c.  Every state
-    must reach its non-ergodicity parameter within ``max_iterations`` (the iteration count grows
-    as the bisection closes in on x_c); otherwise ConvergenceError names the state.
+    the state at ``hi`` must be glassy (F_inf > 0) and at ``lo`` liquid.  Returns x_c.  The
+    iteration count grows as the bisection closes in on x_c.  A state that does not converge within
+    ``max_iterations`` but moves by less than CRITICAL_RESOLUTION per iteration is critical to the
+    iteration's resolution: the bisection stops there and returns it.  A state still moving faster
+    raises ConvergenceError naming it (raise ``max_iterations``): never a liquid counted as a glass.
     """
     def glassy(x):
         kern = make_kernel(x)
         try:
             f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma, max_iterations=max_iterations)
         except ConvergenceError as exc:
+            if getattr(exc, "last_change", np.inf) < CRITICAL_RESOLUTION:
+                raise _AtCriticalPoint from None
             raise ConvergenceError(f"critical point, state x = {x:.9g}: {exc}") from None
         if getattr(kern, "matrix", False):
             return np.max(np.diagonal(f, axis1=-2, axis2=-1) / np.diagonal(kern.S, axis1=-2, axis2=-1)) > threshold
@@ -277,11 +328,18 @@ def critical_point(make_kernel, lo: float, hi: float, tol: float = 1e-7, thresho
         raise ValueError(f"no transition bracketed by [{lo}, {hi}]")
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)
-        if glassy(mid):
-            hi = mid
-        else:
-            lo = mid
+        try:
+            if glassy(mid):
+                hi = mid
+            else:
+                lo = mid
+        except _AtCriticalPoint:
+            return mid
     return 0.5 * (lo + hi)
+
+
+class _AtCriticalPoint(Exception):
+    """A bisection state within the non-ergodicity iteration's resolution of the transition."""
 
 
 def exponent_parameter(kernel, F_inf) -> float:

@@ -26,6 +26,7 @@ import numba
 import numpy as np
 
 from .mct import _NARROW, MCT_KERNELS, _self_kernel
+from .vertex import BipolarVertex
 
 __all__ = ["MixtureMCT", "identical_mixture", "critical_temperature", "partials_convention"]
 
@@ -122,11 +123,13 @@ class MixtureMCT:
     rho : total number density.
     x : (s,) number fractions (sum 1).
     D : (s,) or scalar species diffusivities (Brownian) or kT/m_a (Newtonian).
+    dimension : d >= 2 (d = 3: prefix sums, O(N_k^2 s^2); otherwise the dense
+        :class:`~glassdyn.theory.vertex.BipolarVertex`).
     """
 
     matrix = True
 
-    def __init__(self, k, S, rho: float, x, D=1.0, dynamics: str = "brownian"):
+    def __init__(self, k, S, rho: float, x, D=1.0, dynamics: str = "brownian", dimension: int = 3):
         k = np.asarray(k, dtype=float)
         S = np.asarray(S, dtype=float)
         x = np.asarray(x, dtype=float)
@@ -158,9 +161,11 @@ class MixtureMCT:
         self.beta = 0.0 if dynamics == "newtonian" else 1.0
         self._pref = np.ascontiguousarray(np.einsum("a,b,k->kab", self.D, rho / x,
                                                     1.0 / (16 * np.pi**2 * k**3)))
+        self.dimension = int(dimension)
+        self._vertex = None if dimension == 3 else BipolarVertex(k, dimension)
 
     @classmethod
-    def from_structure(cls, k, S, rho: float, x=None, D=1.0) -> "MixtureMCT":
+    def from_structure(cls, k, S, rho: float, x=None, D=1.0, dimension: int = 3) -> "MixtureMCT":
         if np.ndim(S) != 3:
             raise ValueError("the mixture kernel needs partial S_ab(k) (N_k, s, s)")
         if x is None or len(x) != np.shape(S)[1]:
@@ -170,18 +175,26 @@ class MixtureMCT:
             log.info("partial S_ab(k) tend to delta_ab at large k: converted to S_ab -> x_a delta_ab "
                      "(times sqrt(x_a x_b))")
             S = np.asarray(S, dtype=float) * np.sqrt(np.outer(x, x))
-        return cls(k, S, rho, x, D=D)
+        return cls(k, S, rho, x, D=D, dimension=dimension)
 
     def __call__(self, F, t=None) -> np.ndarray:
         """M(k) (N_k, s, s) for the current F(k) (N_k, s, s)."""
-        return _mixture_kernel(np.ascontiguousarray(F, dtype=float), self.k, self.c, self.dk,
-                               self._pref, np.empty_like(self.S))
+        F = np.ascontiguousarray(F, dtype=float)
+        if self._vertex is not None:
+            cF, Fc = self.c @ F, F @ self.c
+            weight = np.outer(self.D, self.rho / self.x)
+            return weight * self._vertex(cF @ self.c, F, cF, Fc)
+        return _mixture_kernel(F, self.k, self.c, self.dk, self._pref, np.empty_like(self.S))
 
     def self_memory(self, F, Fs) -> np.ndarray:
         """Tagged memories of every species as diagonal matrices (N_k, s, s); Fs (N_k, s, s) diagonal."""
         cFc = np.einsum("kab,kbc,kcd->kad", self.c, F, self.c)
         out = np.zeros_like(self.S)
         for a in range(self.n_species):
+            if self._vertex is not None:
+                v = self._vertex
+                out[:, a, a] = self.D[a] * self.rho * v.pref * v.contract(v.G1, cFc[:, a, a], Fs[:, a, a])
+                continue
             pref = self.D[a] * self.rho / (16 * np.pi**2 * self.k**3)
             out[:, a, a] = _self_kernel(np.ascontiguousarray(Fs[:, a, a]),
                                         np.ascontiguousarray(cFc[:, a, a]), self.k, self.dk, pref,

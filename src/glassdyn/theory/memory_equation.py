@@ -45,11 +45,14 @@ __all__ = ["MemorySolution", "solve_memory_equation", "solve_given_memory", "tim
 
 @dataclass
 class MemorySolution:
-    """t (n_t,), F (n_t, ...), M (n_t, ...) of a solved memory equation."""
+    """t (n_t,), F (n_t, ...), M (n_t, ...) of a solved memory equation; h0 and n of its
+    :func:`time_grid`."""
 
     t: np.ndarray
     F: np.ndarray
     M: np.ndarray
+    h0: float | None = None
+    n: int | None = None
 
     def plot(self, ax=None, index=None, **kw):
         import matplotlib.pyplot as plt
@@ -221,7 +224,7 @@ def solve_memory_equation(F0, gamma, kernel, *, alpha=0.0, beta=1.0, t_max: floa
         start = half
     t = np.concatenate(ts)
     keep = t <= t_max * (1 + 1e-12)
-    return MemorySolution(t[keep], np.concatenate(Fs)[keep], np.concatenate(Ms)[keep])
+    return MemorySolution(t[keep], np.concatenate(Fs)[keep], np.concatenate(Ms)[keep], h0=float(h0), n=int(n))
 
 
 @numba.njit(cache=True)
@@ -281,8 +284,9 @@ def _history_matrix(F, M, dF, dM, i, ib, out):
 
 
 @numba.njit(cache=True)
-def _given_memory_loop(F0, gamma, alpha, beta, Mgrid, h0, n):
-    """Compiled time doubling for a known memory Mgrid (T, s, s) on time_grid(h0, n, .)."""
+def _given_memory_loop(F0, gamma, alpha, beta, delta, Mgrid, h0, n):
+    """Compiled time doubling for a known memory Mgrid (T, s, s) on time_grid(h0, n, .), source
+    term delta (s, s)."""
     T = Mgrid.shape[0]
     s = F0.shape[0]
     half = n // 2
@@ -299,7 +303,7 @@ def _given_memory_loop(F0, gamma, alpha, beta, Mgrid, h0, n):
     h = h0
     start = 4
     newtonian = alpha > 0
-    g0 = gamma @ F0
+    g0 = gamma @ F0 + delta
     for i in range(start):
         t = i * h
         if newtonian:
@@ -323,7 +327,7 @@ def _given_memory_loop(F0, gamma, alpha, beta, Mgrid, h0, n):
             for a in range(s):
                 for b in range(s):
                     known[0, a, b] += (a2 * (-5 * F[i - 1, a, b] + 4 * F[i - 2, a, b] - F[i - 3, a, b])
-                                      + b1 * (-4 * F[i - 1, a, b] + F[i - 2, a, b]))
+                                      + b1 * (-4 * F[i - 1, a, b] + F[i - 2, a, b]) + delta[a, b])
             diff[:, :] = dF[1] - F[0]
             _addmul(known[0], M[i], diff, 1.0)
             for a in range(s):
@@ -348,21 +352,25 @@ def _given_memory_loop(F0, gamma, alpha, beta, Mgrid, h0, n):
     return out
 
 
-def solve_given_memory(F0, gamma, memory, *, alpha: float = 0.0, beta: float = 1.0,
+def solve_given_memory(F0, gamma, memory, *, alpha: float = 0.0, beta: float = 1.0, delta=0.0,
                        t_max: float = 1e5, h0: float = 1e-6, n: int = 64) -> MemorySolution:
-    """Solve the memory equation for a known memory ``memory(t) -> (T, s, s)`` (or (T,) scalar).
+    """Solve alpha F'' + beta F' + gamma F + delta + int M F' = 0 for a known memory
+    ``memory(t) -> (T, s, s)`` (or (T,) scalar) on :func:`time_grid` (h0, n, t_max).
 
-    F0, gamma: scalars or (s, s) matrices.  One compiled pass, no iteration.
+    F0, gamma, delta: scalars or (s, s) matrices (delta, a constant source: -2 d D for the mean
+    squared displacement).  One compiled pass, no iteration.
     """
     F0 = np.asarray(F0, dtype=float)
     scalar = F0.ndim == 0
     F0m = F0.reshape(1, 1) if scalar else F0
     gam = np.asarray(gamma, dtype=float).reshape(F0m.shape)
+    source = np.broadcast_to(np.asarray(delta, dtype=float), F0m.shape)
     _check_common(F0m, n, alpha, beta)
     t = time_grid(h0, n, t_max)
     Mg = np.asarray(memory(t), dtype=float).reshape(t.size, *F0m.shape)
     out = _given_memory_loop(np.ascontiguousarray(F0m), np.ascontiguousarray(gam), float(alpha),
-                             float(beta), np.ascontiguousarray(Mg), float(h0), int(n))
+                             float(beta), np.ascontiguousarray(source), np.ascontiguousarray(Mg), float(h0),
+                             int(n))
     if scalar:
-        return MemorySolution(t, out[:, 0, 0], Mg[:, 0, 0])
-    return MemorySolution(t, out, Mg)
+        return MemorySolution(t, out[:, 0, 0], Mg[:, 0, 0], h0=float(h0), n=int(n))
+    return MemorySolution(t, out, Mg, h0=float(h0), n=int(n))

@@ -54,11 +54,12 @@ class MCTSolution(Result):
 
 
 def solve_mct(k, S, rho: float, x=None, kernel: str | None = None, t_max: float = 1e10, source: str = "S(k)",
-              h0: float = 1e-9, n: int = 128, tol: float = 1e-9) -> MCTSolution:
+              h0: float = 1e-9, n: int = 128, tol: float = 1e-9, dimension: int = 3) -> MCTSolution:
     """Brownian MCT from S(k) or partial S_ab(k) on the midpoint grid ``k``: F(k, t) to ``t_max``,
     the memory kernel and the non-ergodicity parameter (0 in the liquid).  The default time grid
     (first step 1e-9, blocks of 128 points) holds tau(F = 1/e) within 7e-4 of the converged value for
-    PY hard spheres at phi = 0.51 (benchmarks/mct_solver.py); raise ``n`` near a critical point."""
+    PY hard spheres at phi = 0.51 (benchmarks/mct_solver.py); raise ``n`` near a critical point.
+    ``dimension``: the space dimension of the vertex (d >= 2)."""
     for name, value in (("density rho", rho), ("t_max", t_max), ("h0", h0), ("tol", tol)):
         if not np.isfinite(value) or value <= 0:
             raise ValueError(f"{name} must be a positive number, got {value}")
@@ -66,9 +67,9 @@ def solve_mct(k, S, rho: float, x=None, kernel: str | None = None, t_max: float 
         raise ValueError(f"n (points per time block) must be an even integer >= 16, got {n}")
     S = np.asarray(S, dtype=float)
     kernel = kernel or ("mixture" if S.ndim == 3 else "one_component")
-    kern = MCT_KERNELS.get(kernel).from_structure(np.asarray(k, dtype=float), S, rho, x=x)
+    kern = MCT_KERNELS.get(kernel).from_structure(np.asarray(k, dtype=float), S, rho, x=x, dimension=dimension)
     sol = kern.solve(t_max=t_max, h0=h0, n=n, tol=tol)
     f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma)
     params = dict(source=source, rho=float(rho), x=None if x is None else [float(v) for v in x], kernel=kernel,
-                  t_max=t_max, h0=h0, n=n, tol=tol)
+                  t_max=t_max, h0=h0, n=n, tol=tol, dimension=int(dimension))
     return MCTSolution(kern.k, S, sol.t, sol.F, sol.M, f, params)
