@@ -102,3 +102,82 @@ def test_double_stretched_schematic_memory():
     with pytest.raises(ValueError):
         DoubleStretchedMemory(-1.0, 1.0, 0.0, 1.0, 1.0)
     assert solve_given_memory  # the schematic model runs on the compiled known-memory solver
+
+
+# ----------------------------------------------------------------------------- exact memory by inversion
+def _f12_truth():
+    from glassdyn.theory import SchematicF12, solve_memory_equation
+
+    kern = SchematicF12(0.0, 3.9)
+    fine = solve_memory_equation(1.0, 1.0, kern, t_max=1e4, h0=1e-7, n=512, tol=1e-13)
+    t, F = fine.t[1:], fine.F[1:]
+    return kern, lambda s: np.interp(np.log(s), np.log(t), F)
+
+
+def test_inversion_recovers_a_known_memory_from_sampled_data():
+    """F2 model (v = 3.9, M = v F^2) solved finely, sampled at 60 log-spaced times like MD data:
+    the inverted M matches v F^2 to a median 0.24 % (blocks of 32) / 0.11 % (64), worst 8 % after
+    30 t_1 while F > 0.05 (the memory before the first measured time t_1 is not measured: taken
+    constant; in the tail M = v F^2 < 0.01 and its relative error grows)."""
+    from glassdyn.theory import memory_from_data
+
+    kern, F_of = _f12_truth()
+    t = np.geomspace(1e-2, 5e3, 60)
+    medians = []
+    for n in (32, 64):
+        inv = memory_from_data(t, F_of(t), 1.0, n=n)
+        truth = kern(F_of(inv.t))
+        window = (inv.t > 30 * t[0]) & (F_of(inv.t) > 0.05)
+        err = np.abs(inv.M[window, 0] / truth[window] - 1)
+        medians.append(np.median(err))
+        assert err.max() < 0.1
+    assert medians[0] < 4e-3 and medians[1] < 0.6 * medians[0]
+
+
+def test_inversion_recovers_the_mct_memory():
+    """An MCT solution (PY hard spheres, phi = 0.51, k_p) sampled at 80 log-spaced times: the
+    inverted memory matches the solver's own M(k_p, t) to a median 0.17 %, 90 % of times within 1.1 %."""
+    from glassdyn.theory import OneComponentMCT, memory_from_data, midpoint_grid, py_structure_factor
+
+    k = midpoint_grid(100, 40.0)
+    mct = OneComponentMCT(k, py_structure_factor(k, 0.51), 6 * 0.51 / np.pi)
+    sol = mct.solve(t_max=1e4, h0=1e-9, n=256, tol=1e-12)
+    p = int(np.argmax(mct.S))
+    logt = np.log(sol.t[1:])
+    t = np.geomspace(1e-4, 2e3, 80)
+    inv = memory_from_data(t, np.interp(np.log(t), logt, sol.F[1:, p] / mct.S[p]), mct.gamma[p], n=32)
+    truth = np.interp(np.log(inv.t), logt, sol.M[1:, p])
+    window = (inv.t > 10 * t[0]) & (inv.t < t[-1]) & (truth > 1e-3 * truth.max())
+    err = np.abs(inv.M[window, 0] / truth[window] - 1)
+    assert np.median(err) < 3e-3 and np.percentile(err, 90) < 0.02
+
+
+def test_inversion_is_stable_under_library_level_noise():
+    """Noise of the shipped library's F_s (~1e-3): the smoothed, regularised inversion never blows
+    up (the plain step-by-step inversion did, to 1e38, on one realisation in four), stays within a
+    median 1 % of the truth, and its 2-sigma error band covers >= 80 % of the times."""
+    from glassdyn.theory import memory_from_data
+
+    kern, F_of = _f12_truth()
+    t = np.geomspace(1e-2, 5e3, 60)
+    for seed in range(3):
+        noisy = F_of(t) + 1e-3 * np.random.default_rng(seed).normal(size=t.size)
+        inv = memory_from_data(t, noisy, 1.0, n=32, noise=1e-3, realizations=12, seed=seed)
+        assert np.all(np.isfinite(inv.M))
+        truth = kern(F_of(inv.t))
+        window = (inv.t > 10 * t[0]) & (F_of(inv.t) > 0.02)
+        err = np.abs(inv.M[window, 0] - truth[window])
+        assert np.median(err / truth[window]) < 0.01
+        assert np.mean(err <= 2 * inv.error[window, 0]) >= 0.8
+
+
+def test_inversion_inputs_are_checked():
+    from glassdyn.theory import memory_from_data
+
+    t = np.geomspace(1e-2, 10, 20)
+    with pytest.raises(ValueError, match="increasing"):
+        memory_from_data(t[::-1], np.exp(-t), 1.0)
+    with pytest.raises(ValueError, match="finite"):
+        memory_from_data(t, np.full(t.size, np.nan), 1.0)
+    with pytest.raises(ValueError, match="omega2 must be positive"):
+        memory_from_data(t, np.exp(-t), -1.0)

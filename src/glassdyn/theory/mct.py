@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import ConvergenceError
 from ..registry import Registry
-from .vertex import BipolarVertex
+from .vertex import vertex_for
 
 MCT_KERNELS = Registry("MCT kernel")
 
@@ -158,7 +158,7 @@ class OneComponentMCT:
             raise ValueError("dynamics must be 'brownian' or 'newtonian'")
         self.k, self.S, self.rho, self.D, self.dk = k, S, float(rho), float(D), float(dk)
         self.dimension = int(dimension)
-        self._vertex = None if dimension == 3 else BipolarVertex(k, dimension)
+        self._vertex = None if dimension == 3 else vertex_for(k, dimension)
         self.c = (1.0 - 1.0 / S) / rho
         self.gamma = D * k**2 / S
         self.alpha = 1.0 if dynamics == "newtonian" else 0.0

@@ -26,7 +26,7 @@ import numba
 import numpy as np
 
 from .mct import _NARROW, MCT_KERNELS, _self_kernel
-from .vertex import BipolarVertex
+from .vertex import vertex_for
 
 __all__ = ["MixtureMCT", "identical_mixture", "critical_temperature", "partials_convention"]
 
@@ -162,7 +162,7 @@ class MixtureMCT:
         self._pref = np.ascontiguousarray(np.einsum("a,b,k->kab", self.D, rho / x,
                                                     1.0 / (16 * np.pi**2 * k**3)))
         self.dimension = int(dimension)
-        self._vertex = None if dimension == 3 else BipolarVertex(k, dimension)
+        self._vertex = None if dimension == 3 else vertex_for(k, dimension)
 
     @classmethod
     def from_structure(cls, k, S, rho: float, x=None, D=1.0, dimension: int = 3) -> "MixtureMCT":
@@ -218,7 +218,7 @@ def identical_mixture(S, x):
 
 
 def critical_temperature(k, temperatures, structure_factors, rho: float, x, t_low=None, t_high=None,
-                         tol: float = 1e-4, max_iterations: int = 100000):
+                         tol: float = 1e-4, max_iterations: int = 100000, dimension: int = 3):
     """T_mct of a mixture from partial S(k; T) measured at several temperatures.
 
     S(k; T) is interpolated linearly in 1/T between the given temperatures (N_T, N_k, s, s) and
@@ -240,7 +240,7 @@ def critical_temperature(k, temperatures, structure_factors, rho: float, x, t_lo
     def make(beta):
         j = int(np.clip(np.searchsorted(beta_grid, beta) - 1, 0, beta_grid.size - 2))
         w = (beta - beta_grid[j]) / (beta_grid[j + 1] - beta_grid[j])
-        return MixtureMCT(k, (1 - w) * S_sorted[j] + w * S_sorted[j + 1], rho, x)
+        return MixtureMCT(k, (1 - w) * S_sorted[j] + w * S_sorted[j + 1], rho, x, dimension=dimension)
 
     b_liquid = beta_grid[0] if t_high is None else 1.0 / t_high
     b_glass = beta_grid[-1] if t_low is None else 1.0 / t_low

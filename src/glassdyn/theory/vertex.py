@@ -21,6 +21,8 @@ evaluation is two matrix products, O(N_k^3).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.special import gamma as gamma_function
 
@@ -68,3 +70,13 @@ class BipolarVertex:
         """pref_i sum_jl [G1_ijl cqcF_j F_l + G2_ijl cF_j Fc_l] (without D, rho and 1/x_b)."""
         out = self.contract(self.G1, cqcF, F) + self.contract(self.G2, cF, Fc)
         return self.pref.reshape((-1,) + (1,) * (out.ndim - 1)) * out
+
+
+@lru_cache(maxsize=4)
+def _cached(grid: bytes, dimension: int) -> BipolarVertex:
+    return BipolarVertex(np.frombuffer(grid), dimension)
+
+
+def vertex_for(k, dimension: int) -> BipolarVertex:
+    """The (shared, read-only) vertex of a grid: kernels rebuilt in a bisection reuse it."""
+    return _cached(np.ascontiguousarray(k, dtype=float).tobytes(), dimension)
