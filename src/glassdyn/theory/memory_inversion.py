@@ -84,18 +84,24 @@ def _tikhonov(A, b, x_mid, lam):
     L[np.arange(x_mid.size - 2), np.arange(1, x_mid.size - 1)] = -(w1 + w2)
     L[np.arange(x_mid.size - 2), np.arange(2, x_mid.size)] = w2
     L *= np.sqrt(0.5 * (d[:-1] + d[1:]))[:, None]
-    return np.linalg.solve(A.T @ A + lam**2 * (L.T @ L), A.T @ b), L
+    stacked = np.vstack([A, lam * L])  # least squares by QR: the normal equations square the condition
+    return np.linalg.lstsq(stacked, np.concatenate([b, np.zeros(L.shape[0])]), rcond=None)[0], L
 
 
 def _gcv_lambda(A, b, x_mid, lams):
-    """The regularisation strength minimising generalised cross-validation over ``lams``."""
+    """The regularisation strength minimising generalised cross-validation over ``lams``:
+    |A x - b|^2 / (rows - trace of the influence matrix)^2, from one SVD per strength."""
     best, choice = np.inf, lams[0]
+    L = _tikhonov(A, b, x_mid, 1.0)[1]
     for lam in lams:
-        x, L = _tikhonov(A, b, x_mid, lam)
-        H = A @ np.linalg.solve(A.T @ A + lam**2 * (L.T @ L), A.T)
-        score = np.sum((A @ x - b) ** 2) / (b.size - np.trace(H)) ** 2
+        stacked = np.vstack([A, lam * L])
+        U, sv, _ = np.linalg.svd(stacked, full_matrices=False)
+        Ua = U[:A.shape[0]]
+        x = _tikhonov(A, b, x_mid, lam)[0]
+        trace = np.sum(Ua * Ua)
+        score = np.sum((A @ x - b) ** 2) / (b.size - trace) ** 2
         if score < best:
-            best, choice = score, lam
+            best, choice = score, float(lam)
     return choice
 
 
@@ -229,8 +235,10 @@ def memory_from_data(t, F, omega2, *, F0=1.0, alpha: float = 0.0, beta: float = 
     n : points per block of the time-doubling grid (even, >= 16); h0 its first step
         (default t_1 / 16).
     noise : standard deviation of the data's noise: the data are then smoothed (cubic spline in
-        log t, residual T noise^2) and the noise part of the error estimated (0: exact data,
-        interpolated by PCHIP, no noise estimate).
+        log t, residual T noise^2), the inversion regularised (Tikhonov on the second derivative of
+        M in log t, strength by generalised cross-validation) and the noise part of the error
+        estimated.  0 means exact data (a computed correlator): PCHIP, no regularisation -- on MD
+        data that amplifies the noise without bound (give their noise level).
     """
     t = np.asarray(t, dtype=float)
     F = np.asarray(F, dtype=float)
