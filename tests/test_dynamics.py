@@ -121,3 +121,29 @@ def test_smooth_overlap():
     assert smooth_overlap(0.0) == pytest.approx(1.0, abs=1e-3)
     assert smooth_overlap(1.0) == pytest.approx(0.0, abs=1e-3)
     assert smooth_overlap(0.44) == pytest.approx(0.5)
+
+
+def test_intermediate_scattering_grid_limits():
+    """F_ab(k, 0) equals the partial S_ab(k) of the structure-factor code (all vectors kept), a frozen
+    system keeps F_ab(k, t) = S_ab(k) and F_s = 1, a moving one decorrelates F_s at large k first;
+    bins below 2 pi / L stay NaN."""
+    from glassdyn.dynamics.scattering import intermediate_scattering_grid
+    from glassdyn.structure.structure_factor import partial_structure_factors
+    from glassdyn.theory import midpoint_grid
+
+    rng = np.random.default_rng(0)
+    L, n = 8.0, 400
+    pos = rng.uniform(0, L, (n, 3))
+    types = (rng.uniform(size=n) < 0.2).astype(int)
+    frames = np.stack([pos, pos, pos + 0.3 * rng.normal(size=pos.shape)])
+    k = midpoint_grid(40, 16.0)
+    lags, F, Fs = intermediate_scattering_grid(frames, np.array([0.0, 1.0, 2.0]), types, np.full(3, L), k,
+                                               vectors_per_bin=10**6)
+    _, S, _ = partial_structure_factors(pos, types, np.full(3, L), k_max=16.0, n_bins=40, n_species=2)
+    ok = np.isfinite(S[:, 0, 0])
+    assert np.isnan(F[0, 0, 0, 0]) and np.all(np.isfinite(F[0, 1:]))
+    np.testing.assert_allclose(F[0][ok], S[ok], atol=1e-12)
+    np.testing.assert_allclose(F[1], F[0], atol=1e-12)
+    np.testing.assert_allclose(Fs[:2], 1.0, atol=1e-12)
+    assert Fs[2, -1, 0] < Fs[2, 5, 0] < 1.0
+    np.testing.assert_allclose(lags, [0.0, 1.0, 2.0])

@@ -106,8 +106,10 @@ def max_bragg_intensity(frames, box, k_min: float = 4.0, k_max: float = 12.0) ->
     return float(inten.max() / (len(x) * x.shape[1]))
 
 
-def run_state(state_json: str) -> dict:
-    """Simulate one state point; returns a dict of arrays (picklable; runs in worker processes)."""
+def run_state(state_json: str, keep_frames: bool = False) -> dict:
+    """Simulate one state point; returns a dict of arrays (picklable; runs in worker processes).
+    ``keep_frames`` adds the production trajectory: ``frames`` (F, N, 3) unwrapped, ``frame_times``,
+    ``origins`` (frame indices), ``types`` and ``box`` (for F(k, t) on a whole grid)."""
     st = StatePoint(**json.loads(state_json))
     t_start = time.perf_counter()
     system = get_system(f"ka3d_{st.interaction}", rho=st.rho)
@@ -163,7 +165,9 @@ def run_state(state_json: str) -> dict:
     Fs = phi * s_aa[None, :]
     tau = relaxation_time(lags, phi[:, 0], np.exp(-1))
     bragg = max_bragg_intensity(frames[pick], system.box)
-    return dict(k=sk.k, S=S, k_p=np.float64(k_p), times=lags, Fs=Fs, phi_s=phi,
+    extra = dict(frames=frames, frame_times=times, origins=np.array(origin_idx), types=types,
+                 box=np.asarray(system.box)) if keep_frames else {}
+    return dict(**extra, k=sk.k, S=S, k_p=np.float64(k_p), times=lags, Fs=Fs, phi_s=phi,
                 tau_alpha=np.float64(tau), equilibrated=np.bool_(equilibrated),
                 msd_equilibration=np.float64(msd), t_equilibration=np.float64(t_eq),
                 crystal=np.bool_(bragg > st.bragg_threshold), bragg=np.float64(bragg),
