@@ -69,9 +69,7 @@ def main():
               f"M_MCT[F_sim] / M_exact over the window: median {np.median(ratio):.2f}, range "
               f"[{ratio.min():.2f}, {ratio.max():.2f}], at the window's start {ratio[0]:.2f} "
               f"({time.perf_counter() - t0:.0f} s)", flush=True)
-        ax.loglog(exact.t, exact.M[:, 0], "k-", label="exact (inversion of F_s^A)")
-        ax.fill_between(exact.t, np.maximum(exact.M[:, 0] - 2 * exact.error[:, 0], 1e-3),
-                        exact.M[:, 0] + 2 * exact.error[:, 0], color="k", alpha=0.2)
+        exact.plot_memory(ax, label="exact (inversion of F_s^A)")
         ax.loglog(t, m_mct, "b.-", label="MCT vertex on simulated F, F_s")
         ax.set(xlim=(t[0], t[-1]), title=f"KA LJ rho = 1.2, T = {T}", xlabel="t", ylabel="M_s^A(k_p, t)")
         ax.legend(fontsize=8)

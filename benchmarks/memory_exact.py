@@ -78,10 +78,8 @@ def main():
         ratio = lib.temperature[i] / lib.t_mct_paper[i]
         print(f"| {i} | {name} | {lib.temperature[i]:.3g} | {ratio:.2f} | {sigma:.1e} | {np.median(rel):.3f} | "
               f"{inside:.2f} | {r2_score(F, F_exact):.5f} | {es.r2:.5f} | {time.perf_counter() - t0:.0f} |", flush=True)
-        w = (exact.t >= t[0]) & (exact.t <= t[-1])
-        ax.loglog(exact.t[w], exact.M[w, 0], "k-", label="exact (inversion)")
-        ax.fill_between(exact.t[w], np.maximum(exact.M[w, 0] - 2 * exact.error[w, 0], 1e-3),
-                        exact.M[w, 0] + 2 * exact.error[w, 0], color="k", alpha=0.2)
+        exact.plot_memory(ax)
+        w = exact.within()
         m_all = es.memory(exact.t[w])
         ax.loglog(exact.t[w], m_all[:, 0, 0] if m_all.ndim == 3 else m_all, "r--", label="CMA-ES, Eq. 6, N_exp = 2")
         ax.set(title=f"{name} rho = 1.2, T = {lib.temperature[i]:.3g} (T/T_mct = {ratio:.2f})", xlabel="t",

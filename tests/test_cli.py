@@ -150,3 +150,6 @@ def test_mct_inputs_are_checked_at_the_boundary(tmp_path):
               "omega2 .* must be positive", code=2)
     cli_fails(["mct", "fit-memory", "--target", target, "--omega2", "1", "--n-exp", "0", "--out", tmp_path],
               "n_exp .* must be an integer >= 1", code=2)
+    cli_fails(["mct", "exact-memory", "--target", target, "--omega2", "0", "--out", tmp_path],
+              "omega2 must be positive", code=2)
+    cli_fails(["mct", "critical", "--dimension", "4"], "no closed-form hard-sphere S.k. in d = 4", code=2)

@@ -55,6 +55,17 @@ def _fit_memory(args) -> int:
     return _show(result, args.out)
 
 
+def _exact_memory(args) -> int:
+    from ..io.tables import read_columns
+    from ..theory import memory_from_data
+
+    data = read_columns(args.target, "t, F(t)")
+    result = memory_from_data(data[:, 0], data[:, 1], args.omega2, F0=args.f0, alpha=1.0 if args.newtonian else 0.0,
+                              beta=0.0 if args.newtonian else 1.0, n=args.block, noise=args.noise, seed=args.seed)
+    result.inputs = (args.target,)
+    return _show(result, args.out)
+
+
 def _mct(args) -> int:
     from ..io.tables import read_structure_factor
     from ..theory import (HARD_SPHERE_DIMENSIONS, OneComponentMCT, critical_point, hard_sphere_density,
@@ -62,6 +73,8 @@ def _mct(args) -> int:
 
     if args.mct_command == "fit-memory":
         return _fit_memory(args)
+    if args.mct_command == "exact-memory":
+        return _exact_memory(args)
     d = args.dimension
     if args.mct_command == "critical":
         if d not in HARD_SPHERE_DIMENSIONS:
@@ -155,3 +168,15 @@ def add_parsers(sub) -> None:
     mf.add_argument("--max-evaluations", type=int, default=20000)
     mf.add_argument("--out", default=None, help="folder for memory_fit.json and .png")
     mf.set_defaults(func=_mct)
+    me = msub.add_parser("exact-memory", help="the exact memory kernel of a measured F(t) by Volterra inversion "
+                         "of the memory equation, with its error band")
+    me.add_argument("--target", required=True, help="two-column file t, F(t) (t > 0, increasing)")
+    me.add_argument("--omega2", type=float, required=True, help="Omega^2 of the memory equation")
+    me.add_argument("--f0", type=float, default=1.0, help="F(0)")
+    me.add_argument("--noise", type=float, default=0.0, help="standard deviation of F's noise (MD data: give "
+                    "it; 0 = an exact, computed correlator)")
+    me.add_argument("--newtonian", action="store_true", help="F'' instead of F' (Newtonian short times)")
+    me.add_argument("--block", type=int, default=32, help="points per block of the time-doubling grid")
+    me.add_argument("--seed", type=int, default=0, help="seed of the noise realisations")
+    me.add_argument("--out", default=None, help="folder for memory_inversion.npz and .png")
+    me.set_defaults(func=_mct)

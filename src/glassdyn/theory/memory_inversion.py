@@ -206,6 +206,14 @@ class MemoryInversion(Result):
                 f"[{self.measured[0]:.3g}, {self.measured[1]:.3g}]; M(t_1) = {np.round(self.M[w][0], 4).tolist()}, "
                 f"median relative error there {np.round(rel, 4).tolist()}")
 
+    def plot_memory(self, ax, component: int = 0, label: str = "exact (inversion)"):
+        """M(t) with its 2-sigma band on one axes, over the measured range."""
+        w = self.within()
+        m, e = self.M[w, component], self.error[w, component]
+        ax.loglog(self.t[w], np.abs(m), "k-", label=label)
+        ax.fill_between(self.t[w], np.maximum(np.abs(m) - 2 * e, 1e-3), np.abs(m) + 2 * e, color="k", alpha=0.2)
+        return ax
+
     def plot(self, ax=None):
         ax = self._axes(ax)
         w = self.within()
@@ -213,9 +221,7 @@ class MemoryInversion(Result):
             if self.data is not None:
                 ax[0].semilogx(self.data[0], self.data[1][:, c], "o", ms=3)
             ax[0].semilogx(self.t[w], self.F[w, c], "-", label=f"F, component {c}")
-            ax[1].loglog(self.t[w], np.abs(self.M[w, c]), label=f"|M|, component {c}")
-            ax[1].fill_between(self.t[w], np.maximum(np.abs(self.M[w, c]) - self.error[w, c], 1e-300),
-                               np.abs(self.M[w, c]) + self.error[w, c], alpha=0.3)
+            self.plot_memory(ax[1], c, label=f"|M|, component {c}")
         ax[0].set(xlabel="t", ylabel="F(t)")
         ax[1].set(xlabel="t", ylabel="M(t) (exact, by inversion)")
         ax[1].legend(fontsize=8)
