@@ -67,7 +67,8 @@ def solve_mct(k, S, rho: float, x=None, kernel: str | None = None, t_max: float 
         raise ValueError(f"n (points per time block) must be an even integer >= 16, got {n}")
     S = np.asarray(S, dtype=float)
     kernel = kernel or ("mixture" if S.ndim == 3 else "one_component")
-    kern = MCT_KERNELS.get(kernel).from_structure(np.asarray(k, dtype=float), S, rho, x=x, dimension=dimension)
+    extra = {} if dimension == 3 else {"dimension": dimension}  # kernels of 3D-only plug-ins need not take it
+    kern = MCT_KERNELS.get(kernel).from_structure(np.asarray(k, dtype=float), S, rho, x=x, **extra)
     sol = kern.solve(t_max=t_max, h0=h0, n=n, tol=tol)
     f, _ = nonergodicity_parameter(kern, kern.S, kern.gamma)
     params = dict(source=source, rho=float(rho), x=None if x is None else [float(v) for v in x], kernel=kernel,
