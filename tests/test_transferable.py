@@ -1,0 +1,71 @@
+"""The temperature-transferable GlassMLP (issue 19): inputs, save/load with the training
+temperatures, refusal of another descriptor definition, extrapolation warnings."""
+import numpy as np
+import pytest
+
+from glassdyn.learn import ExtrapolationWarning, TransferableGlassMLP, pearson
+
+DEFINITION = {"name": "test-descriptors", "version": 1}
+TIMES = np.array([1.0, 10.0, 100.0])
+FAST = dict(epoch_scale=0.05, min_batches_per_epoch=20, loss="mae", seed=0)
+TRAIN = dict(epoch_scale=0.2, min_batches_per_epoch=20, loss="mae", seed=0)
+
+
+def _data(temperatures, n=150, m=4, seed=0):
+    """Labels that depend on the descriptors, the temperature and log t."""
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for T in temperatures:
+        x = rng.normal(size=(n, m))
+        labels = np.stack([x[:, 0] * (1.5 - T) + 0.5 * np.log10(t) * x[:, 1] + 0.05 * rng.normal(size=n)
+                           for t in TIMES])
+        X.append(x)
+        y.append(labels)
+    return X, y
+
+
+def test_learns_across_temperatures_and_times():
+    temps = [0.5, 0.5, 0.6, 0.6, 0.7, 0.7]
+    X, y = _data(temps)
+    model = TransferableGlassMLP(**TRAIN).fit_states(X, y, temps, TIMES, definition=DEFINITION)
+    assert model.training_temperatures_ == [0.5, 0.6, 0.7]
+    Xt, yt = _data([0.6], seed=5)
+    preds = [model.predict_state(Xt[0], 0.6, t, definition=DEFINITION) for t in TIMES]
+    assert min(pearson(p, yt[0][j]) for j, p in enumerate(preds)) > 0.85
+    # the time input is used: what changes from t = 1 to t = 100 is the x_1 term
+    assert pearson(preds[2] - preds[0], Xt[0][:, 1]) > 0.8
+    with pytest.warns(ExtrapolationWarning, match="outside the training temperatures"):
+        low = model.predict_state(Xt[0], 0.4, 10.0, definition=DEFINITION)
+    assert low.shape == (150,) and np.all(np.isfinite(low))
+    with pytest.warns(ExtrapolationWarning, match="extrapolates in time"):
+        model.predict_state(Xt[0], 0.6, 1e4, definition=DEFINITION)
+
+
+def test_save_load_keeps_the_training_temperatures(tmp_path):
+    temps = [0.5, 0.7]
+    X, y = _data(temps)
+    model = TransferableGlassMLP(**FAST).fit_states(X, y, temps, TIMES, definition=DEFINITION)
+    model.save(tmp_path / "m.npz")
+    back = TransferableGlassMLP.load(tmp_path / "m.npz")
+    assert back.training_temperatures_ == [0.5, 0.7] and back.time_input == "log_t"
+    np.testing.assert_allclose(back.predict_state(X[0], 0.6, 10.0, definition=DEFINITION),
+                               model.predict_state(X[0], 0.6, 10.0, definition=DEFINITION))
+    with pytest.raises(ValueError, match="definition"):
+        back.predict_state(X[0], 0.6, 10.0, definition={"name": "other", "version": 1})
+
+
+def test_inputs_are_checked():
+    X, y = _data([0.5, 0.6])
+    model = TransferableGlassMLP(**FAST)
+    with pytest.raises(ValueError, match="one entry per configuration"):
+        model.fit_states(X, y, [0.5], TIMES)
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        model.fit_states(X, y, [0.5, -1.0], TIMES)
+    with pytest.raises(ValueError, match=r"labels must be \(n_times, N\)"):
+        model.fit_states(X, [v[:2] for v in y], [0.5, 0.6], TIMES)
+    with pytest.raises(ValueError, match="needs tau_alpha"):
+        TransferableGlassMLP(time_input="t_over_tau", **FAST).fit_states(X, y, [0.5, 0.6], TIMES)
+    with pytest.raises(ValueError, match="time_input"):
+        TransferableGlassMLP(time_input="linear")
+    with pytest.raises(RuntimeError, match="fit_states"):
+        model.predict_state(X[0], 0.5, 1.0)
