@@ -3,7 +3,7 @@ temperatures, refusal of another descriptor definition, extrapolation warnings."
 import numpy as np
 import pytest
 
-from glassdyn.learn import ExtrapolationWarning, TransferableGlassMLP, pearson
+from glassdyn.learn import ExtrapolationWarning, GlassMLP, TransferableGlassMLP, load_model, pearson
 
 DEFINITION = {"name": "test-descriptors", "version": 1}
 TIMES = np.array([1.0, 10.0, 100.0])
@@ -52,6 +52,9 @@ def test_save_load_keeps_the_training_temperatures(tmp_path):
                                model.predict_state(X[0], 0.6, 10.0, definition=DEFINITION))
     with pytest.raises(ValueError, match="definition"):
         back.predict_state(X[0], 0.6, 10.0, definition={"name": "other", "version": 1})
+    assert isinstance(load_model(tmp_path / "m.npz"), TransferableGlassMLP)
+    with pytest.raises(ValueError, match="a TransferableGlassMLP"):
+        GlassMLP.load(tmp_path / "m.npz")
 
 
 def test_inputs_are_checked():

@@ -104,17 +104,16 @@ def intermediate_scattering_grid(frames, times, types, box, k, origins=None, vec
     F = np.empty((len(pairs), k.size, s, s))
     Fs = np.empty((len(pairs), k.size, s))
     for row, key in enumerate(sorted(pairs)):
-        coll, self_part = 0.0, 0.0
+        prod, vals = 0.0, 0.0  # sums over the origin pairs of this lag (binned once, below)
         for o, j in pairs[key]:
-            prod = (rho[j][:, None, :] * np.conj(rho[o][None, :, :])).real  # (s, s, V)
-            coll = coll + np.stack([[np.bincount(bins, weights=prod[a, b], minlength=k.size) for b in range(s)]
-                                    for a in range(s)]).transpose(2, 0, 1)
+            prod = prod + (rho[j][:, None, :] * np.conj(rho[o][None, :, :])).real  # (s, s, V)
             dr = x[j] - x[o]
             dr -= dr.mean(axis=0)
-            vals = _isotropic(np.multiply.outer(np.linalg.norm(dr, axis=1), k), d)  # (N, N_k)
-            self_part = self_part + np.stack([vals[types == a].mean(axis=0) for a in range(s)], axis=-1)
+            vals = vals + _isotropic(np.multiply.outer(np.linalg.norm(dr, axis=1), k), d)  # (N, N_k)
+        binned = np.stack([[np.bincount(bins, weights=prod[a, b], minlength=k.size) for b in range(s)]
+                           for a in range(s)]).transpose(2, 0, 1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            F[row] = coll / len(pairs[key]) / per_bin[:, None, None] / n
-        Fs[row] = self_part / len(pairs[key])
+            F[row] = binned / len(pairs[key]) / per_bin[:, None, None] / n
+        Fs[row] = np.stack([vals[types == a].mean(axis=0) for a in range(s)], axis=-1) / len(pairs[key])
     F = 0.5 * (F + np.swapaxes(F, 2, 3))
     return np.array(sorted(pairs)), F, Fs

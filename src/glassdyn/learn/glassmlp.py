@@ -296,6 +296,9 @@ class GlassMLP(BaseEstimator):
         data = _read(path)
         if "ensemble" in data:
             raise ValueError(f"{path}: a GlassMLP ensemble; load it with glassdyn.learn.load_model")
+        if cls is GlassMLP and json.loads(str(data["meta"])).get("kind") == "transferable":
+            raise ValueError(f"{path}: a TransferableGlassMLP (state inputs); load it with "
+                             f"TransferableGlassMLP.load or glassdyn.learn.load_model")
         return cls._from_arrays(data)
 
 
@@ -362,6 +365,13 @@ def _read(path) -> dict:
 
 
 def load_model(path):
-    """A saved :class:`GlassMLP` or :class:`GlassMLPEnsemble`, whichever the file holds."""
+    """A saved :class:`GlassMLP`, :class:`GlassMLPEnsemble` or
+    :class:`~glassdyn.learn.transferable.TransferableGlassMLP`, whichever the file holds."""
     data = _read(path)
-    return GlassMLPEnsemble.load(path) if "ensemble" in data else GlassMLP._from_arrays(data)
+    if "ensemble" in data:
+        return GlassMLPEnsemble.load(path)
+    if json.loads(str(data["meta"])).get("kind") == "transferable":
+        from .transferable import TransferableGlassMLP
+
+        return TransferableGlassMLP._from_arrays(data)
+    return GlassMLP._from_arrays(data)

@@ -98,15 +98,10 @@ def _fixed_point(step, x, tol, max_iterations, depth, t):
         r = g - x
         if np.max(np.abs(r)) < tol:
             return g, m
-        if depth == 0:
-            x = g
-            continue
         gs.append(g.ravel())
         rs.append(r.ravel())
-        if len(rs) > depth + 1:
-            gs.pop(0)
-            rs.pop(0)
-        if len(rs) == 1:
+        del gs[:-depth - 1], rs[:-depth - 1]
+        if len(rs) == 1:  # plain step (first iterate, or depth 0)
             x = g
             continue
         dR = np.diff(np.array(rs), axis=0)

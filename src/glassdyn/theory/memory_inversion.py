@@ -63,7 +63,7 @@ def convolution_matrix(t, F, *, h0: float, n: int):
             if ib >= 2:  # sum_{j=2}^{ib} Mbar_{i-j+1} (F_j - F_{j-1})
                 row += np.diff(Fn[1:ib + 1]) @ rows[i - 1:i - ib:-1]
             if ib >= 1:  # sum_{j=1}^{i-ib} Mbar_j (F_{i-j+1} - F_{i-j})
-                row += (Fn[i:ib:-1] - Fn[i - 1:ib - 1 if ib > 0 else None:-1]) @ rows[1:i - ib + 1]
+                row += (Fn[i:ib:-1] - Fn[i - 1:ib - 1:-1]) @ rows[1:i - ib + 1]
             A[pos - 1] = row
             mid[pos - 1] = t[pos] - 0.5 * h
             pos += 1
@@ -74,35 +74,31 @@ def convolution_matrix(t, F, *, h0: float, n: int):
     return mid, A
 
 
-def _tikhonov(A, b, x_mid, lam):
-    """argmin |A x - b|^2 + lam^2 |L x|^2, L the second difference in log t (rows scaled)."""
-    logt = np.log(x_mid)
-    d = np.diff(logt)
-    L = np.zeros((x_mid.size - 2, x_mid.size))
+def _log_curvature(x_mid):
+    """L: the second difference in log t of a function on ``x_mid``, rows scaled to the local spacing."""
+    d = np.diff(np.log(x_mid))
+    rows = np.arange(x_mid.size - 2)
     w1, w2 = 1 / d[:-1], 1 / d[1:]
-    L[np.arange(x_mid.size - 2), np.arange(x_mid.size - 2)] = w1
-    L[np.arange(x_mid.size - 2), np.arange(1, x_mid.size - 1)] = -(w1 + w2)
-    L[np.arange(x_mid.size - 2), np.arange(2, x_mid.size)] = w2
-    L *= np.sqrt(0.5 * (d[:-1] + d[1:]))[:, None]
-    stacked = np.vstack([A, lam * L])  # least squares by QR: the normal equations square the condition
-    return np.linalg.lstsq(stacked, np.concatenate([b, np.zeros(L.shape[0])]), rcond=None)[0], L
+    L = np.zeros((x_mid.size - 2, x_mid.size))
+    L[rows, rows], L[rows, rows + 1], L[rows, rows + 2] = w1, -(w1 + w2), w2
+    return L * np.sqrt(0.5 * (d[:-1] + d[1:]))[:, None]
 
 
-def _gcv_lambda(A, b, x_mid, lams):
-    """The regularisation strength minimising generalised cross-validation over ``lams``:
-    |A x - b|^2 / (rows - trace of the influence matrix)^2, from one SVD per strength."""
-    best, choice = np.inf, lams[0]
-    L = _tikhonov(A, b, x_mid, 1.0)[1]
-    for lam in lams:
-        stacked = np.vstack([A, lam * L])
-        U, sv, _ = np.linalg.svd(stacked, full_matrices=False)
+def _tikhonov(A, b, L, lams):
+    """argmin |A x - b|^2 + lam^2 |L x|^2 for the strength that minimises generalised
+    cross-validation, |A x - b|^2 / (rows - trace of the influence matrix)^2, among ``lams`` (one
+    value: that one).  One SVD of the stacked [A; lam L] per strength gives both the solution (least
+    squares: the normal equations would square the condition) and the trace.  Returns (x, lam)."""
+    rhs = np.concatenate([b, np.zeros(L.shape[0])])
+    best = (np.inf, None, None)
+    for lam in np.atleast_1d(lams):
+        U, sv, Vt = np.linalg.svd(np.vstack([A, lam * L]), full_matrices=False)
+        x = Vt.T @ ((U.T @ rhs) / sv)
         Ua = U[:A.shape[0]]
-        x = _tikhonov(A, b, x_mid, lam)[0]
-        trace = np.sum(Ua * Ua)
-        score = np.sum((A @ x - b) ** 2) / (b.size - trace) ** 2
-        if score < best:
-            best, choice = score, float(lam)
-    return choice
+        score = np.sum((A @ x - b) ** 2) / (b.size - np.sum(Ua * Ua)) ** 2
+        if score < best[0]:
+            best = (score, x, float(lam))
+    return best[1], best[2]
 
 
 class _Curve:
@@ -264,11 +260,11 @@ def memory_from_data(t, F, omega2, *, F0=1.0, alpha: float = 0.0, beta: float = 
     F0 = np.broadcast_to(np.asarray(F0, dtype=float), (m,))
     h0 = t[0] / 16 if h0 is None else float(h0)
 
-    def system(data, blocks):
+    def system(curve, blocks):
         """(midpoints, [weighted A, weighted b] per component) on the grid of ``blocks`` points."""
         step = h0 * n / blocks  # the same first-block span for every block size
         grid = time_grid(step, blocks, t[-1])
-        Fg, dFg, ddFg = _interpolant(t, data, F0, omega2, alpha, beta, noise)(grid)
+        Fg, dFg, ddFg = curve(grid)
         source = -(alpha * ddFg + beta * dFg + omega2 * Fg)
         out = []
         for c in range(m):
@@ -277,26 +273,32 @@ def memory_from_data(t, F, omega2, *, F0=1.0, alpha: float = 0.0, beta: float = 
             out.append((w * A, w[:, 0] * source[1:, c]))
         return mid, out
 
-    def solve(data, blocks, lams=None):
-        mid, parts = system(data, blocks)
+    def solve(curve, blocks, lams=None):
+        mid, parts = system(curve, blocks)
+        L = _log_curvature(mid)
         if lams is None:
-            lams = [(0.0 if noise == 0 else _gcv_lambda(A, b, mid, np.logspace(-6, 1, 15))) for A, b in parts]
-        M = np.stack([solve_triangular(A, b, lower=True) if lam == 0 else _tikhonov(A, b, mid, lam)[0]
-                      for (A, b), lam in zip(parts, lams)], axis=1)
-        return mid, M, lams
+            lams = [0.0 if noise == 0 else np.logspace(-6, 1, 15)] * m
+        solutions = [(solve_triangular(A, b, lower=True), 0.0) if np.all(lam == 0) else _tikhonov(A, b, L, lam)
+                     for (A, b), lam in zip(parts, lams)]
+        return mid, np.stack([x for x, _ in solutions], axis=1), [lam for _, lam in solutions]
 
-    mid, M, lams = solve(F2, n)
-    coarse_t, coarse, _ = solve(F2, n // 2, lams)
+    def interpolant(data):
+        return _interpolant(t, data, F0, omega2, alpha, beta, noise)
+
+    curve = interpolant(F2)
+    mid, M, lams = solve(curve, n)
+    coarse_t, coarse, _ = solve(curve, n // 2, lams)
     error_disc = np.abs(M - np.stack([np.interp(mid, coarse_t, coarse[:, c]) for c in range(m)], 1))
     error_noise = np.zeros_like(M)
     if noise > 0:
         rng = np.random.default_rng(seed)
-        runs = np.array([solve(F2 + noise * rng.normal(size=F2.shape), n, lams)[1] for _ in range(realizations)])
+        runs = np.array([solve(interpolant(F2 + noise * rng.normal(size=F2.shape)), n, lams)[1]
+                         for _ in range(realizations)])
         q16, q84 = np.percentile(runs, [16, 84], axis=0)
         error_noise = 0.5 * (q84 - q16)
     params = dict(omega2=omega2.tolist(), F0=F0.tolist(), alpha=alpha, beta=beta, n=n, h0=h0, noise=noise,
                   realizations=realizations if noise > 0 else 0, regularisation=[float(x) for x in lams])
-    F_mid = _interpolant(t, F2, F0, omega2, alpha, beta, noise)(mid)[0]
+    F_mid = curve(mid)[0]
     result = MemoryInversion(mid, F_mid, M, error_disc, error_noise, (t[0], t[-1]), params, data=(t, F2))
     result.seeds = seed if noise > 0 else None
     return result
