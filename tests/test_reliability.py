@@ -1,12 +1,14 @@
 """Campaigns survive kill -9 anywhere and bitwise; dead workers are replaced; presets and resumes
 are checked; two runs never share an output; the CLI answers bad input with one line."""
 import errno
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+import tomllib
 from pathlib import Path
 
 import h5py
@@ -195,10 +197,35 @@ def test_misspelled_preset_keys_are_errors(tmp_path, section, typo, message):
     ("t_max = 10.0", "t_max = inf", "t_max must be finite"),
     ("[system]", "[sytem]", "unknown section 'sytem'; did you mean 'system'"),
     ("n_replicas = 2", "n_replicas = 2.5", "n_replicas must be int"),
+    ("n_replicas = 2", "n_replicas = -1", "n_replicas = -1 must be >= 0"),
+    ("t_max = 10.0\n", "", "missing \\[campaign\\] t_max \\(needed for replicas\\)"),
+    ("[equilibration]", "tile = 0\n[equilibration]", "tile = 0 must be >= 1"),
 ])
 def test_bad_preset_values_are_one_line_errors(tmp_path, old, new, message):
     (tmp_path / "p.toml").write_text(TINY_PRESET.replace(old, new))
     cli_fails(["simulate", "--preset", tmp_path / "p.toml", "--out", tmp_path / "s.h5"], message, code=2)
+
+
+def test_equilibration_alone(tmp_path):
+    """n_replicas = 0: equilibrated configurations and their inherent structures, a store without
+    labels that says so when labels are asked for; ``tile`` sets the system (counts follow)."""
+    from glassdyn.workflows.simulate import normalized_preset
+    from glassdyn.errors import InputFileError
+    from glassdyn.io.stores import read_store
+
+    text = (TINY_PRESET.replace("n_replicas = 2", "n_replicas = 0").replace("t_max = 10.0\n", "")
+            .replace("n_times = 5\n", "").replace("n_configurations = 3", "n_configurations = 2"))
+    tiled = normalized_preset(tomllib.loads(text.replace("[equilibration]", "tile = 2\n[equilibration]")))
+    assert sum(tiled["system"]["counts"]) == 4800
+    (tmp_path / "p.toml").write_text(text)
+    _run(tmp_path / "p.toml", tmp_path / "eq.h5")
+    store = read_store(tmp_path / "eq.h5")
+    assert store.configurations_only and len(store) == 2
+    assert store.positions.shape == (2, 600, 3) and store.inherent.shape == (2, 600, 3)
+    assert json.loads(store.attrs["equilibration"])["tau"] > 0 and len(set(store.fingerprints)) == 2
+    with pytest.raises(InputFileError, match="configurations alone"):
+        store.labels("bond_breaking")
+    _run(tmp_path / "p.toml", tmp_path / "eq.h5")  # a finished run is a no-op
 
 
 def test_resume_with_an_edited_preset_is_refused(tiny, tmp_path):
@@ -221,7 +248,6 @@ def test_resume_with_an_edited_preset_is_refused(tiny, tmp_path):
     assert _unit_files(out) == before  # nothing written by a refused run
     # max_windows does not change any result: raising it to resume is allowed
     from glassdyn.workflows.simulate import _check_resume, normalized_preset
-    import tomllib
 
     _check_resume(units / "preset.json", normalized_preset(tomllib.loads(TINY_PRESET.replace("max_windows = 40",
                                                                                        "max_windows = 80"))))

@@ -5,7 +5,9 @@ HDF5 layout: ``types`` (N,), ``positions`` (S, N, d), optional ``inherent`` (S, 
 ``energy_per_particle`` (S, N); ``label/steps``, ``label/times`` (n_t,), ``label/replicas_done`` (S,),
 ``label/<name>`` (S, n_t, N) for labels of :data:`glassdyn.dynamics.LABELS` and ``label/<name>_var``
 their replica variances; attributes ``system`` (JSON of the SystemPreset), ``campaign``, ``box``,
-``temperature``, ``configuration_sha256`` and the provenance stamp.
+``temperature``, ``configuration_sha256`` and the provenance stamp.  A store of configurations alone
+(a preset with ``n_replicas = 0``: equilibrated configurations and inherent structures, e.g. to
+predict on) has attribute ``n_replicas = 0`` and no labels.
 """
 from __future__ import annotations
 
@@ -78,10 +80,18 @@ class CampaignStore:
         from ..dynamics.propensity import LABELS
 
         LABELS.get(name)
+        if self.configurations_only:
+            raise InputFileError(f"{self.path}: a store of configurations alone (n_replicas = 0): no {name} labels; "
+                                 "predict on it, or train on a campaign with replicas")
         if name not in self.label:
             held = sorted(set(self.label) & set(LABELS.names()))
             raise InputFileError(f"the store has no {name} labels (it holds {held})")
         return np.asarray(self.label[name], dtype=float)
+
+    @property
+    def configurations_only(self) -> bool:
+        """True for a store of equilibrated configurations without replicas (no labels)."""
+        return int(self.attrs.get("n_replicas", 1)) == 0
 
     # ---------------------------------------------------------------- dict compatibility
     def __getitem__(self, key):
@@ -130,7 +140,7 @@ def _check_layout(path, arrays: dict, label: dict, attrs: dict) -> None:
     missing += [f"attrs/{k}" for k in ("system", "box", "temperature") if k not in attrs]
     if ("inherent" in arrays) != ("energy_per_particle" in arrays):
         missing.append("energy_per_particle" if "inherent" in arrays else "inherent")
-    if not set(LABELS) & set(label):
+    if not set(LABELS) & set(label) and int(attrs.get("n_replicas", 1)) != 0:
         missing.append(f"a label of {LABELS.names()}")
     if missing:
         raise InputFileError(f"{path}: incomplete campaign store, missing {', '.join(missing)}")

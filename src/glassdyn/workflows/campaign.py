@@ -38,7 +38,7 @@ from ..io.provenance import provenance_json
 from .units import UnitFolder
 
 __all__ = ["CampaignSpec", "Campaign", "run_unit", "run_units", "same_campaign", "read_store", "compact_store",
-           "shipped_store", "configuration_fingerprints", "SHIPPED_STORES"]
+           "shipped_store", "configuration_fingerprints", "SHIPPED_STORES", "write_store"]
 
 #: campaign stores shipped in glassdyn/data (see its README.md)
 SHIPPED_STORES = ("ka2d-T0.45",)
@@ -223,11 +223,9 @@ class Campaign:
     # ------------------------------------------------------------------ store
     def assemble(self) -> Path:
         """Sum the unit files into propensities and write the HDF5 store atomically."""
-        import h5py
-
         spec = self.spec
         system = spec.system_preset()
-        S, N, d = len(self.configurations), system.n_particles, system.dimension
+        S, N = len(self.configurations), system.n_particles
         n_t = len(spec.steps)
         sums = {k: np.zeros((S, n_t, N)) for k in (*LABELS.names(), *(f"{k}_sq" for k in LABELS))}
         done = np.zeros(S, dtype=np.int64)
@@ -245,30 +243,41 @@ class Campaign:
         if has_sq and done.min() >= 2:  # per-particle sample variance over the replicas
             labels.update({f"{k}_var": np.maximum(sums[f"{k}_sq"] - n * labels[k] ** 2, 0.0) / (n - 1)
                            for k in LABELS})
-        with atomic_path(self.store) as tmp:
-            with h5py.File(tmp, "w") as h:
-                h.attrs.update(dict(system=json.dumps(system.to_dict()), campaign=spec.to_json(),
-                                    temperature=spec.temperature, dt=system.dt, seed=spec.seed,
-                                    n_replicas=spec.n_replicas, version=__version__,
-                                    created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), dimension=d, N=N,
-                                    box=np.asarray(self.configurations[0].box), **self.attrs))
-                h.attrs["provenance"] = provenance_json(parameters=dict(system=system.to_dict(),
-                                                                        campaign=json.loads(spec.to_json())),
-                                                        seeds=spec.seed)
-                h.attrs["configuration_sha256"] = json.dumps(configuration_fingerprints(
-                    self.configurations[0].types, [c.positions for c in self.configurations]))
-                h["types"] = self.configurations[0].types
-                h["positions"] = np.array([c.positions for c in self.configurations])
-                if self.inherent is not None:
-                    h["inherent"] = np.array([x for x, _ in self.inherent])
-                    h["energy_per_particle"] = np.array([e for _, e in self.inherent])
-                g = h.create_group("label")
-                g["steps"] = np.asarray(spec.steps)
-                g["times"] = np.asarray(spec.steps) * system.dt
-                for k, v in labels.items():
-                    g[k] = v
-                g["replicas_done"] = done
+        write_store(self.store, system, spec.temperature, spec.seed, spec.to_json(), self.configurations[0].types,
+                    np.array([c.positions for c in self.configurations]), self.inherent, spec.steps, labels, done,
+                    dict(n_replicas=spec.n_replicas, **self.attrs),
+                    dict(system=system.to_dict(), campaign=json.loads(spec.to_json())))
         return self.store
+
+
+def write_store(path, system: SystemPreset, temperature: float, seed: int, campaign: str, types, positions,
+                inherent, steps, labels: dict, replicas_done, attrs: dict, parameters: dict) -> Path:
+    """Write a campaign store atomically (layout: :mod:`glassdyn.io.stores`).  ``inherent``: list of
+    (positions, per-particle energies) or None; ``labels`` {name: (S, n_t, N)} (empty for a store of
+    configurations alone); ``campaign`` the JSON that identifies the run."""
+    import h5py
+
+    positions = np.asarray(positions)
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as h:
+            h.attrs.update(dict(system=json.dumps(system.to_dict()), campaign=campaign, temperature=temperature,
+                                dt=system.dt, seed=seed, version=__version__,
+                                created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), dimension=system.dimension,
+                                N=system.n_particles, box=np.asarray(system.box, dtype=float), **attrs))
+            h.attrs["provenance"] = provenance_json(parameters=parameters, seeds=seed)
+            h.attrs["configuration_sha256"] = json.dumps(configuration_fingerprints(types, positions))
+            h["types"] = types
+            h["positions"] = positions
+            if inherent is not None:
+                h["inherent"] = np.array([x for x, _ in inherent])
+                h["energy_per_particle"] = np.array([e for _, e in inherent])
+            g = h.create_group("label")
+            g["steps"] = np.asarray(steps)
+            g["times"] = np.asarray(steps) * system.dt
+            for k, v in labels.items():
+                g[k] = v
+            g["replicas_done"] = np.asarray(replicas_done)
+    return Path(path)
 
 
 def compact_store(src, dst, command: str) -> Path:

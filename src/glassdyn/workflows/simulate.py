@@ -24,7 +24,7 @@ from ..engines.base import get_engine
 from ..io.atomic import atomic_savez, atomic_write_text
 from ..systems.configuration import Configuration
 from ..systems.presets import SYSTEMS, SystemPreset, get_system
-from .campaign import Campaign, CampaignSpec, read_store
+from .campaign import Campaign, CampaignSpec, read_store, write_store
 from .equilibrate import equilibrate
 from .executor import OutputLock, remove_stale_temporaries
 from .inherent import inherent_structure
@@ -87,12 +87,12 @@ _REQUIRED = object()
 _NUMBER = (int, float)
 #: every key a campaign preset may hold: section -> key -> (type, default)
 PRESET_KEYS = {
-    "system": {"name": (str, _REQUIRED), "kwargs": (dict, {}), "counts": (list, None)},
+    "system": {"name": (str, _REQUIRED), "kwargs": (dict, {}), "counts": (list, None), "tile": (int, 1)},
     "equilibration": {"temperature": (_NUMBER, _REQUIRED), "window_steps": (int, _REQUIRED),
                       "max_windows": (int, _REQUIRED), "spacing": (_NUMBER, _REQUIRED),
                       "swap": (bool, None)},
     "campaign": {"n_configurations": (int, _REQUIRED), "n_replicas": (int, _REQUIRED),
-                 "t_max": (_NUMBER, _REQUIRED), "n_times": (int, _REQUIRED), "seed": (int, 0),
+                 "t_max": (_NUMBER, None), "n_times": (int, None), "seed": (int, 0),
                  "replicas_per_unit": (int, 0), "engine": (str, "lammps"), "device": (str, "cpu"),
                  "precision": (str, "float64")},
 }
@@ -139,8 +139,9 @@ def _validate(p: dict, where: str) -> None:
 
     check("system", "name", lambda v: v in SYSTEMS, f"is not one of {sorted(SYSTEMS)}")
     kwargs = p["system"].get("kwargs", {})
+    check("system", "tile", lambda v: v >= 1, "must be >= 1 (the base system repeated tile times per axis)")
     try:
-        system = get_system(p["system"]["name"], **kwargs)
+        system = get_system(p["system"]["name"], **kwargs).tiled(p["system"].get("tile", 1))
     except TypeError as exc:
         raise ValueError(f"preset {where}: [system] kwargs {kwargs} do not fit system "
                          f"{p['system']['name']!r} ({exc})") from None
@@ -149,7 +150,12 @@ def _validate(p: dict, where: str) -> None:
     check("equilibration", "max_windows", lambda v: v >= 3, "must be >= 3")
     check("equilibration", "spacing", lambda v: v > 0, "must be positive")
     check("campaign", "n_configurations", lambda v: v >= 1, "must be >= 1")
-    check("campaign", "n_replicas", lambda v: v >= 1, "must be >= 1")
+    check("campaign", "n_replicas", lambda v: v >= 0, "must be >= 0 (0: equilibrated configurations and their "
+          "inherent structures alone)")
+    if p["campaign"]["n_replicas"] > 0:
+        for key in ("t_max", "n_times"):
+            if key not in p["campaign"]:
+                raise ValueError(f"preset {where}: missing [campaign] {key} (needed for replicas)")
     check("campaign", "t_max", lambda v: v > 0, "must be positive")
     check("campaign", "n_times", lambda v: v >= 2, "must be >= 2")
     check("campaign", "replicas_per_unit", lambda v: v >= 0, "must be >= 0 (0: all replicas in one unit)")
@@ -159,7 +165,7 @@ def _validate(p: dict, where: str) -> None:
         get_engine(engine["engine"], engine["device"], engine["precision"])
     except ValueError as exc:
         raise ValueError(f"preset {where}: [campaign] engine: {exc}") from None
-    t_max = p["campaign"]["t_max"]
+    t_max = p["campaign"].get("t_max", system.dt)
     if t_max / system.dt < 1:
         raise ValueError(f"preset {where}: t_max = {t_max} is shorter than one time step {system.dt}")
     if t_max / system.dt > 1e12:
@@ -178,8 +184,14 @@ def normalized_preset(preset: dict) -> dict:
     if out["equilibration"]["swap"] is None:
         out["equilibration"]["swap"] = out["system"]["name"] == "ka2d"
     if out["system"]["counts"] is None:
-        out["system"]["counts"] = list(get_system(out["system"]["name"], **out["system"]["kwargs"]).counts)
+        out["system"]["counts"] = list(_system(out).counts)
     return json.loads(json.dumps(out))  # plain JSON types (what the manifest holds)
+
+
+def _system(preset: dict) -> SystemPreset:
+    """The simulated system of a normalised preset (tiled when [system] tile > 1)."""
+    sysp = preset["system"]
+    return get_system(sysp["name"], **sysp["kwargs"]).tiled(sysp.get("tile", 1))
 
 
 def _check_resume(manifest: Path, preset: dict) -> None:
@@ -238,14 +250,16 @@ def _library(preset, store, workers, scheduler, progress, max_units, log, worker
 def _campaign(preset, store, workers, scheduler, progress, max_units, log, worker_timeout):
     _validate(preset, "given")
     preset = normalized_preset(preset)
-    sysp, eq, cp = preset["system"], preset["equilibration"], preset["campaign"]
-    system = get_system(sysp["name"], **sysp["kwargs"])
+    eq, cp = preset["equilibration"], preset["campaign"]
+    system = _system(preset)
     T = float(eq["temperature"])
-    steps = log_steps(float(cp["t_max"]), system.dt, int(cp["n_times"]))
-    spec = CampaignSpec(system=system.to_dict(), temperature=T, n_replicas=int(cp["n_replicas"]),
-                        steps=steps.tolist(), seed=int(cp["seed"]),
-                        replicas_per_unit=int(cp["replicas_per_unit"]), engine=cp["engine"],
-                        device=cp["device"], precision=cp["precision"])
+    seed, n_replicas = int(cp["seed"]), int(cp["n_replicas"])
+    spec = None
+    if n_replicas > 0:
+        steps = log_steps(float(cp["t_max"]), system.dt, int(cp["n_times"]))
+        spec = CampaignSpec(system=system.to_dict(), temperature=T, n_replicas=n_replicas,
+                            steps=steps.tolist(), seed=seed, replicas_per_unit=int(cp["replicas_per_unit"]),
+                            engine=cp["engine"], device=cp["device"], precision=cp["precision"])
     units = Path(str(store) + ".units")
     manifest = units / "preset.json"
     # compatibility first: nothing is written before the finished work is known to match
@@ -276,7 +290,8 @@ def _campaign(preset, store, workers, scheduler, progress, max_units, log, worke
         resumed = len(list(checkpoint.glob("window_*.npz"))) if checkpoint.exists() else 0
         log.info(f"equilibrating {system.name} N={system.n_particles} at T={T}"
             + (f" (resuming after {resumed} finished windows)" if resumed else "") + " ...")
-        confs, info = equilibrate(system, T, S, seed=spec.seed, swap=eq["swap"],
+        # tau_SWAP at the seed's q = 64 pi / L of the base system, whatever the tiling
+        confs, info = equilibrate(system, T, S, seed=seed, swap=eq["swap"], k=2 * np.pi * 32 / system.untiled().box[0],
                                   window_steps=int(eq["window_steps"]), max_windows=int(eq["max_windows"]),
                                   spacing=float(eq["spacing"]), checkpoint=checkpoint,
                                   progress=(lambda w, e, tau: log.info(f"  window {w}: E/N = {e:.5f}, tau = {tau:.4g}"))
@@ -295,8 +310,15 @@ def _campaign(preset, store, workers, scheduler, progress, max_units, log, worke
         energies = np.array([q["energy_per_particle"] for q in inh])
         positions = np.array([c.positions for c in confs])
         atomic_savez(conf_file, positions=positions, types=types, box=box, inherent=inherent,
-                     energy_per_particle=energies, spec=spec.to_json(), equilibration=json.dumps(info),
+                     energy_per_particle=energies, preset=json.dumps(preset), equilibration=json.dumps(info),
                      species_sorted=True)
+    if spec is None:
+        write_store(store, system, T, seed, json.dumps(dict(n_replicas=0, temperature=T, seed=seed)), types,
+                    positions, list(zip(inherent, energies)), [0], {}, np.zeros(S, dtype=np.int64),
+                    dict(n_replicas=0, equilibration=json.dumps(info), preset=json.dumps(preset)),
+                    dict(preset=preset))
+        log.info(f"complete (configurations and inherent structures, no replicas): {store}")
+        return store
     configurations = [Configuration(x, types, box) for x in positions]
     campaign = Campaign(spec, configurations, store, inherent=list(zip(inherent, energies)),
                         attrs=dict(equilibration=json.dumps(info), preset=json.dumps(preset)))
