@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from glassdyn.cli import main
-from conftest import cli_fails
+from conftest import SHARED, cli_fails
+
+GLASSBENCH = SHARED / "external" / "glassbench_ka2d"
 
 # the shipped T = 0.45 store: Ridge reaches rho_P 0.49 at t = 1000, the noise ceiling is 0.79 at t = 2.5
 # (a store with the species bug of session 4 gave 0.36; the quick preset at T = 0.6: ~0.2-0.3)
@@ -302,3 +304,77 @@ def test_report_renders_in_a_headless_browser(demo, tmp_path):
                     "--window-size=1280,3000", report.as_uri()], capture_output=True, timeout=180, check=True)
     pixels = matplotlib.image.imread(shot)
     assert pixels.shape[0] >= 3000 and pixels[..., :3].std() > 0.05
+
+
+# ------------------------------------------------------------------ temperature transfer (issue 19)
+def _subset_store(src, dst, n):
+    """The first n configurations of a campaign store, as a store of its own."""
+    from glassdyn.io.stores import read_store
+    from glassdyn.systems.presets import SystemPreset
+    from glassdyn.workflows.campaign import write_store
+
+    s = read_store(src)
+    labels = {k: np.asarray(v)[:n] for k, v in s.label.items() if np.ndim(v) == 3}
+    write_store(dst, SystemPreset.from_dict(s.system), s.temperature, 0, s.attrs["campaign"], s.types,
+                s.positions[:n], list(zip(s.inherent[:n], s.energy_per_particle[:n])), s.label["steps"], labels,
+                s.replicas_done[:n], {}, {})
+    return dst
+
+
+@pytest.fixture(scope="module")
+def two_temperatures(demo, tmp_path_factory):
+    """One temperature-transferable model trained on the demo store (T = 0.6) and 6 configurations
+    of the shipped T = 0.45 store."""
+    from glassdyn.workflows.campaign import shipped_store
+
+    out = tmp_path_factory.mktemp("two_temperatures")
+    low = _subset_store(shipped_store("ka2d-T0.45"), out / "t045.h5", 6)
+    assert main(["train", "--store", str(demo / "quick.h5"), str(low), "--transferable", "--n-times", "3",
+                 "--epoch-scale", "0.01", "--out", str(out / "models"), "--quiet"]) == 0
+    return out
+
+
+def test_temperature_transferable_folder(two_temperatures, demo, tmp_path):
+    models = two_temperatures / "models"
+    meta = json.loads((models / "models.json").read_text())
+    assert meta["kind"] == "transferable" and meta["training_temperatures"] == [0.45, 0.6]
+    assert [len(s["time_indices"]) for s in meta["stores"]] == [3, 3]
+    assert 100 < meta["tau_alpha_bb"]["0.6"] < 400 and 500 < meta["tau_alpha_bb"]["0.45"] < 1200
+    # inside the training range: no extrapolation; the store's temperature by default
+    out = tmp_path / "p.npz"
+    assert main(["predict", "--models", str(models), "--store", str(demo / "quick.h5"), "--time", "10", "100",
+                 "--out", str(out)]) == 0
+    p = np.load(out)
+    mask = p["types"] == 0
+    assert p["prediction"].shape == (6, 2, 1290) and float(p["temperature"]) == 0.6 and not p["extrapolates"]
+    assert np.isfinite(p["prediction"][:, :, mask]).all() and np.isnan(p["prediction"][:, :, ~mask]).all()
+    np.testing.assert_allclose(p["training_temperatures"], [0.45, 0.6])
+    # evaluation on the configurations it never saw, at the store's own temperature and times
+    from glassdyn.workflows.learning import evaluate_store
+
+    ev = evaluate_store(models, demo / "quick.h5", tmp_path / "eval")
+    assert "GlassMLP(T)" in ev.results["rho"] and (tmp_path / "eval" / "summary.md").exists()
+    # refusals, one line each
+    cli_fails(["predict", "--models", str(models), "--store", str(demo / "quick.h5")], "give --time", code=2)
+    cli_fails(["predict", "--models", str(demo / "models"), "--store", str(demo / "quick.h5"), "--temperature",
+               "0.3"], "apply to temperature-transferable models only", code=2)
+    cli_fails(["train", "--store", str(demo / "quick.h5"), str(demo / "quick.h5"), "--out", str(tmp_path / "x")],
+              "add --transferable", code=2)
+
+
+@pytest.mark.skipif(not (GLASSBENCH / "T0.23").exists(), reason="needs ../shared/external/glassbench_ka2d")
+def test_transferable_prediction_on_a_glassbench_file(two_temperatures, tmp_path, capfd):
+    """The issue's command on GlassBench's T = 0.23 file: the file's inherent structure, predictions in
+    the file's particle order (its species interleaved), the extrapolation said and recorded."""
+    path = next((GLASSBENCH / "T0.23").rglob("*.npz"))
+    out = tmp_path / "P.npz"
+    assert main(["predict", "--models", str(two_temperatures / "models"), str(path), "--temperature", "0.23",
+                 "--time", "1.5e6", "--out", str(out)]) == 0
+    assert "EXTRAPOLATION: T = 0.23 lies outside the training temperatures" in capfd.readouterr().err
+    p, raw = np.load(out), np.load(path)
+    np.testing.assert_array_equal(p["types"], raw["types"] - 1)
+    assert p["prediction"].shape == (1, 1, 1290) and p["extrapolates"]
+    first = raw["types"] == 1
+    assert np.isfinite(p["prediction"][0, 0, first]).all() and np.isnan(p["prediction"][0, 0, ~first]).all()
+    np.testing.assert_allclose(p["positions"][0], np.mod(raw["initial_positions_inherent"], float(raw["box"])),
+                               atol=1e-9)

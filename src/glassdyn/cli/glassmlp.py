@@ -7,6 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import UsageError
+
+#: defaults of the options that only ``glassdyn train --transferable`` uses
+TRANSFERABLE_DEFAULTS = dict(time_input="log_t", n_times=8)
 
 def _demo(args) -> int:
     from ..demo import DemoOptions, run_demo
@@ -29,6 +33,22 @@ def _report(args) -> int:
 def _train(args) -> int:
     from ..workflows.learning import train_models
 
+    if args.transferable:
+        from ..workflows.transferable import train_transferable
+
+        meta = train_transferable(args.store, args.out, label=args.label, species=args.species, n_times=args.n_times,
+                                  time_input=args.time_input, epoch_scale=args.epoch_scale, seed=args.seed,
+                                  cutoff=args.cutoff, observable=args.observable, progress=not args.quiet)
+        print(f"trained one temperature-transferable GlassMLP on T = {meta['training_temperatures']} in "
+              f"{meta['train_seconds']:.0f} s -> {args.out}")
+        return 0
+    if len(args.store) > 1:
+        raise UsageError("several --store: add --transferable (one network over their temperatures), or train "
+                         "one store at a time")
+    for name in ("time_input", "n_times"):
+        if getattr(args, name) != TRANSFERABLE_DEFAULTS[name]:
+            raise UsageError(f"--{name.replace('_', '-')} applies to --transferable only")
+    args.store = args.store[0]
     kinds = ["glassmlp"] + ([] if args.no_baselines else ["mlp_mae", "ridge"])
     meta = train_models(args.store, args.out, label=args.label, species=args.species, times=args.times,
                         kinds=kinds, epoch_scale=args.epoch_scale, seed=args.seed,
@@ -40,29 +60,87 @@ def _train(args) -> int:
     return 0
 
 
-def _predict(args) -> int:
+def _read_inputs(args):
+    """Configurations of the input files and, for GlassBench files, their inherent structures
+    (the file's own when present); the potential (GlassBench: its system's)."""
     from ..io import read_trajectory
-    from ..io.provenance import save_npz
+    from ..io.glassbench import is_glassbench_file, read_glassbench
     from ..systems import get_potential
+    from ..workflows.glassbench import GLASSBENCH_POTENTIALS, glassbench_inherent
+
+    if all(is_glassbench_file(p) for p in args.inputs):
+        files = [read_glassbench(p) for p in args.inputs]
+        names = {GLASSBENCH_POTENTIALS[f.system] for f in files}
+        if len(names) > 1 or (args.potential and args.potential not in names):
+            raise UsageError(f"the GlassBench files are of systems {sorted(names)}; --potential {args.potential} "
+                             "does not fit")
+        potential = get_potential(names.pop())
+        return [f.initial for f in files], potential, [glassbench_inherent(f, potential)[:2] for f in files]
+    if not args.potential:
+        raise UsageError("give --store, GlassBench files, or trajectory files with --potential")
+    return [read_trajectory(p, args.format).frame(args.frame) for p in args.inputs], get_potential(args.potential), None
+
+
+def _predict_inputs(args, folder, state):
+    """Predictions on a store or on input files: (result, inherent positions, types, inputs)."""
     from ..workflows.learning import predict_configurations, predict_store
 
     if args.store:
-        res = predict_store(args.models, args.store)
-        positions, types, inputs = res["store"]["inherent"], res["store"]["types"], [args.store]
-    else:
-        if not args.inputs or not args.potential:
-            raise ValueError("give --store, or trajectory files with --potential")
-        confs = [read_trajectory(path, args.format).frame(args.frame) for path in args.inputs]
-        res = predict_configurations(args.models, confs, get_potential(args.potential))
-        positions, types, inputs = res["positions"], res["types"], list(args.inputs)
+        res = predict_store(folder, args.store, state=state)
+        if state is not None:
+            state["temperature"] = res["store"].temperature if args.temperature is None else args.temperature
+        return res, res["store"]["inherent"], res["store"]["types"], [args.store]
+    if not args.inputs:
+        raise UsageError("give --store or input files")
+    if state is not None and args.temperature is None:
+        raise UsageError("give --temperature: the temperature of the input configurations")
+    confs, potential, inherent = _read_inputs(args)
+    res = predict_configurations(folder, confs, potential, state=state, inherent=inherent)
+    return res, res["positions"], res["types"], list(args.inputs)
+
+
+def _predict(args) -> int:
+    import warnings
+
+    from ..io.models import read_model_folder
+    from ..learn.transferable import ExtrapolationWarning
+    from ..io.provenance import save_npz
+
+    folder = read_model_folder(args.models)
+    state = None
+    if folder.transferable:
+        if not args.time:
+            raise UsageError(f"{args.models} holds a temperature-transferable model: give --time (and --temperature; "
+                             f"trained at T = {folder.meta['training_temperatures']})")
+        state = dict(temperature=args.temperature, times=args.time, tau=args.tau)
+    elif args.temperature is not None or args.time or args.tau is not None:
+        raise UsageError(f"{args.models} holds models of one temperature (T = {folder.temperature:g}) at their own "
+                         "times: --temperature / --time / --tau apply to temperature-transferable models only")
+    with warnings.catch_warnings():  # said once below, as EXTRAPOLATION lines
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        res, positions, types, inputs = _predict_inputs(args, folder, state)
     meta, preds = res["meta"], res["predictions"]
-    save_npz(args.out, dict(times=np.asarray(meta["times"]), positions=positions, types=types,
-                            label=meta["label"], species=meta["species"], **preds),
-             parameters=dict(models=str(args.models), label=meta["label"], species=meta["species"],
-                             potential=args.potential, frame=args.frame),
-             inputs=[args.models, *inputs])
-    print(f"predicted {', '.join(preds)} for {len(positions)} configurations x {len(meta['times'])} "
-          f"times -> {args.out}")
+    arrays = dict(positions=positions, types=types, label=meta["label"], species=meta["species"])
+    parameters = dict(models=str(args.models), label=meta["label"], species=meta["species"],
+                      potential=args.potential, frame=args.frame)
+    if state is None:
+        arrays.update(times=np.asarray(meta["times"]), **preds)
+    else:
+        model = folder.models["transferable"][0]
+        tau = None if model.time_input == "log_t" else {state["temperature"]: state["tau"] or
+                                                         meta["tau_alpha_bb"][str(float(state["temperature"]))]}
+        notes = list(dict.fromkeys(n for t in args.time for n in model.extrapolation_notes(state["temperature"], t, tau)))
+        arrays.update(prediction=preds["transferable"], times=np.asarray(args.time, dtype=float),
+                      temperature=float(state["temperature"]),
+                      training_temperatures=np.asarray(meta["training_temperatures"]),
+                      extrapolates=bool(notes), extrapolation=np.asarray(notes or [""]))
+        parameters.update(temperature=state["temperature"], times=list(args.time), tau=args.tau,
+                          training_temperatures=meta["training_temperatures"])
+        for note in notes:
+            print(f"glassdyn: EXTRAPOLATION: {note}", file=sys.stderr)
+    save_npz(args.out, arrays, parameters=parameters, inputs=[args.models, *inputs])
+    n_times = len(arrays["times"])
+    print(f"predicted {', '.join(preds)} for {len(positions)} configurations x {n_times} times -> {args.out}")
     return 0
 
 
@@ -84,7 +162,8 @@ def _evaluate(args) -> int:
 def _transfer(args) -> int:
     from ..workflows.transfer import transfer
 
-    result = transfer(args.models, tile=args.tile, n_configurations=args.configurations, seed=args.seed)
+    result = transfer(args.models, tile=args.tile, n_configurations=args.configurations, seed=args.seed,
+                      temperature=args.temperature, times=args.time, store=args.store, tau=args.tau)
     result.save(args.out)
     print(result.summary().replace("\n", f" -> {args.out}\n", 1))
     return 0
@@ -163,8 +242,17 @@ def add_parsers(sub) -> None:
     rp.add_argument("--out", default=None, help="HTML file (default FOLDER/report.html)")
     rp.set_defaults(func=_report)
 
-    tr = sub.add_parser("train", help="train GlassMLP (+ MLP(mae), Ridge) on a campaign store")
-    tr.add_argument("--store", required=True, help="HDF5 store of glassdyn simulate")
+    tr = sub.add_parser("train", help="train GlassMLP (+ MLP(mae), Ridge) on a campaign store, or one "
+                        "temperature-transferable GlassMLP on stores at several temperatures")
+    tr.add_argument("--store", required=True, nargs="+", help="HDF5 store of glassdyn simulate (several with "
+                    "--transferable)")
+    tr.add_argument("--transferable", action="store_true",
+                    help="one GlassMLP with T and the time as inputs over every store's temperature (issue 19; "
+                         "predict with --temperature and --time)")
+    tr.add_argument("--time-input", choices=["log_t", "t_over_tau"], default=TRANSFERABLE_DEFAULTS["time_input"],
+                    help="--transferable: the time input, log10 t or log10 t/tau_alpha^BB(T)")
+    tr.add_argument("--n-times", type=int, default=TRANSFERABLE_DEFAULTS["n_times"],
+                    help="--transferable: label times per store (log-spaced among those where labels vary)")
     tr.add_argument("--out", required=True, help="model folder")
     tr.add_argument("--label", default="bond_breaking",
                     help="a label of glassdyn.dynamics.LABELS: bond_breaking (default) or displacement")
@@ -190,7 +278,14 @@ def add_parsers(sub) -> None:
     tr.set_defaults(func=_train)
 
     pr = sub.add_parser("predict", help="predict propensities with a model folder (store or files)")
-    pr.add_argument("inputs", nargs="*", help="trajectory files (one configuration each, with --potential)")
+    pr.add_argument("inputs", nargs="*", help="trajectory files (one configuration each, with --potential) or "
+                    "GlassBench .npz files (their inherent structures; output in the file's particle order)")
+    pr.add_argument("--temperature", type=float, default=None,
+                    help="temperature-transferable models: the state's temperature (default a store's own)")
+    pr.add_argument("--time", type=float, nargs="+", default=None,
+                    help="temperature-transferable models: times (LJ units) to predict at")
+    pr.add_argument("--tau", type=float, default=None,
+                    help="temperature-transferable models with --time-input t_over_tau: tau_alpha^BB at --temperature")
     pr.add_argument("--models", required=True)
     pr.add_argument("--store", default=None, help="predict every configuration of a campaign store")
     pr.add_argument("--potential", default=None, help="potential preset of the input files (e.g. ka2d)")
@@ -219,6 +314,14 @@ def add_parsers(sub) -> None:
     tf.add_argument("--tile", type=int, default=2, help="repeat the box tile^d times")
     tf.add_argument("--configurations", type=int, default=4)
     tf.add_argument("--seed", type=int, default=0)
+    tf.add_argument("--store", default=None, help="large equilibrated configurations to predict on instead "
+                    "(glassdyn simulate with [system] tile and n_replicas = 0)")
+    tf.add_argument("--temperature", type=float, default=None,
+                    help="temperature-transferable models: the temperature (default the store's)")
+    tf.add_argument("--time", type=float, nargs="+", default=None,
+                    help="temperature-transferable models: times (LJ units) to predict at")
+    tf.add_argument("--tau", type=float, default=None,
+                    help="temperature-transferable models with a t/tau time input: tau_alpha^BB at --temperature")
     tf.add_argument("--out", default="transfer")
     tf.set_defaults(func=_transfer)
 

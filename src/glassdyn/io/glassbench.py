@@ -24,7 +24,7 @@ from ..errors import InputFileError
 
 from ..systems.configuration import Configuration
 
-__all__ = ["GlassBenchFile", "read_glassbench", "glassbench_table", "published_scores"]
+__all__ = ["GlassBenchFile", "read_glassbench", "glassbench_table", "published_scores", "is_glassbench_file"]
 
 _NAME = re.compile(r"^(isoconfig_)?N(\d+)T([0-9.]+)_(\d+)_tc(\d+)\.npz$")
 BOTAN_BOX = (4096 / 1.2) ** (1.0 / 3.0)  # 3D KA files carry no box: L = (N / rho)^(1/3), rho = 1.2
@@ -63,6 +63,11 @@ def _time(system: str, temperature: str, code: int, path) -> float:
         raise InputFileError(f"{path}: no GlassBench time for {system} T = {temperature} time code {code} "
                          f"(known temperatures: {sorted(codes)})")
     return float(codes[key][str(code)])
+
+
+def is_glassbench_file(path) -> bool:
+    """Whether a path is named like a GlassBench isoconfigurational file."""
+    return _NAME.match(Path(path).name) is not None
 
 
 def read_glassbench(path) -> GlassBenchFile:

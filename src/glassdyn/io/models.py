@@ -2,6 +2,9 @@
 time (``glassmlp_t{i}.npz``, ``mlp_mae_t{i}.npz``, ``ridge_t{i}.npz``), read back as a
 :class:`ModelFolder`.
 
+A temperature-transferable folder (``kind = "transferable"`` in models.json) holds one
+``transferable.npz`` for every temperature and time (:mod:`glassdyn.workflows.transferable`).
+
 ``models.json`` records the label, species, times, split by configuration (with the fingerprints of
 the configurations), the descriptor definition, the training store, system and temperature, the
 training options and the provenance stamp.
@@ -39,6 +42,11 @@ class ModelFolder:
         return list(self.meta["times"])
 
     @property
+    def transferable(self) -> bool:
+        """One temperature-transferable model that predicts at any state (T, t)."""
+        return self.meta.get("kind") == "transferable"
+
+    @property
     def kinds(self) -> list:
         return list(self.meta["kinds"])
 
@@ -66,9 +74,14 @@ def read_model_folder(folder) -> ModelFolder:
     folder = Path(folder)
     try:
         meta = json.loads((folder / "models.json").read_text())
-        kinds, time_indices = meta["kinds"], meta["time_indices"]
+        kinds = meta["kinds"]
+        time_indices = meta["time_indices"] if meta.get("kind") != "transferable" else None
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise InputFileError(f"{folder}: not a glassdyn model folder ({type(exc).__name__}: {exc})") from None
+    if meta.get("kind") == "transferable":  # one model for every temperature and time
+        from ..learn.glassmlp import load_model
+
+        return ModelFolder(folder, meta, {"transferable": [load_model(folder / "transferable.npz")]})
     models = {kind: [MODEL_KINDS.get(kind).load(folder / f"{kind}_t{t}.npz") for t in time_indices]
               for kind in kinds}
     return ModelFolder(folder, meta, models)

@@ -63,42 +63,51 @@ class TransferableGlassMLP(GlassMLP):
         X = np.asarray(X, dtype=float)
         return np.hstack([X, np.full((len(X), 1), float(temperature)), np.full((len(X), 1), feature)])
 
+    @staticmethod
+    def _times_per_configuration(times, n: int) -> list:
+        """``times``: one array shared by all configurations, or one per configuration."""
+        if len(times) and np.ndim(times[0]) == 1:
+            if len(times) != n:
+                raise ValueError(f"times: {len(times)} arrays for {n} configurations")
+            return [np.asarray(t, dtype=float) for t in times]
+        return [np.asarray(times, dtype=float)] * n
+
     def _pairs(self, X, y, temperatures, times, positions, tau):
-        """The (configuration, time) pairs: augmented descriptors, labels, positions."""
+        """The (configuration, time) pairs: augmented descriptors, labels, positions, time features."""
         if len(X) != len(y) or len(X) != len(temperatures):
             raise ValueError("X, y and temperatures need one entry per configuration")
-        times = np.asarray(times, dtype=float)
-        Xa, ya, pa = [], [], []
-        for c, (x, labels, T) in enumerate(zip(X, y, temperatures)):
+        Xa, ya, pa, features = [], [], [], []
+        for c, (x, labels, T, ts) in enumerate(zip(X, y, temperatures, self._times_per_configuration(times, len(X)))):
             if not np.isfinite(T) or T <= 0:
                 raise ValueError(f"configuration {c}: temperature must be positive, got {T}")
             labels = np.asarray(labels, dtype=float)
-            if labels.shape != (times.size, len(x)):
-                raise ValueError(f"configuration {c}: labels must be (n_times, N) = {(times.size, len(x))}, "
+            if labels.shape != (ts.size, len(x)):
+                raise ValueError(f"configuration {c}: labels must be (n_times, N) = {(ts.size, len(x))}, "
                                  f"got {labels.shape}")
-            for j, t in enumerate(times):
-                Xa.append(self._augment(x, T, self._time_feature(t, T, tau)))
+            for j, t in enumerate(ts):
+                features.append(self._time_feature(t, T, tau))
+                Xa.append(self._augment(x, T, features[-1]))
                 ya.append(labels[j])
                 pa.append(None if positions is None else positions[c])
-        return Xa, ya, (None if positions is None else pa)
+        return Xa, ya, (None if positions is None else pa), features
 
     def fit_states(self, X, y, temperatures, times, positions=None, box=None, definition: dict | None = None,
                    tau: dict | None = None, validation: tuple | None = None) -> "TransferableGlassMLP":
         """Train on configurations at several temperatures.
 
-        X[c] (N_c, M) descriptors; y[c] (n_times, N_c) labels at ``times`` (n_times,);
-        temperatures[c]; positions[c] (N_c, d) and ``box`` for the spatial term; ``tau``
-        {T: tau_alpha} for time_input="t_over_tau"; ``validation`` = (X, y, temperatures, positions)
-        for early stopping (default the training data).
+        X[c] (N_c, M) descriptors; y[c] (n_times_c, N_c) labels at ``times`` (n_times,), shared by
+        all configurations, or ``times[c]`` (n_times_c,) per configuration; temperatures[c];
+        positions[c] (N_c, d) and ``box`` for the spatial term; ``tau`` {T: tau_alpha} for
+        time_input="t_over_tau"; ``validation`` = (X, y, temperatures, times, positions) for early
+        stopping (default the training data).
         """
         self._check_params()
-        Xa, ya, pa = self._pairs(X, y, temperatures, times, positions, tau)
+        Xa, ya, pa, features = self._pairs(X, y, temperatures, times, positions, tau)
         kw = {}
         if validation is not None:
-            vX, vy, vT, vpos = validation
-            kw["X_val"], kw["y_val"], kw["positions_val"] = self._pairs(vX, vy, vT, times, vpos, tau)
+            vX, vy, vT, vtimes, vpos = validation
+            kw["X_val"], kw["y_val"], kw["positions_val"], _ = self._pairs(vX, vy, vT, vtimes, vpos, tau)
         self.fit(Xa, ya, positions=pa, box=box, definition=definition, **kw)
-        features = [self._time_feature(t, T, tau) for T in temperatures for t in np.asarray(times, dtype=float)]
         self.training_temperatures_ = sorted({float(T) for T in temperatures})
         self.training_time_range_ = (min(features), max(features))
         return self
@@ -108,20 +117,30 @@ class TransferableGlassMLP(GlassMLP):
         lo, hi = self.training_temperatures_[0], self.training_temperatures_[-1]
         return not lo - 1e-12 <= temperature <= hi + 1e-12
 
+    def extrapolation_notes(self, temperature: float, time: float, tau: dict | None = None) -> list:
+        """What a prediction at (temperature, time) extrapolates in, as sentences (empty inside the
+        training range)."""
+        if not hasattr(self, "training_temperatures_"):
+            raise RuntimeError("fit_states or load the model first")
+        notes = []
+        if self.extrapolates(temperature):
+            notes.append(f"T = {temperature:g} lies outside the training temperatures "
+                         f"{self.training_temperatures_}: the prediction extrapolates")
+        feature = self._time_feature(time, temperature, tau)
+        lo, hi = self.training_time_range_
+        if not lo - 1e-9 <= feature <= hi + 1e-9:
+            name = "log10 t" if self.time_input == "log_t" else "log10 t/tau"
+            notes.append(f"{name} = {feature:.3g} lies outside the training range [{lo:.3g}, {hi:.3g}]: the "
+                         f"prediction extrapolates in time")
+        return notes
+
     def predict_state(self, X, temperature: float, time: float, definition: dict | None = None,
                       tau: dict | None = None):
         """Propensities (N,) of one configuration (N, M) (or a list of them) at (temperature, time);
         an :class:`ExtrapolationWarning` says so outside the training temperatures or times."""
-        if not hasattr(self, "training_temperatures_"):
-            raise RuntimeError("fit_states or load the model first")
+        for note in self.extrapolation_notes(temperature, time, tau):
+            warnings.warn(note, ExtrapolationWarning, stacklevel=2)
         feature = self._time_feature(time, temperature, tau)
-        if self.extrapolates(temperature):
-            warnings.warn(f"T = {temperature} lies outside the training temperatures {self.training_temperatures_}: "
-                          f"the prediction extrapolates", ExtrapolationWarning, stacklevel=2)
-        lo, hi = self.training_time_range_
-        if not lo - 1e-9 <= feature <= hi + 1e-9:
-            warnings.warn(f"time feature {feature:.3g} lies outside the training range [{lo:.3g}, {hi:.3g}]: the "
-                          f"prediction extrapolates in time", ExtrapolationWarning, stacklevel=2)
         single = not isinstance(X, (list, tuple))
         confs = [X] if single else list(X)
         if any(np.ndim(x) != 2 or np.shape(x)[1] != self.mean_.size - 2 for x in confs):

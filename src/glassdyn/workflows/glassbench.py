@@ -23,12 +23,23 @@ from ..io.atomic import atomic_path
 from ..io.provenance import provenance_json
 from ..io.glassbench import read_glassbench
 
-__all__ = ["glassbench_store", "GLASSBENCH_POTENTIALS"]
+__all__ = ["glassbench_store", "glassbench_inherent", "GLASSBENCH_POTENTIALS"]
 
 log = logging.getLogger(__name__)
 
 #: potential preset of each GlassBench system (KA2D: Jung 2023's smoothed KA2D; 3D KA: Jung 2023 SM VI)
 GLASSBENCH_POTENTIALS = {"KA2D": "ka2d", "KA": "ka3d"}
+
+
+def glassbench_inherent(f, potential) -> tuple:
+    """(inherent Configuration, per-particle energies (N,), quenched by glassdyn) of a GlassBench
+    file's structure: the file's own inherent structure when present, else a glassdyn quench."""
+    from .inherent import inherent_structure
+
+    if f.inherent is not None:
+        return f.inherent, potential.compute(f.inherent).per_particle, False
+    q = inherent_structure(f.initial, potential, strict=False)
+    return q.configuration, q.per_particle_energy, True
 
 
 def glassbench_store(folder, out, temperature: float | None = None, progress: bool = False) -> Path:
@@ -40,7 +51,6 @@ def glassbench_store(folder, out, temperature: float | None = None, progress: bo
     from ..dynamics.propensity import BondBreaking
     from ..systems.potentials import get_potential
     from .campaign import configuration_fingerprints
-    from .inherent import inherent_structure
 
     folder = Path(folder)
     paths = sorted(folder.rglob("*.npz"))
@@ -85,13 +95,8 @@ def glassbench_store(folder, out, temperature: float | None = None, progress: bo
         if not np.array_equal(ref.initial.types, first.initial.types):
             raise ValueError(f"{ref.path}: species order differs from {first.path} (glassdyn stores one species "
                              "array per store)")
-        if ref.inherent is not None:
-            inh = ref.inherent
-            e = potential.compute(inh).per_particle
-        else:
-            q = inherent_structure(ref.initial, potential, strict=False)
-            inh, e = q.configuration, q.per_particle_energy
-            quenched += 1
+        inh, e, by_glassdyn = glassbench_inherent(ref, potential)
+        quenched += by_glassdyn
         positions[c], inherent[c], energies[c] = ref.initial.positions, inh.positions, e
         bb = BondBreaking(potential.sigma)
         for j, code in enumerate(codes):

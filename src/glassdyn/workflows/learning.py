@@ -28,7 +28,7 @@ from ..systems.potentials import potential_from_dict
 from ..io.models import ModelFolder, read_model_folder
 from ..io.stores import CampaignStore, read_store
 
-__all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict",
+__all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict", "display_name",
            "predict_store", "predict_configurations", "unseen_configurations", "evaluate_store"]
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                  kinds=DEFAULT_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
                  ridge_alpha: float = 10.0, observable: str | None = None, noise_corrected: bool = False,
                  distances=None, ensemble: int = 1, cutoff: float = REFERENCE_CUTOFF, progress: bool = False,
-                 descriptor=None) -> dict:
+                 descriptor=None, descriptors: tuple | None = None) -> dict:
     """Train the chosen model kinds at the chosen time indices (default all) on a campaign store.
 
     observable : field of GlassMLP's variance and C(d) loss terms; default "overlap" for displacement
@@ -88,6 +88,7 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
         predicts with their mean.
     cutoff : coarse-graining cut-off of the descriptors (default the reference's 20).
     descriptor : another descriptor of the registry (an instance; default GlassMLP's with ``cutoff``).
+    descriptors : (features (S, N, M), definition) of :func:`describe_store`, when already computed.
     """
     store = read_store(store_path)
     observable = observable or LABELS.get(label).observable
@@ -106,7 +107,10 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     if split is None:  # a data set's own split (GlassBench train / test), if any
         split = store.split
     split = split or split_configurations(S, seed=seed)
-    X_all, definition = describe_store(store, cutoff=cutoff, progress=progress, descriptor=descriptor)
+    X_all, definition = (describe_store(store, cutoff=cutoff, progress=progress, descriptor=descriptor)
+                         if descriptors is None else descriptors)
+    if len(X_all) != S:
+        raise ValueError(f"descriptors of {len(X_all)} configurations for a store of {S}")
     mask = types == species
     box = store.box
     pos = store.inherent
@@ -171,16 +175,19 @@ def _loaded(folder) -> ModelFolder:
     return folder if isinstance(folder, ModelFolder) else read_model_folder(folder)
 
 
-def predict(folder, features, definition: dict, kinds=None) -> dict:
+def predict(folder, features, definition: dict, kinds=None, state: dict | None = None) -> dict:
     """Predictions {kind: (S, T_models, N)} for descriptor arrays (S, N, M) of any system size,
     computed with ``definition`` (``GlassMLPDescriptors.definition()``; refused unless it is the
-    models' own); particles of other species than the model's are NaN."""
+    models' own); particles of other species than the model's are NaN.  A temperature-transferable
+    folder predicts at ``state`` = dict(temperature, times, tau=None): {"transferable": (S, n_times, N)}."""
     meta, models = _loaded(folder)
-    return _predict(meta, models, features, None, definition, kinds)
+    return _predict(meta, models, features, None, definition, kinds, state)
 
 
-def _predict(meta, models, features, types, definition, kinds=None):
+def _predict(meta, models, features, types, definition, kinds=None, state=None):
     feats = np.asarray(features, dtype=float)
+    if meta.get("kind") == "transferable":
+        return {"transferable": _predict_state(meta, models["transferable"][0], feats, types, definition, state)}
     out = {}
     for kind in kinds or meta["kinds"]:
         res = np.full(feats.shape[:1] + (len(meta["time_indices"]),) + feats.shape[1:2], np.nan)
@@ -192,36 +199,72 @@ def _predict(meta, models, features, types, definition, kinds=None):
     return out
 
 
-def predict_configurations(folder, configurations, potential) -> dict:
-    """Quench each configuration with ``potential``, describe it with the models' descriptor
-    definition and predict: dict(meta, predictions {kind: (S, T_models, N)}, positions (S, N, d) of
-    the inherent structures, types (N,))."""
+def _predict_state(meta, model, feats, types, definition, state):
+    """(S, n_times, N) predictions of a temperature-transferable model at ``state``; one
+    ExtrapolationWarning per distinct note (not one per configuration)."""
+    import warnings
+
+    from ..learn.transferable import ExtrapolationWarning
+
+    if not state or state.get("temperature") is None or not state.get("times"):
+        raise ValueError("a temperature-transferable model predicts at a state: give the temperature and the "
+                         "times (glassdyn predict --temperature T --time t ...)")
+    T, times = float(state["temperature"]), [float(t) for t in state["times"]]
+    tau = None
+    if model.time_input == "t_over_tau":
+        recorded = {float(k): v for k, v in meta["tau_alpha_bb"].items()}
+        value = state.get("tau") or recorded.get(T)
+        if value is None:
+            raise ValueError(f"this model's time input is t / tau_alpha^BB: give tau_alpha^BB at T = {T:g} (--tau); "
+                             f"it records tau only at {sorted(recorded)}")
+        tau = {T: float(value)}
+    for note in dict.fromkeys(n for t in times for n in model.extrapolation_notes(T, t, tau)):
+        warnings.warn(note, ExtrapolationWarning, stacklevel=3)
+    res = np.full((len(feats), len(times), feats.shape[1]), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        for s, x in enumerate(feats):
+            mask = np.ones(len(x), bool) if types is None else np.asarray(types[s]) == meta["species"]
+            for j, t in enumerate(times):
+                res[s, j, mask] = model.predict_state(x[mask], T, t, definition=definition, tau=tau)
+    return res
+
+
+def predict_configurations(folder, configurations, potential, state: dict | None = None, inherent=None) -> dict:
+    """Quench each configuration with ``potential`` (or take ``inherent``: a list of
+    (Configuration, per-particle energies) already quenched), describe it with the models'
+    descriptor definition and predict: dict(meta, predictions {kind: (S, T_models, N)}, positions
+    (S, N, d) of the inherent structures, types (N,)).  ``state``: for a temperature-transferable
+    folder, dict(temperature, times, tau=None)."""
     from .inherent import inherent_structure
 
     meta, models = _loaded(folder)
     desc = model_descriptor(meta)
     if len({c.n_particles for c in configurations}) != 1:
         raise ValueError("all input configurations must have the same number of particles")
-    feats, positions = [], []
-    for conf in configurations:
-        inh = inherent_structure(conf, potential)
-        feats.append(desc.compute(inh.configuration, potential, per_particle_energy=inh.per_particle_energy).features)
-        positions.append(inh.configuration.positions)
+    if inherent is None:
+        inherent = [(q.configuration, q.per_particle_energy)
+                    for q in (inherent_structure(c, potential) for c in configurations)]
+    feats = [desc.compute(conf, potential, per_particle_energy=e).features for conf, e in inherent]
     types = configurations[0].types
-    preds = _predict(meta, models, np.array(feats), [c.types for c in configurations], desc.definition())
-    return dict(meta=meta, predictions=preds, positions=np.array(positions), types=types)
+    preds = _predict(meta, models, np.array(feats), [c.types for c in configurations], desc.definition(), state=state)
+    return dict(meta=meta, predictions=preds, positions=np.array([conf.positions for conf, _ in inherent]), types=types)
 
 
-def predict_store(folder, store, configurations=None, kinds=None) -> dict:
+def predict_store(folder, store, configurations=None, kinds=None, state: dict | None = None) -> dict:
     """Predict on (a subset of) a campaign store's configurations (``store``: its path, or the dict
-    of :func:`read_store`); ``folder``: a path or a loaded ModelFolder; checks the descriptor definition."""
+    of :func:`read_store`); ``folder``: a path or a loaded ModelFolder; checks the descriptor definition.
+    ``state``: for a temperature-transferable folder, dict(temperature, times, tau=None); the
+    temperature defaults to the store's."""
     meta, models = _loaded(folder)
     store = store if isinstance(store, CampaignStore) else read_store(store)
     idx = list(range(len(store))) if configurations is None else list(configurations)
     feats, definition = describe_store(store, configurations=idx, descriptor=model_descriptor(meta))
     types = [store.types] * len(idx)
+    if state is not None and state.get("temperature") is None:
+        state = dict(state, temperature=store.temperature)
     return dict(meta=meta, store=store, configurations=idx,
-                predictions=_predict(meta, models, feats, types, definition, kinds))
+                predictions=_predict(meta, models, feats, types, definition, kinds, state))
 
 
 def unseen_configurations(meta: dict, store: CampaignStore, configurations=None) -> list:
@@ -262,38 +305,44 @@ def evaluate_store(folder, store_path, out, configurations=None):
     meta = models.meta
     store = read_store(store_path)
     configurations = unseen_configurations(meta, store, configurations)
-    res = predict_store(models, store, configurations)
+    t_idx, times, state = meta.get("time_indices"), meta.get("times"), None
+    if models.transferable:  # at this store's temperature and label times
+        from .transferable import label_time_indices
+
+        t_idx = label_time_indices(store, meta["label"], meta["species"], meta.get("n_times"))
+        times = store.times[t_idx].tolist()
+        state = dict(temperature=store.temperature, times=times)
+    res = predict_store(models, store, configurations, state=state)
     store, idx = res["store"], res["configurations"]
     if len(idx) < 2:
         raise ValueError("evaluation needs at least 2 configurations (chi4 is a variance over them)")
-    t_idx = meta["time_indices"]
     labels = store.labels(meta["label"])[idx][:, t_idx]
     mask = store.types == meta["species"]
-    preds = {MODEL_KINDS.get(k).display: v for k, v in res["predictions"].items()}
+    preds = {display_name(k): v for k, v in res["predictions"].items()}
     ev = PropensityEvaluation(store.box, mask,
                               observable=LABELS.get(meta["label"]).observable)
     noise = None
     if f"{meta['label']}_var" in store.label:
         noise = _label_noise(store, meta["label"], mask)[idx][:, t_idx]
-    ev.compute(np.asarray(meta["times"]), labels, preds, store.inherent[idx], label_noise=noise)
+    ev.compute(np.asarray(times), labels, preds, store.inherent[idx], label_noise=noise)
     out = Path(out)
     ev.plot(out, labels, preds, store.inherent[idx])
     if "rho_max" in ev.results:
         log.info(f"  expected maximal rho_P(t*) with {int(np.mean(store['label']['replicas_done']))} replicas "
             f"(replica-noise ceiling, not a bound for a finite test set): "
             f"{ev.results['rho_max'][ev.results['t_star']]:.3f}")
-    log.info(f"  at t* = {meta['times'][ev.results['t_star']]:.4g} (MD chi4 peak), {len(idx)} test configurations:")
+    log.info(f"  at t* = {times[ev.results['t_star']]:.4g} (MD chi4 peak), {len(idx)} test configurations:")
     for row in ev.table():
         log.info(f"  {row['source']:9s} rho_P = {row['rho_P_at_t_star']:.3f} (pooled {row['rho_P_pooled_at_t_star']:.3f})"
             f"  chi4/MD = {row['chi4_ratio']:.2f}  xi = {row['xi']:.3g}  W1/std = {row['wasserstein']:.3f}")
     published = ""
     if "glassbench" in store.attrs:
-        published = _published(json.loads(store.attrs["glassbench"]), meta, ev)
+        published = _published(json.loads(store.attrs["glassbench"]), meta["label"], times, ev)
     stamp = dict(parameters=dict(models=str(folder), label=meta["label"], species=meta["species"],
                                  configurations=[int(c) for c in idx]),
                  inputs=[folder, store_path])
     ev.write_table(out / "summary.md", published, **stamp)
-    save_npz(out / "predictions.npz", dict(configurations=np.asarray(idx), times=np.asarray(meta["times"]),
+    save_npz(out / "predictions.npz", dict(configurations=np.asarray(idx), times=np.asarray(times),
                                            labels=labels, **res["predictions"]), **stamp)
     if {"GlassMLP", "MLP(mae)", "Ridge"} <= set(preds):
         for c in ev.claims():
@@ -302,21 +351,26 @@ def evaluate_store(folder, store_path, out, configurations=None):
     return ev
 
 
-def _published(source: dict, meta: dict, ev) -> str:
+def display_name(kind: str) -> str:
+    """A model kind's name in tables (a temperature-transferable folder: "GlassMLP(T)")."""
+    return "GlassMLP(T)" if kind == "transferable" else MODEL_KINDS.get(kind).display
+
+
+def _published(source: dict, label: str, times, ev) -> str:
     """Beside ours, the roadmap's published pooled rho (GlassBench) at the same times, with the
     citation: Markdown for summary.md (logged as well)."""
     from ..io.glassbench import published_scores
 
-    pub = published_scores(source["system"], source["temperature"], meta["label"])
+    pub = published_scores(source["system"], source["temperature"], label)
     if pub is None:
-        log.info(f"  GlassBench published no scores for {source['system']} T = {source['temperature']} {meta['label']}")
+        log.info(f"  GlassBench published no scores for {source['system']} T = {source['temperature']} {label}")
         return ""
     cols = pub["columns"]
     lines = ["", f"## GlassBench published pooled rho ({pub['source']}; {pub['citation']})", "",
              "| t | " + " | ".join(f"glassdyn {k}" for k in ev.results["rho_pooled"]) + " | "
              + " | ".join(cols[1:]) + " |", "|---" * (1 + len(ev.results["rho_pooled"]) + len(cols) - 1) + "|"]
     log.info(f"  GlassBench published pooled rho ({pub['source']}), beside glassdyn's pooled rho:")
-    for j, t in enumerate(meta["times"]):
+    for j, t in enumerate(times):
         row = next((r for r in pub["rows"] if abs(r[0] - t) <= 1e-3 * t), None)
         ours = " | ".join(f"{v[j]:.3f}" for v in ev.results["rho_pooled"].values())
         theirs = " | ".join(f"{x:.3f}" for x in row[1:]) if row else " | ".join("-" for _ in cols[1:])

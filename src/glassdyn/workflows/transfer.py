@@ -38,14 +38,20 @@ def check_transferable(meta: dict) -> None:
 
 
 def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, window_steps: int = 2000,
-             max_windows: int = 60, q_max: float = 1.5) -> "Transfer":
+             max_windows: int = 60, q_max: float = 1.5, temperature: float | None = None, times=None,
+             store=None, tau: float | None = None) -> "Transfer":
     """Apply trained models to a ``tile``^d times larger system of the same model, no MD labels.
 
     The large system is equilibrated at the training temperature with the campaign tools
     (:func:`~glassdyn.workflows.equilibrate.equilibrate`, MD + swap for KA2D), quenched, described
     with the model's descriptor definition, and predicted; S4(q, t) down to q = 2 pi / L_large is computed from
-    the predictions and fitted.
+    the predictions and fitted.  ``store``: a store of large equilibrated configurations instead
+    (``glassdyn simulate`` with ``tile`` and ``n_replicas = 0``; its temperature and inherent
+    structures).  A temperature-transferable folder predicts at ``temperature`` (default the
+    store's) and ``times`` (and ``tau`` for a t/tau time input).
     """
+    from ..io.stores import read_store
+    from ..systems.configuration import Configuration
     from .equilibrate import equilibrate
     from .inherent import inherent_structure
 
@@ -53,24 +59,50 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
     system_dict = json.loads(meta["system"])
     check_transferable(meta)
     base = SystemPreset.from_dict(system_dict).untiled()
-    big = base.tiled(tile)
-    T = meta["temperature"]
+    transferable = meta.get("kind") == "transferable"
     t0 = time.perf_counter()
-    log.info(f"transfer: {big.name} N = {big.n_particles}, L = {big.box[0]:.4g}, T = {T}")
-    # tau measured at the training system's wave number (the default scales with the box)
-    k = 2 * np.pi * 32 / base.box[0]
-    confs, info = equilibrate(big, T, n_configurations, seed=seed, window_steps=window_steps,
-                              max_windows=max_windows, k=k)
-    t_eq = time.perf_counter() - t0
-    log.info(f"  equilibrated {n_configurations} configurations in {t_eq:.0f} s ({info['windows']} windows)")
-    inh = [inherent_structure(c, big.potential) for c in confs]
+    if store is not None:
+        data = read_store(store)
+        if data.inherent is None:
+            raise ValueError(f"{store}: no inherent structures (run the campaign with quenches)")
+        big = SystemPreset.from_dict(data.system)
+        if big.potential.to_dict() != base.potential.to_dict():
+            raise ValueError(f"{store}: another potential than the models' training system")
+        T = data.temperature if temperature is None else float(temperature)
+        if not np.isclose(T, data.temperature):
+            raise ValueError(f"{store} holds configurations at T = {data.temperature:g}, not {T:g}")
+        _check_temperature(meta, T)
+        inh = [(Configuration(x, data.types, data.box), e) for x, e in zip(data.inherent, data.energy_per_particle)]
+        t_eq, params_source = 0.0, dict(store=str(store))
+    else:
+        big = base.tiled(tile)
+        T = float(meta["temperature"] if temperature is None else temperature)
+        _check_temperature(meta, T)
+        log.info(f"transfer: {big.name} N = {big.n_particles}, L = {big.box[0]:.4g}, T = {T}")
+        # tau measured at the training system's wave number (the default scales with the box)
+        k = 2 * np.pi * 32 / base.box[0]
+        confs, info = equilibrate(big, T, n_configurations, seed=seed, window_steps=window_steps,
+                                  max_windows=max_windows, k=k)
+        t_eq = time.perf_counter() - t0
+        log.info(f"  equilibrated {n_configurations} configurations in {t_eq:.0f} s ({info['windows']} windows)")
+        inh = [(q.configuration, q.per_particle_energy) for q in (inherent_structure(c, big.potential) for c in confs)]
+        params_source = dict(tile=tile, n_configurations=n_configurations, window_steps=window_steps,
+                             max_windows=max_windows)
+    state, notes = None, []
+    if transferable:
+        if not times:
+            raise ValueError("a temperature-transferable model needs the times to predict at")
+        state = dict(temperature=T, times=[float(t) for t in times], tau=tau)
+        model = models["transferable"][0]
+        taus = None if model.time_input == "log_t" else {T: tau or meta["tau_alpha_bb"].get(str(T))}
+        notes = list(dict.fromkeys(n for t in state["times"] for n in model.extrapolation_notes(T, t, taus)))
+    out_times = meta["times"] if state is None else state["times"]
     desc = model_descriptor(meta)
-    feats = np.array([desc.compute(i.configuration, big.potential, per_particle_energy=i.per_particle_energy).features
-                      for i in inh])
-    types = confs[0].types  # shared by all: equilibrate() orders particles by species
-    preds = _predict(meta, models, feats, [c.types for c in confs], desc.definition())
+    feats = np.array([desc.compute(c, big.potential, per_particle_energy=e).features for c, e in inh])
+    types = inh[0][0].types  # shared by all: equilibrate() and stores order particles by species
+    preds = _predict(meta, models, feats, [c.types for c, _ in inh], desc.definition(), state=state)
     mask = types == meta["species"]
-    pos = np.array([i.configuration.positions for i in inh])
+    pos = np.array([c.positions for c, _ in inh])
     smooth = None
     if LABELS.get(meta["label"]).observable == "overlap":
         from ..dynamics.heterogeneity import smooth_overlap as smooth
@@ -86,12 +118,19 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
                 fits[kind].append(fit_s4(q, s))
             except (RuntimeError, ValueError):
                 fits[kind].append(None)
-    params = dict(models=str(folder), tile=tile, n_configurations=n_configurations, window_steps=window_steps,
-                  max_windows=max_windows, q_max=q_max, system=big.to_dict(), temperature=T)
-    result = Transfer(big, meta["times"], pos, types, preds, s4, fits, time.perf_counter() - t0, t_eq, params,
-                      [folder])
+    params = dict(models=str(folder), q_max=q_max, system=big.to_dict(), temperature=T, times=list(out_times),
+                  extrapolation=notes, **params_source)
+    result = Transfer(big, out_times, pos, types, preds, s4, fits, time.perf_counter() - t0, t_eq, params,
+                      [folder] + ([store] if store is not None else []))
     result.seeds = seed
     return result
+
+
+def _check_temperature(meta: dict, T: float) -> None:
+    """Models of one temperature predict at that temperature only."""
+    if meta.get("kind") != "transferable" and not np.isclose(T, meta["temperature"]):
+        raise ValueError(f"these models were trained at T = {meta['temperature']:g}: a larger system at T = {T:g} "
+                         "needs a temperature-transferable model (glassdyn train --transferable)")
 
 
 class Transfer(Result):
@@ -121,8 +160,10 @@ class Transfer(Result):
         return "| model | t | S4(q_min) | chi4~ | xi | A |\n|---|---|---|---|---|---|\n" + "\n".join(self.rows())
 
     def summary(self) -> str:
-        return (f"transfer to N = {self.system.n_particles} in {self.seconds:.0f} s "
-                f"(equilibration {self.equilibration_seconds:.0f} s)\n" + "\n".join(self.rows()))
+        notes = [f"EXTRAPOLATION: {n}" for n in self.parameters.get("extrapolation", [])]
+        return (f"transfer to N = {self.system.n_particles} at T = {self.parameters['temperature']:g} in "
+                f"{self.seconds:.0f} s (equilibration {self.equilibration_seconds:.0f} s)\n"
+                + "\n".join(notes + self.rows()))
 
     def plot(self, ax=None):
         """S4(q) of every model at the time where the predicted S4 at the smallest q is largest."""

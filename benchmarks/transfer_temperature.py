@@ -1,0 +1,125 @@
+"""Leave-one-temperature-out benchmark of the temperature-transferable GlassMLP (issue 19).
+
+For each training temperature T_h: one TransferableGlassMLP trained on the other stores (never
+seeing T_h) against GlassMLP trained natively at T_h (one network per label time, the paper's
+set-up), both scored on T_h's test configurations at the same label times: rho_P (mean over
+configurations) and chi4 / chi4_MD at the MD chi4 peak t*.  Two time inputs: log10 t, and
+log10 t / tau_alpha^BB with tau at T_h from an Arrhenius fit of the training temperatures' measured
+tau (what a user at an unmeasured temperature has; the measured tau at T_h is never used).  A
+TransferableGlassMLP trained on every store's training configurations (T_h included) separates
+the cost of one shared network from the cost of extrapolating.
+
+Stores (defaults): benchmarks/configs/ka2d-T0.6-transfer.toml and ka2d-T0.5-transfer.toml
+(``glassdyn simulate --preset ... --out runs/ka2d_T0.6_transfer.h5``) and the shipped T = 0.45 store.
+
+    python benchmarks/transfer_temperature.py [--stores A.h5 B.h5 ...] [--epoch-scale 0.1]
+
+Prints one line per held-out temperature and model, then `transfer_cost_rho_<T> = <native - transfer>`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from glassdyn.io.stores import read_store
+from glassdyn.learn.evaluation import PropensityEvaluation
+from glassdyn.workflows.campaign import shipped_store
+from glassdyn.workflows.learning import describe_store, predict, train_models
+from glassdyn.workflows.transferable import label_time_indices, tau_alpha_bb, train_transferable
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_STORES = [ROOT / "runs/ka2d_T0.6_transfer.h5", ROOT / "runs/ka2d_T0.5_transfer.h5",
+                  shipped_store("ka2d-T0.45")]
+
+
+def arrhenius_tau(temps, taus, T):
+    """tau(T) of the Arrhenius law log tau = a + b / T through the given points (least squares)."""
+    b, a = np.polyfit(1.0 / np.asarray(temps), np.log(taus), 1)
+    return float(np.exp(a + b / T))
+
+
+def score(store, test, t_idx, predictions):
+    """PropensityEvaluation of {name: (S_test, T, N)} against the store's labels on ``test``."""
+    labels = store.labels("bond_breaking")[test][:, t_idx]
+    ev = PropensityEvaluation(store.box, store.types == 0).compute(store.times[t_idx], labels, predictions,
+                                                                 store.inherent[test])
+    return ev
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--stores", nargs="+", default=[str(p) for p in DEFAULT_STORES])
+    ap.add_argument("--epoch-scale", type=float, default=0.1)
+    ap.add_argument("--n-times", type=int, default=8, help="label times per store for the transferable model")
+    ap.add_argument("--eval-times", type=int, default=4, help="label times scored (and natively trained) per store")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=None, help="keep the model folders and results.json here")
+    args = ap.parse_args()
+    work = Path(args.out or tempfile.mkdtemp(prefix="transfer_temperature_"))
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    stores = [read_store(p) for p in args.stores]
+    temps = [s.temperature for s in stores]
+    taus = [tau_alpha_bb(s) for s in stores]
+    desc = [describe_store(s) for s in stores]
+    print("stores: " + ", ".join(f"T = {T:g} ({len(s)} configurations x {int(s.replicas_done.min())} replicas, "
+                                  f"tau_BB = {tau:.4g})" for T, s, tau in zip(temps, stores, taus)))
+    print(f"descriptors: {time.perf_counter() - t0:.0f} s; epoch scale {args.epoch_scale}")
+    common = dict(n_times=args.n_times, epoch_scale=args.epoch_scale, seed=args.seed)
+    everywhere = work / "all_temperatures"
+    train_transferable(args.stores, everywhere, descriptors=desc, **common)
+    results = []
+    for h, (store, T) in enumerate(zip(stores, temps)):
+        others = [k for k in range(len(stores)) if k != h]
+        meta_all = json.loads((everywhere / "models.json").read_text())
+        split = meta_all["stores"][h]["split"]  # the same seeded split in every training
+        test = split["test"]
+        t_idx = label_time_indices(store, "bond_breaking", 0, args.eval_times)
+        times = store.times[t_idx].tolist()
+        X = desc[h][0][test]
+        definition = desc[h][1]
+        preds = {}
+        for time_input in ("log_t", "t_over_tau"):
+            folder = work / f"without_T{T:g}_{time_input}"
+            train_transferable([args.stores[k] for k in others], folder, time_input=time_input,
+                               descriptors=[desc[k] for k in others], **common)
+            state = dict(temperature=T, times=times)
+            if time_input == "t_over_tau":
+                state["tau"] = arrhenius_tau([temps[k] for k in others], [taus[k] for k in others], T)
+            preds[f"transfer ({time_input})"] = predict(folder, X, definition, state=state)["transferable"]
+        preds["all T (log_t)"] = predict(everywhere, X, definition, state=dict(temperature=T, times=times))["transferable"]
+        native = work / f"native_T{T:g}"
+        train_models(args.stores[h], native, kinds=("glassmlp",), times=t_idx, epoch_scale=args.epoch_scale,
+                     seed=args.seed, split=split, descriptors=desc[h])
+        preds["native GlassMLP"] = predict(native, X, definition)["glassmlp"]
+        types = store.types == 0
+        preds = {k: np.where(types[None, None], v, 0.0) for k, v in preds.items()}
+        ev = score(store, test, t_idx, preds)
+        r = ev.results
+        ts = r["t_star"]
+        print(f"\nT = {T:g} held out ({len(test)} test configurations; times {', '.join(f'{t:.4g}' for t in times)}; "
+              f"t* = {times[ts]:.4g}, tau_BB measured {taus[h]:.4g}"
+              + (f", Arrhenius from the others {state['tau']:.4g}" if "tau" in state else "") + ")")
+        row = dict(temperature=T, times=times, t_star=times[ts], test=test, models={})
+        for name in preds:
+            chi = float(r["chi4"][name][ts] / r["chi4"]["MD"][ts])
+            print(f"  {name:22s} rho_P(t) = " + " ".join(f"{v:.3f}" for v in r["rho"][name])
+                  + f"   rho_P(t*) = {r['rho'][name][ts]:.3f}   chi4/MD(t*) = {chi:.2f}")
+            row["models"][name] = dict(rho=r["rho"][name].tolist(), rho_t_star=float(r["rho"][name][ts]),
+                                       chi4_ratio=chi)
+        cost = row["models"]["native GlassMLP"]["rho_t_star"] - row["models"]["transfer (log_t)"]["rho_t_star"]
+        print(f"transfer_cost_rho_{T:g} = {cost:.3f}")
+        results.append(row)
+    (work / "results.json").write_text(json.dumps(dict(stores=[str(p) for p in args.stores], temperatures=temps,
+                                                       tau_alpha_bb=taus, epoch_scale=args.epoch_scale,
+                                                       seed=args.seed, rows=results), indent=1))
+    print(f"\n{time.perf_counter() - t0:.0f} s in all; models and results.json in {work}")
+
+
+if __name__ == "__main__":
+    main()

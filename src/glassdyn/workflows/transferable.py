@@ -1,0 +1,147 @@
+"""The temperature-transferable GlassMLP on campaign stores (issue 19): one network trained on
+stores at several temperatures, applied at any (T, t), below the training range included.
+
+``train_transferable(stores, out)`` writes a model folder: ``transferable.npz`` (a
+:class:`~glassdyn.learn.transferable.TransferableGlassMLP`) and ``models.json`` (``kind =
+"transferable"``, the training temperatures with each store's measured tau_alpha^BB, the time indices
+and times used per store, each store's split by configuration with its fingerprints, the
+descriptor definition).  :func:`~glassdyn.workflows.learning.predict_store`,
+``predict_configurations`` and ``evaluate_store`` take such a folder with a ``state`` (temperature,
+times): ``glassdyn predict --temperature T --time t`` and ``glassdyn evaluate``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..dynamics.propensity import LABELS
+from ..dynamics.relaxation import relaxation_time
+from ..io.provenance import save_json
+from ..io.stores import CampaignStore, read_store
+from ..structure.coarse_grain import REFERENCE_CUTOFF
+from .learning import describe_store, split_configurations
+
+__all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "TRANSFERABLE_FILE"]
+
+log = logging.getLogger(__name__)
+
+#: the model file of a temperature-transferable model folder
+TRANSFERABLE_FILE = "transferable.npz"
+
+
+def label_time_indices(store: CampaignStore, label: str, species: int, n_times: int | None = None) -> list:
+    """Time indices of a store at which the labels of ``species`` vary over particles in every
+    configuration (t > 0; the loss divides by their variance), ``n_times`` of them evenly spread in
+    index (log-spaced for glassdyn's log-spaced times; default all)."""
+    y = store.labels(label)[:, :, store.types == species]
+    valid = [j for j, t in enumerate(store.times) if t > 0 and y[:, j].var(axis=1).min() > 0]
+    if not valid:
+        raise ValueError(f"{store.path}: the {label} labels never vary over particles (no relaxation yet)")
+    if n_times is None or len(valid) <= n_times:
+        return valid
+    return [valid[k] for k in np.unique(np.round(np.linspace(0, len(valid) - 1, int(n_times))).astype(int))]
+
+
+def tau_alpha_bb(store: CampaignStore, species: int = 0) -> float:
+    """tau_alpha^BB of a store: where the mean C_B of ``species`` reaches 0.5 (seed 000); NaN when the
+    labels never get there."""
+    cb = store.labels("bond_breaking")[:, :, store.types == species].mean(axis=(0, 2))
+    return relaxation_time(store.times, cb, 0.5)
+
+
+def train_transferable(stores, out, label: str = "bond_breaking", species: int = 0, n_times: int | None = 8,
+                       time_input: str = "log_t", epoch_scale: float = 1.0, seed: int = 0,
+                       cutoff: float = REFERENCE_CUTOFF, observable: str | None = None,
+                       progress: bool = False, descriptors=None) -> dict:
+    """Train one TransferableGlassMLP on campaign stores at several temperatures.
+
+    Each store is split by configuration (its own split, e.g. GlassBench's, else train / validation /
+    test thirds with ``seed``); the model trains on the training configurations of every store at
+    ``n_times`` label times per store (:func:`label_time_indices`) and stops early on the validation
+    configurations.  time_input "log_t" (log10 t) or "t_over_tau" (log10 t / tau_alpha^BB(T), with
+    each store's measured tau).  ``descriptors``: optional list, per store, of
+    :func:`~glassdyn.workflows.learning.describe_store`'s (features, definition), computed once
+    when several trainings share stores.  Returns the folder's ``models.json`` content.
+    """
+    from ..learn.transferable import TransferableGlassMLP
+
+    paths = [Path(p) for p in stores]
+    if len(paths) < 1:
+        raise ValueError("give at least one campaign store")
+    observable = observable or LABELS.get(label).observable
+    t0 = time.perf_counter()
+    data = {k: dict(X=[], y=[], T=[], times=[], pos=[]) for k in ("train", "validation")}
+    records, definition, box, first = [], None, None, None
+    if descriptors is not None and len(descriptors) != len(paths):
+        raise ValueError(f"descriptors: {len(descriptors)} entries for {len(paths)} stores")
+    for i, path in enumerate(paths):
+        store = read_store(path)
+        system = store.system
+        if first is None:
+            first, box = system, store.box
+        elif system["potential"] != first["potential"]:
+            raise ValueError(f"{path}: another potential than {paths[0]} (one model per system)")
+        elif not np.allclose(store.box, box):
+            raise ValueError(f"{path}: box {store.box.tolist()} differs from {paths[0]}'s {box.tolist()} "
+                             "(the spatial loss term needs one box)")
+        if species not in set(store.types.tolist()):
+            raise ValueError(f"{path}: species {species} not in the store")
+        split = store.split or split_configurations(len(store), seed=seed)
+        X_all, this = (describe_store(store, cutoff=cutoff, progress=progress) if descriptors is None
+                       else descriptors[i])
+        if len(X_all) != len(store):
+            raise ValueError(f"{path}: descriptors of {len(X_all)} configurations for {len(store)}")
+        if definition is not None and this != definition:
+            raise ValueError(f"{path}: descriptor definition differs from {paths[0]}'s")
+        definition = this
+        t_idx = label_time_indices(store, label, species, n_times)
+        y_all = store.labels(label)
+        mask = store.types == species
+        times = store.times[t_idx]
+        tau = tau_alpha_bb(store, species) if "bond_breaking" in store.label else float("nan")
+        for k in ("train", "validation"):
+            for c in split[k]:
+                data[k]["X"].append(X_all[c][mask])
+                data[k]["y"].append(y_all[c][t_idx][:, mask])
+                data[k]["T"].append(store.temperature)
+                data[k]["times"].append(times)
+                data[k]["pos"].append(store.inherent[c][mask])
+        records.append(dict(store=str(path.resolve()), temperature=store.temperature, tau_alpha_bb=tau,
+                            time_indices=[int(j) for j in t_idx], times=times.tolist(), split=split,
+                            fingerprints={k: [store.fingerprints[c] for c in v] for k, v in split.items()}))
+        if progress:
+            log.info(f"  {path.name}: T = {store.temperature:g}, tau_alpha^BB = {tau:.4g}, {len(split['train'])} "
+                     f"training configurations x {len(t_idx)} times")
+    taus = {}
+    for r in records:
+        if r["temperature"] in taus and not np.isclose(taus[r["temperature"]], r["tau_alpha_bb"], rtol=0.5):
+            raise ValueError(f"two stores at T = {r['temperature']} with tau_alpha^BB {taus[r['temperature']]:.4g} "
+                             f"and {r['tau_alpha_bb']:.4g}: not the same state")
+        taus.setdefault(r["temperature"], r["tau_alpha_bb"])
+    if time_input == "t_over_tau" and not all(np.isfinite(v) for v in taus.values()):
+        raise ValueError(f"time_input='t_over_tau' needs tau_alpha^BB of every store; measured {taus} (run the "
+                         "replicas past tau_alpha^BB, or use time_input='log_t')")
+    model = TransferableGlassMLP(epoch_scale=epoch_scale, seed=seed, observable=observable, time_input=time_input)
+    tr, va = data["train"], data["validation"]
+    model.fit_states(tr["X"], tr["y"], tr["T"], tr["times"], tr["pos"], box, definition, tau=taus,
+                     validation=(va["X"], va["y"], va["T"], va["times"], va["pos"]))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / TRANSFERABLE_FILE)
+    meta = dict(version=__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), kind="transferable",
+                kinds=["transferable"], label=label, species=int(species), time_input=time_input,
+                training_temperatures=model.training_temperatures_, tau_alpha_bb={str(T): v for T, v in taus.items()},
+                training_time_range=list(model.training_time_range_), stores=records, definition=definition,
+                system=json.dumps(first), seed=seed, epoch_scale=epoch_scale,
+                observable=observable, n_times=n_times, train_seconds=time.perf_counter() - t0,
+                fingerprints={k: [f for r in records for f in r["fingerprints"][k]] for k in ("train", "validation")})
+    save_json(out / "models.json", meta, parameters=dict(label=label, species=int(species), n_times=n_times,
+                                                          time_input=time_input, epoch_scale=epoch_scale,
+                                                          cutoff=cutoff, observable=observable),
+              seeds=seed, inputs=[str(p) for p in paths])
+    return meta
