@@ -378,3 +378,39 @@ def test_transferable_prediction_on_a_glassbench_file(two_temperatures, tmp_path
     assert np.isfinite(p["prediction"][0, 0, first]).all() and np.isnan(p["prediction"][0, 0, ~first]).all()
     np.testing.assert_allclose(p["positions"][0], np.mod(raw["initial_positions_inherent"], float(raw["box"])),
                                atol=1e-9)
+
+
+def test_transferable_transfer_to_a_stored_larger_system(two_temperatures, demo, tmp_path):
+    """`glassdyn transfer --store` on a store of configurations alone: a 2 x 2 tiling of two demo
+    configurations; with the cut-off at half the training box every tile gets the prediction of the
+    original configuration.  A store at another temperature than asked is refused."""
+    from glassdyn.io.stores import read_store
+    from glassdyn.systems.presets import SystemPreset
+    from glassdyn.workflows.campaign import write_store
+    from glassdyn.workflows.learning import describe_store, predict
+
+    models = tmp_path / "mT16"
+    assert main(["train", "--transferable", "--store", str(demo / "quick.h5"), str(two_temperatures / "t045.h5"),
+                 "--cutoff", str(32.896 / 2), "--n-times", "2", "--epoch-scale", "0.01", "--out", str(models),
+                 "--quiet"]) == 0
+    small = read_store(demo / "quick.h5")
+    box = small.box
+    shifts = [np.array([i, j]) * box for i in range(2) for j in range(2)]
+    tile = lambda x: np.concatenate([x + s for s in shifts])  # noqa: E731
+    big_system = SystemPreset.from_dict(small.system).tiled(2)
+    write_store(tmp_path / "big.h5", big_system, small.temperature, 0, "{}", np.tile(small.types, 4),
+                [tile(x) for x in small.positions[:2]],
+                [(tile(x), np.tile(e, 4)) for x, e in zip(small.inherent[:2], small.energy_per_particle[:2])],
+                [0], {}, np.zeros(2, int), dict(n_replicas=0), {})
+    out = tmp_path / "big"
+    assert main(["transfer", "--models", str(models), "--store", str(tmp_path / "big.h5"), "--time", "50",
+                 "--out", str(out)]) == 0
+    p = np.load(out / "transfer.npz")["transferable"]
+    assert p.shape == (2, 1, 4 * 1290)
+    feats, definition = describe_store(small, configurations=[0, 1], cutoff=32.896 / 2)
+    ref = predict(models, feats, definition, state=dict(temperature=small.temperature, times=[50.0]))["transferable"]
+    ref = np.where(small.types == 0, ref, np.nan)  # the model's species only
+    for k in range(4):
+        np.testing.assert_allclose(p[:, :, k * 1290:(k + 1) * 1290], ref, rtol=1e-4, atol=1e-5)
+    cli_fails(["transfer", "--models", str(models), "--store", str(tmp_path / "big.h5"), "--temperature", "0.3",
+               "--time", "50", "--out", str(out)], "holds configurations at T = 0.6, not 0.3")

@@ -72,3 +72,20 @@ def test_inputs_are_checked():
         TransferableGlassMLP(time_input="linear")
     with pytest.raises(RuntimeError, match="fit_states"):
         model.predict_state(X[0], 0.5, 1.0)
+
+
+def test_times_per_configuration_and_t_over_tau():
+    """Stores at different temperatures have different label times: one array per configuration;
+    with time_input="t_over_tau" the feature is log10(t / tau(T)) and the range says so."""
+    X, y = _data([0.5, 0.7])
+    times = [TIMES, TIMES[:2] * 3]
+    y = [y[0], y[1][:2]]
+    tau = {0.5: 100.0, 0.7: 3.0}
+    model = TransferableGlassMLP(time_input="t_over_tau", **FAST).fit_states(X, y, [0.5, 0.7], times, tau=tau,
+                                                                            definition=DEFINITION)
+    np.testing.assert_allclose(model.training_time_range_, (np.log10(0.01), np.log10(10.0)))
+    assert model.extrapolation_notes(0.6, 50.0, {0.6: 50.0}) == []
+    notes = model.extrapolation_notes(0.3, 1e5, {0.3: 1e3})
+    assert len(notes) == 2 and "log10 t/tau = 2" in notes[1]
+    with pytest.raises(ValueError, match="2 arrays for 3 configurations"):
+        model.fit_states(X + X[:1], y + y[:1], [0.5, 0.7, 0.5], times, tau=tau)

@@ -126,10 +126,9 @@ def _predict(args) -> int:
     if state is None:
         arrays.update(times=np.asarray(meta["times"]), **preds)
     else:
-        model = folder.models["transferable"][0]
-        tau = None if model.time_input == "log_t" else {state["temperature"]: state["tau"] or
-                                                         meta["tau_alpha_bb"][str(float(state["temperature"]))]}
-        notes = list(dict.fromkeys(n for t in args.time for n in model.extrapolation_notes(state["temperature"], t, tau)))
+        from ..workflows.transferable import resolve_state
+
+        notes = resolve_state(meta, folder.models["transferable"][0], state)[3]
         arrays.update(prediction=preds["transferable"], times=np.asarray(args.time, dtype=float),
                       temperature=float(state["temperature"]),
                       training_temperatures=np.asarray(meta["training_temperatures"]),
@@ -218,6 +217,16 @@ def _describe(args) -> int:
     return 0
 
 
+def _state_arguments(parser) -> None:
+    """--temperature, --time, --tau: the state a temperature-transferable model predicts at."""
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="temperature-transferable models: the temperature (default a store's own)")
+    parser.add_argument("--time", type=float, nargs="+", default=None,
+                        help="temperature-transferable models: times (LJ units) to predict at")
+    parser.add_argument("--tau", type=float, default=None,
+                        help="temperature-transferable models with a t/tau time input: tau_alpha^BB at --temperature")
+
+
 def add_parsers(sub) -> None:
     d = sub.add_parser("demo", help="the whole GlassMLP pipeline on the embedded quick preset "
                        "(simulate, label, quench, describe, train, evaluate; figures + table)")
@@ -280,12 +289,7 @@ def add_parsers(sub) -> None:
     pr = sub.add_parser("predict", help="predict propensities with a model folder (store or files)")
     pr.add_argument("inputs", nargs="*", help="trajectory files (one configuration each, with --potential) or "
                     "GlassBench .npz files (their inherent structures; output in the file's particle order)")
-    pr.add_argument("--temperature", type=float, default=None,
-                    help="temperature-transferable models: the state's temperature (default a store's own)")
-    pr.add_argument("--time", type=float, nargs="+", default=None,
-                    help="temperature-transferable models: times (LJ units) to predict at")
-    pr.add_argument("--tau", type=float, default=None,
-                    help="temperature-transferable models with --time-input t_over_tau: tau_alpha^BB at --temperature")
+    _state_arguments(pr)
     pr.add_argument("--models", required=True)
     pr.add_argument("--store", default=None, help="predict every configuration of a campaign store")
     pr.add_argument("--potential", default=None, help="potential preset of the input files (e.g. ka2d)")
@@ -316,12 +320,7 @@ def add_parsers(sub) -> None:
     tf.add_argument("--seed", type=int, default=0)
     tf.add_argument("--store", default=None, help="large equilibrated configurations to predict on instead "
                     "(glassdyn simulate with [system] tile and n_replicas = 0)")
-    tf.add_argument("--temperature", type=float, default=None,
-                    help="temperature-transferable models: the temperature (default the store's)")
-    tf.add_argument("--time", type=float, nargs="+", default=None,
-                    help="temperature-transferable models: times (LJ units) to predict at")
-    tf.add_argument("--tau", type=float, default=None,
-                    help="temperature-transferable models with a t/tau time input: tau_alpha^BB at --temperature")
+    _state_arguments(tf)
     tf.add_argument("--out", default="transfer")
     tf.set_defaults(func=_transfer)
 

@@ -205,20 +205,10 @@ def _predict_state(meta, model, feats, types, definition, state):
     import warnings
 
     from ..learn.transferable import ExtrapolationWarning
+    from .transferable import resolve_state
 
-    if not state or state.get("temperature") is None or not state.get("times"):
-        raise ValueError("a temperature-transferable model predicts at a state: give the temperature and the "
-                         "times (glassdyn predict --temperature T --time t ...)")
-    T, times = float(state["temperature"]), [float(t) for t in state["times"]]
-    tau = None
-    if model.time_input == "t_over_tau":
-        recorded = {float(k): v for k, v in meta["tau_alpha_bb"].items()}
-        value = state.get("tau") or recorded.get(T)
-        if value is None:
-            raise ValueError(f"this model's time input is t / tau_alpha^BB: give tau_alpha^BB at T = {T:g} (--tau); "
-                             f"it records tau only at {sorted(recorded)}")
-        tau = {T: float(value)}
-    for note in dict.fromkeys(n for t in times for n in model.extrapolation_notes(T, t, tau)):
+    T, times, tau, notes = resolve_state(meta, model, state)
+    for note in notes:
         warnings.warn(note, ExtrapolationWarning, stacklevel=3)
     res = np.full((len(feats), len(times), feats.shape[1]), np.nan)
     with warnings.catch_warnings():

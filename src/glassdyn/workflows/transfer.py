@@ -92,10 +92,10 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
     if transferable:
         if not times:
             raise ValueError("a temperature-transferable model needs the times to predict at")
+        from .transferable import resolve_state
+
         state = dict(temperature=T, times=[float(t) for t in times], tau=tau)
-        model = models["transferable"][0]
-        taus = None if model.time_input == "log_t" else {T: tau or meta["tau_alpha_bb"].get(str(T))}
-        notes = list(dict.fromkeys(n for t in state["times"] for n in model.extrapolation_notes(T, t, taus)))
+        notes = resolve_state(meta, models["transferable"][0], state)[3]
     out_times = meta["times"] if state is None else state["times"]
     desc = model_descriptor(meta)
     feats = np.array([desc.compute(c, big.potential, per_particle_energy=e).features for c, e in inh])

@@ -26,7 +26,7 @@ from ..io.stores import CampaignStore, read_store
 from ..structure.coarse_grain import REFERENCE_CUTOFF
 from .learning import describe_store, split_configurations
 
-__all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "TRANSFERABLE_FILE"]
+__all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state", "TRANSFERABLE_FILE"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,26 @@ def tau_alpha_bb(store: CampaignStore, species: int = 0) -> float:
     labels never get there."""
     cb = store.labels("bond_breaking")[:, :, store.types == species].mean(axis=(0, 2))
     return relaxation_time(store.times, cb, 0.5)
+
+
+def resolve_state(meta: dict, model, state: dict | None) -> tuple:
+    """(T, times, tau {T: tau} or None, extrapolation notes) of a prediction ``state`` =
+    dict(temperature, times, tau=None) with a transferable folder's ``meta`` and model; tau (for a
+    t/tau time input) from the state, else the folder's measured value at T; clear errors."""
+    if not state or state.get("temperature") is None or not state.get("times"):
+        raise ValueError("a temperature-transferable model predicts at a state: give the temperature and the "
+                         "times (glassdyn predict --temperature T --time t ...)")
+    T, times = float(state["temperature"]), [float(t) for t in state["times"]]
+    tau = None
+    if model.time_input == "t_over_tau":
+        recorded = {float(k): v for k, v in meta["tau_alpha_bb"].items()}
+        value = state.get("tau") or recorded.get(T)
+        if value is None:
+            raise ValueError(f"this model's time input is t / tau_alpha^BB: give tau_alpha^BB at T = {T:g} (--tau); "
+                             f"it records tau only at {sorted(recorded)}")
+        tau = {T: float(value)}
+    notes = list(dict.fromkeys(n for t in times for n in model.extrapolation_notes(T, t, tau)))
+    return T, times, tau, notes
 
 
 def train_transferable(stores, out, label: str = "bond_breaking", species: int = 0, n_times: int | None = 8,
