@@ -105,3 +105,14 @@ def test_swap_md_alternation(liquid):
         # LAMMPS sees the swapped types: its energy equals the reference on the new state
         ref = system.potential.compute(sim.configuration(with_velocities=False)).energy
         assert sim.potential_energy() == pytest.approx(ref, rel=1e-9)
+
+
+def test_swap_attempts_per_particle_follow_the_seed_on_larger_systems():
+    """The seed's 2100 attempts per phase are for N = 1290: a 4 x 4 tiling (N = 20640) keeps the
+    attempts per particle, not the count (a fixed 2100 made tau_SWAP 16 times longer per particle)."""
+    from glassdyn.systems import get_system
+    from glassdyn.workflows.equilibrate import swap_attempts
+
+    base, big = get_system("ka2d"), get_system("ka2d").tiled(4)
+    assert swap_attempts(base) == 2100
+    assert swap_attempts(big) / big.n_particles == swap_attempts(base) / base.n_particles

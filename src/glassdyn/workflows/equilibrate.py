@@ -26,10 +26,16 @@ from ..systems.configuration import Configuration
 from ..systems.presets import SystemPreset
 from .units import UnitFolder
 
-__all__ = ["equilibrate"]
+__all__ = ["equilibrate", "swap_attempts"]
 
 
-def _window(sim, swap, steps, rng, k, chunk=10):
+def swap_attempts(system: SystemPreset) -> int:
+    """Swap attempts per swap phase: the seed's 2100 for N = 1290 KA2D, times the tiling factor, so
+    that a larger system keeps the seed's attempts per particle (2100 / 1290 = 1.63 per phase)."""
+    return 2100 * system.tile ** system.dimension
+
+
+def _window(sim, swap, steps, rng, k, attempts, chunk=10):
     """Run one window; returns (mean energy per particle, tau from F_s of this window)."""
     n_snap = 12
     marks = np.unique(np.round(np.geomspace(chunk, steps, n_snap) / chunk).astype(int)) * chunk
@@ -37,7 +43,7 @@ def _window(sim, swap, steps, rng, k, chunk=10):
     done = 0
     for m in marks:
         if swap is not None:
-            run_swap_md(sim, swap, (m - done) // chunk, md_steps=chunk, rng=rng)
+            run_swap_md(sim, swap, (m - done) // chunk, md_steps=chunk, attempts=attempts, rng=rng)
         else:
             sim.run(m - done)
         done = m
@@ -126,7 +132,7 @@ def equilibrate(system: SystemPreset, temperature: float, n_configurations: int,
         if piece is None:
             sim, rng = _restore(state, system, temperature)
             with sim:
-                e, tau = _window(sim, mc, window_steps, rng, k)
+                e, tau = _window(sim, mc, window_steps, rng, k, swap_attempts(system))
                 piece = pieces.put(f"window_{w:04d}", **_state(sim, rng, energy=e, tau=tau))
             if progress:
                 progress(w, e, tau)
@@ -161,7 +167,7 @@ def equilibrate(system: SystemPreset, temperature: float, n_configurations: int,
             sim, rng = _restore(state, system, temperature)
             with sim:
                 if mc is not None:
-                    run_swap_md(sim, mc, gap // 10, md_steps=10, rng=rng)
+                    run_swap_md(sim, mc, gap // 10, md_steps=10, attempts=swap_attempts(system), rng=rng)
                 else:
                     sim.run(gap)
                 piece = pieces.put(name, **_state(sim, rng))
