@@ -38,7 +38,7 @@ def main() -> None:
         raise SystemExit("needs a model folder trained with --time-input t_over_tau")
     measured = {float(k): v for k, v in meta["tau_alpha_bb"].items()}
     print(f"model: trained at T = {meta['training_temperatures']} (tau_BB {measured}), t/tau range "
-          f"{[round(10 ** x, 3) for x in meta['training_time_range']]}")
+          + ", ".join(f"{10 ** x:.3g}" for x in meta["training_time_range"]))
     rows = []
     for path in args.stores:
         store = read_store(path)

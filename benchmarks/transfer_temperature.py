@@ -7,14 +7,17 @@ configurations) and chi4 / chi4_MD at the MD chi4 peak t*.  Two time inputs: log
 log10 t / tau_alpha^BB with tau at T_h from an Arrhenius fit of the training temperatures' measured
 tau (what a user at an unmeasured temperature has; the measured tau at T_h is never used).  A
 TransferableGlassMLP trained on every store's training configurations (T_h included) separates
-the cost of one shared network from the cost of extrapolating.
+the cost of one shared network from the cost of extrapolating.  Ridge rows: one linear model per
+time without any state input, trained on the other temperatures' configurations at the same
+t / tau_alpha^BB (Arrhenius tau at T_h), against Ridge trained natively at T_h.
 
 Stores (defaults): benchmarks/configs/ka2d-T0.6-transfer.toml and ka2d-T0.5-transfer.toml
 (``glassdyn simulate --preset ... --out runs/ka2d_T0.6_transfer.h5``) and the shipped T = 0.45 store.
 
     python benchmarks/transfer_temperature.py [--stores A.h5 B.h5 ...] [--epoch-scale 0.1]
 
-Prints one line per held-out temperature and model, then `transfer_cost_rho_<T> = <native - transfer>`.
+Prints one line per held-out temperature and model (rho_P(t*) with its standard error over the test
+configurations), then `transfer_cost_rho_<T> = <native - transfer>`.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from glassdyn.io.stores import read_store
+from glassdyn.learn.baselines import RidgeBaseline
 from glassdyn.learn.evaluation import PropensityEvaluation
 from glassdyn.workflows.campaign import shipped_store
 from glassdyn.workflows.learning import describe_store, predict, train_models
@@ -43,12 +47,40 @@ def arrhenius_tau(temps, taus, T):
     return float(np.exp(a + b / T))
 
 
+def ridge(desc, stores, splits, sources, T_h, tau_h, taus, times, X, definition):
+    """(S_test, n_t, N) predictions of Ridge (alpha 10, no state input) trained on the training
+    configurations of ``sources`` at the times of equal t / tau_alpha^BB (tau_h at the target)."""
+    out = np.zeros((len(X), len(times), X.shape[1]))
+    for j, t in enumerate(times):
+        Xs, ys = [], []
+        for k in sources:
+            s = stores[k]
+            jk = 1 + int(np.argmin(np.abs(np.log(s.times[1:] / (t / tau_h * taus[k])))))
+            mask = s.types == 0
+            for c in splits[k]["train"]:
+                Xs.append(desc[k][0][c][mask])
+                ys.append(s.labels("bond_breaking")[c, jk][mask])
+        model = RidgeBaseline(alpha=10.0).fit(Xs, ys, definition=definition)
+        out[:, j] = np.array(model.predict(list(X), definition))
+    return out
+
+
 def score(store, test, t_idx, predictions):
     """PropensityEvaluation of {name: (S_test, T, N)} against the store's labels on ``test``."""
     labels = store.labels("bond_breaking")[test][:, t_idx]
     ev = PropensityEvaluation(store.box, store.types == 0).compute(store.times[t_idx], labels, predictions,
                                                                  store.inherent[test])
     return ev
+
+
+def _same_training(folder: Path, common: dict, stores) -> bool:
+    """Whether ``folder`` holds a transferable model trained with these options on these stores."""
+    try:
+        meta = json.loads((folder / "models.json").read_text())
+    except OSError:
+        return False
+    return (all(meta[k] == v for k, v in common.items())
+            and [s["store"] for s in meta["stores"]] == [str(Path(p).resolve()) for p in stores])
 
 
 def main() -> None:
@@ -58,6 +90,8 @@ def main() -> None:
     ap.add_argument("--n-times", type=int, default=8, help="label times per store for the transferable model")
     ap.add_argument("--eval-times", type=int, default=4, help="label times scored (and natively trained) per store")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--held-out", type=float, nargs="+", default=None,
+                    help="held-out temperatures to score (default every store's)")
     ap.add_argument("--out", default=None, help="keep the model folders and results.json here")
     args = ap.parse_args()
     work = Path(args.out or tempfile.mkdtemp(prefix="transfer_temperature_"))
@@ -72,9 +106,12 @@ def main() -> None:
     print(f"descriptors: {time.perf_counter() - t0:.0f} s; epoch scale {args.epoch_scale}")
     common = dict(n_times=args.n_times, epoch_scale=args.epoch_scale, seed=args.seed)
     everywhere = work / "all_temperatures"
-    train_transferable(args.stores, everywhere, descriptors=desc, **common)
+    if not _same_training(everywhere, common, args.stores):  # reuse the all-T model of an identical run
+        train_transferable(args.stores, everywhere, descriptors=desc, **common)
     results = []
     for h, (store, T) in enumerate(zip(stores, temps)):
+        if args.held_out is not None and not any(np.isclose(T, x) for x in args.held_out):
+            continue
         others = [k for k in range(len(stores)) if k != h]
         meta_all = json.loads((everywhere / "models.json").read_text())
         split = meta_all["stores"][h]["split"]  # the same seeded split in every training
@@ -97,6 +134,10 @@ def main() -> None:
         train_models(args.stores[h], native, kinds=("glassmlp",), times=t_idx, epoch_scale=args.epoch_scale,
                      seed=args.seed, split=split, descriptors=desc[h])
         preds["native GlassMLP"] = predict(native, X, definition)["glassmlp"]
+        splits = [m["split"] for m in meta_all["stores"]]
+        tau_h = arrhenius_tau([temps[k] for k in others], [taus[k] for k in others], T)
+        preds["Ridge, other T (t/tau)"] = ridge(desc, stores, splits, others, T, tau_h, taus, times, X, definition)
+        preds["native Ridge"] = ridge(desc, stores, splits, [h], T, taus[h], taus, times, X, definition)
         types = store.types == 0
         preds = {k: np.where(types[None, None], v, 0.0) for k, v in preds.items()}
         ev = score(store, test, t_idx, preds)
@@ -108,10 +149,11 @@ def main() -> None:
         row = dict(temperature=T, times=times, t_star=times[ts], test=test, models={})
         for name in preds:
             chi = float(r["chi4"][name][ts] / r["chi4"]["MD"][ts])
+            err = r["rho_std"][name][ts] / np.sqrt(len(test))
             print(f"  {name:22s} rho_P(t) = " + " ".join(f"{v:.3f}" for v in r["rho"][name])
-                  + f"   rho_P(t*) = {r['rho'][name][ts]:.3f}   chi4/MD(t*) = {chi:.2f}")
+                  + f"   rho_P(t*) = {r['rho'][name][ts]:.3f} +- {err:.3f}   chi4/MD(t*) = {chi:.2f}")
             row["models"][name] = dict(rho=r["rho"][name].tolist(), rho_t_star=float(r["rho"][name][ts]),
-                                       chi4_ratio=chi)
+                                       rho_t_star_error=float(err), chi4_ratio=chi)
         cost = row["models"]["native GlassMLP"]["rho_t_star"] - row["models"]["transfer (log_t)"]["rho_t_star"]
         print(f"transfer_cost_rho_{T:g} = {cost:.3f}")
         results.append(row)
