@@ -308,7 +308,10 @@ def test_report_renders_in_a_headless_browser(demo, tmp_path):
 
 # ------------------------------------------------------------------ temperature transfer (issue 19)
 def _subset_store(src, dst, n):
-    """The first n configurations of a campaign store, as a store of its own."""
+    """The first n configurations of a campaign store, as a store of its own (the system recorded as
+    the source records it: the shipped store predates potentials recording their kind)."""
+    import h5py
+
     from glassdyn.io.stores import read_store
     from glassdyn.systems.presets import SystemPreset
     from glassdyn.workflows.campaign import write_store
@@ -318,6 +321,8 @@ def _subset_store(src, dst, n):
     write_store(dst, SystemPreset.from_dict(s.system), s.temperature, 0, s.attrs["campaign"], s.types,
                 s.positions[:n], list(zip(s.inherent[:n], s.energy_per_particle[:n])), s.label["steps"], labels,
                 s.replicas_done[:n], {}, {})
+    with h5py.File(dst, "a") as h:
+        h.attrs["system"] = s.attrs["system"]
     return dst
 
 
