@@ -17,7 +17,10 @@ from pathlib import Path
 
 from ..errors import InputFileError
 
-__all__ = ["ModelFolder", "read_model_folder"]
+__all__ = ["ModelFolder", "read_model_folder", "TRANSFERABLE_FILE"]
+
+#: the one model file of a temperature-transferable folder
+TRANSFERABLE_FILE = "transferable.npz"
 
 
 @dataclass
@@ -81,7 +84,7 @@ def read_model_folder(folder) -> ModelFolder:
     if meta.get("kind") == "transferable":  # one model for every temperature and time
         from ..learn.glassmlp import load_model
 
-        return ModelFolder(folder, meta, {"transferable": [load_model(folder / "transferable.npz")]})
+        return ModelFolder(folder, meta, {"transferable": [load_model(folder / TRANSFERABLE_FILE)]})
     models = {kind: [MODEL_KINDS.get(kind).load(folder / f"{kind}_t{t}.npz") for t in time_indices]
               for kind in kinds}
     return ModelFolder(folder, meta, models)

@@ -21,18 +21,16 @@ import numpy as np
 from .. import __version__
 from ..dynamics.propensity import LABELS
 from ..dynamics.relaxation import relaxation_time
+from ..io.models import TRANSFERABLE_FILE
 from ..io.provenance import save_json
 from ..io.stores import CampaignStore, read_store
 from ..structure.coarse_grain import REFERENCE_CUTOFF
 from ..systems.potentials import potential_from_dict
 from .learning import describe_store, split_configurations
 
-__all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state", "TRANSFERABLE_FILE"]
+__all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state"]
 
 log = logging.getLogger(__name__)
-
-#: the model file of a temperature-transferable model folder
-TRANSFERABLE_FILE = "transferable.npz"
 
 
 def label_time_indices(store: CampaignStore, label: str, species: int, n_times: int | None = None) -> list:
