@@ -67,8 +67,13 @@ class CampaignStore:
 
     @property
     def system(self) -> dict:
-        """The system description (JSON of the SystemPreset, or GlassBench's)."""
-        return json.loads(self.attrs["system"])
+        """The system description (JSON of the SystemPreset, or GlassBench's), its potential in the
+        current form (stores written before potentials recorded their kind compare equal to new ones)."""
+        from ..systems.potentials import potential_from_dict
+
+        system = json.loads(self.attrs["system"])
+        system["potential"] = potential_from_dict(system["potential"]).to_dict()
+        return system
 
     @property
     def split(self) -> dict | None:
@@ -91,7 +96,7 @@ class CampaignStore:
     @property
     def configurations_only(self) -> bool:
         """True for a store of equilibrated configurations without replicas (no labels)."""
-        return int(self.attrs.get("n_replicas", 1)) == 0
+        return _configurations_only(self.attrs)
 
     # ---------------------------------------------------------------- dict compatibility
     def __getitem__(self, key):
@@ -132,6 +137,10 @@ def read_store(path) -> CampaignStore:
     return store
 
 
+def _configurations_only(attrs: dict) -> bool:
+    return int(attrs.get("n_replicas", 1)) == 0
+
+
 def _check_layout(path, arrays: dict, label: dict, attrs: dict) -> None:
     from ..dynamics.propensity import LABELS
 
@@ -140,7 +149,7 @@ def _check_layout(path, arrays: dict, label: dict, attrs: dict) -> None:
     missing += [f"attrs/{k}" for k in ("system", "box", "temperature") if k not in attrs]
     if ("inherent" in arrays) != ("energy_per_particle" in arrays):
         missing.append("energy_per_particle" if "inherent" in arrays else "inherent")
-    if not set(LABELS) & set(label) and int(attrs.get("n_replicas", 1)) != 0:
+    if not set(LABELS) & set(label) and not _configurations_only(attrs):
         missing.append(f"a label of {LABELS.names()}")
     if missing:
         raise InputFileError(f"{path}: incomplete campaign store, missing {', '.join(missing)}")

@@ -165,10 +165,10 @@ def _validate(p: dict, where: str) -> None:
         get_engine(engine["engine"], engine["device"], engine["precision"])
     except ValueError as exc:
         raise ValueError(f"preset {where}: [campaign] engine: {exc}") from None
-    t_max = p["campaign"].get("t_max", system.dt)
-    if t_max / system.dt < 1:
+    t_max = p["campaign"].get("t_max")  # absent for configurations alone (n_replicas = 0)
+    if t_max is not None and t_max / system.dt < 1:
         raise ValueError(f"preset {where}: t_max = {t_max} is shorter than one time step {system.dt}")
-    if t_max / system.dt > 1e12:
+    if t_max is not None and t_max / system.dt > 1e12:
         raise ValueError(f"preset {where}: t_max = {t_max} is more than 1e12 time steps")
     counts = p["system"].get("counts")
     if counts is not None and list(counts) != list(system.counts):

@@ -25,7 +25,6 @@ from ..io.models import TRANSFERABLE_FILE
 from ..io.provenance import save_json
 from ..io.stores import CampaignStore, read_store
 from ..structure.coarse_grain import REFERENCE_CUTOFF
-from ..systems.potentials import potential_from_dict
 from .learning import describe_store, split_configurations
 
 __all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state"]
@@ -101,7 +100,6 @@ def train_transferable(stores, out, label: str = "bond_breaking", species: int =
     for i, path in enumerate(paths):
         store = read_store(path)
         system = store.system
-        system["potential"] = potential_from_dict(system["potential"]).to_dict()  # older stores: normalised
         if first is None:
             first, box = system, store.box
         elif system["potential"] != first["potential"]:
