@@ -7,9 +7,11 @@ stores of large equilibrated configurations (``glassdyn simulate --preset
 benchmarks/configs/ka2d-T0.3-large.toml``: N = 20640, no replicas).  Each store is predicted at
 t = f tau_alpha^BB(T) for f in --fractions, with tau from the seed where it gives one (T = 0.4, 0.3,
 0.23) and else the folder's measured value; below the training temperatures every number is an
-extrapolation of the network, said in the output.
+extrapolation of the network, said in the output.  ``--ridge`` adds Ridge trained on the same
+stores at the same t / tau (no temperature input; ``matched_time_ridge``): its S4 changes between
+temperatures come from the structure alone, the reference for what the network adds.
 
-    python benchmarks/transfer_large_s4.py --models mT16/ --stores big03.h5 [big045.h5 ...]
+    python benchmarks/transfer_large_s4.py --models mT16/ --stores big03.h5 [big045.h5 ...] [--ridge]
 """
 from __future__ import annotations
 
@@ -19,11 +21,39 @@ from pathlib import Path
 
 import numpy as np
 
+from glassdyn.dynamics.heterogeneity import fit_s4, four_point_structure_factor
 from glassdyn.io.stores import read_store
+from glassdyn.workflows.learning import describe_store, model_descriptor
 from glassdyn.workflows.transfer import transfer
+from glassdyn.workflows.transferable import matched_time_ridge
 
 #: tau_alpha^BB of KA2D from seed 000 (main text)
 SEED_TAU_BB = {0.4: 1.7e3, 0.3: 3.4e4, 0.23: 4.0e6}
+
+
+class StructuralRidge:
+    """Ridge at matched t / tau on a transferable folder's training stores (their training split),
+    with the folder's descriptor definition; ``predict(store, f)`` -> (S, N) on a large store."""
+
+    def __init__(self, meta: dict):
+        self.desc = model_descriptor(meta)
+        self.species = meta["species"]
+        self.stores = [read_store(s["store"]) for s in meta["stores"]]
+        self.train = [s["split"]["train"] for s in meta["stores"]]
+        self.taus = [s["tau_alpha_bb"] for s in meta["stores"]]
+        self.features = [describe_store(st, descriptor=self.desc)[0] for st in self.stores]
+
+    def predict(self, store, features, f: float):
+        definition = self.desc.definition()
+        model = matched_time_ridge(self.stores, self.features, self.train, self.taus, f, definition,
+                                   species=self.species)
+        return np.where(store.types == self.species, np.array(model.predict(list(features), definition)), 0.0)
+
+
+def s4_row(T, f, t, q, s4, fit, model):
+    return dict(T=T, model=model, t_over_tau=f, t=t, s4_qmin=float(s4[0]), q_min=float(q[0]),
+                xi=fit.xi if fit else float("nan"), xi_err=fit.xi_err if fit else float("nan"),
+                A=fit.A if fit else float("nan"), chi4=fit.chi4 if fit else float("nan"))
 
 
 def main() -> None:
@@ -31,6 +61,7 @@ def main() -> None:
     ap.add_argument("--models", required=True)
     ap.add_argument("--stores", nargs="+", required=True)
     ap.add_argument("--fractions", type=float, nargs="+", default=[0.03, 0.1, 0.3, 1.0])
+    ap.add_argument("--ridge", action="store_true", help="add Ridge at matched t/tau (structure alone)")
     ap.add_argument("--out", default=None, help="write each transfer's figure, table and npz here")
     args = ap.parse_args()
     meta = json.loads((Path(args.models) / "models.json").read_text())
@@ -39,6 +70,7 @@ def main() -> None:
     measured = {float(k): v for k, v in meta["tau_alpha_bb"].items()}
     print(f"model: trained at T = {meta['training_temperatures']} (tau_BB {measured}), t/tau range "
           + ", ".join(f"{10 ** x:.3g}" for x in meta["training_time_range"]))
+    ridge = StructuralRidge(meta) if args.ridge else None
     rows = []
     for path in args.stores:
         store = read_store(path)
@@ -54,22 +86,34 @@ def main() -> None:
         print(f"\nT = {T:g}: {len(store)} configurations, N = {store.positions.shape[1]}, L = {store.box[0]:.4g}, "
               f"tau_BB = {tau:.4g} ({'seed' if round(T, 3) in SEED_TAU_BB else 'measured'}); "
               + ("EXTRAPOLATION: " + "; ".join(notes) if notes else "inside the training range"))
-        for j, (f, fit) in enumerate(zip(args.fractions, res.fits["transferable"])):
-            q, s4 = res.s4["transferable"][j]
-            line = dict(T=T, t_over_tau=f, t=times[j], s4_qmin=float(s4[0]), q_min=float(q[0]),
-                        xi=fit.xi if fit else float("nan"), xi_err=fit.xi_err if fit else float("nan"),
-                        A=fit.A if fit else float("nan"), chi4=fit.chi4 if fit else float("nan"))
-            rows.append(line)
-            print(f"  t/tau = {f:<5g} S4(q_min = {q[0]:.3f}) = {s4[0]:.3g}   xi = {line['xi']:.3g} +- "
-                  f"{line['xi_err']:.2g}   A = {line['A']:.3g}   chi4~ = {line['chi4']:.3g}")
+        found = [s4_row(T, f, times[j], *res.s4["transferable"][j], fit, "GlassMLP(T)")
+                 for j, (f, fit) in enumerate(zip(args.fractions, res.fits["transferable"]))]
+        if ridge is not None:
+            feats = describe_store(store, descriptor=ridge.desc)[0]
+            mask = store.types == meta["species"]
+            for j, f in enumerate(args.fractions):
+                q, s4, _ = four_point_structure_factor(store.inherent, ridge.predict(store, feats, f), store.box,
+                                                       mask, q_max=res.parameters["q_max"])
+                try:
+                    fit = fit_s4(q, s4)
+                except (RuntimeError, ValueError):
+                    fit = None
+                found.append(s4_row(T, f, times[j], q, s4, fit, "Ridge (structure)"))
+        for r in found:
+            print(f"  {r['model']:18s} t/tau = {r['t_over_tau']:<5g} S4(q_min = {r['q_min']:.3f}) = "
+                  f"{r['s4_qmin']:.3g}   xi = {r['xi']:.3g} +- {r['xi_err']:.2g}   A = {r['A']:.3g}   "
+                  f"chi4~ = {r['chi4']:.3g}")
+        rows += found
     temps = sorted({r["T"] for r in rows}, reverse=True)
-    if len(temps) > 1:
-        xi_max = {T: np.nanmax([r["xi"] for r in rows if r["T"] == T]) for T in temps}
-        a_at_tau = {T: next(r["A"] for r in rows if r["T"] == T and r["t_over_tau"] == max(args.fractions))
+    for model in sorted({r["model"] for r in rows}) if len(temps) > 1 else []:
+        mine = [r for r in rows if r["model"] == model]
+        xi_max = {T: np.nanmax([r["xi"] for r in mine if r["T"] == T]) for T in temps}
+        a_at_tau = {T: next(r["A"] for r in mine if r["T"] == T and r["t_over_tau"] == max(args.fractions))
                     for T in temps}
-        print("\nseed Fig. 4 trend: xi_max(T) = " + ", ".join(f"{xi_max[T]:.3g} (T = {T:g})" for T in temps)
+        print(f"\n{model}: seed Fig. 4 trend: xi_max(T) = "
+              + ", ".join(f"{xi_max[T]:.3g} (T = {T:g})" for T in temps)
               + f"; grows as T falls: {all(np.diff([xi_max[T] for T in temps]) > 0)}")
-        print("                   A(t = tau) = " + ", ".join(f"{a_at_tau[T]:.3g} (T = {T:g})" for T in temps))
+        print("    A(t = tau) = " + ", ".join(f"{a_at_tau[T]:.3g} (T = {T:g})" for T in temps))
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)
         (Path(args.out) / "large_s4.json").write_text(json.dumps(dict(models=args.models, rows=rows), indent=1))

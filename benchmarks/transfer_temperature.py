@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from glassdyn.io.stores import read_store
-from glassdyn.learn.baselines import RidgeBaseline
 from glassdyn.learn.evaluation import PropensityEvaluation
 from glassdyn.workflows.campaign import shipped_store
 from glassdyn.workflows.learning import describe_store, predict, train_models
-from glassdyn.workflows.transferable import label_time_indices, tau_alpha_bb, train_transferable
+from glassdyn.workflows.transferable import (label_time_indices, matched_time_ridge, tau_alpha_bb,
+                                            train_transferable)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STORES = [ROOT / "runs/ka2d_T0.6_transfer.h5", ROOT / "runs/ka2d_T0.5_transfer.h5",
@@ -47,20 +47,14 @@ def arrhenius_tau(temps, taus, T):
     return float(np.exp(a + b / T))
 
 
-def ridge(desc, stores, splits, sources, T_h, tau_h, taus, times, X, definition):
+def ridge(desc, stores, splits, sources, tau_h, taus, times, X, definition):
     """(S_test, n_t, N) predictions of Ridge (alpha 10, no state input) trained on the training
     configurations of ``sources`` at the times of equal t / tau_alpha^BB (tau_h at the target)."""
     out = np.zeros((len(X), len(times), X.shape[1]))
     for j, t in enumerate(times):
-        Xs, ys = [], []
-        for k in sources:
-            s = stores[k]
-            jk = 1 + int(np.argmin(np.abs(np.log(s.times[1:] / (t / tau_h * taus[k])))))
-            mask = s.types == 0
-            for c in splits[k]["train"]:
-                Xs.append(desc[k][0][c][mask])
-                ys.append(s.labels("bond_breaking")[c, jk][mask])
-        model = RidgeBaseline(alpha=10.0).fit(Xs, ys, definition=definition)
+        model = matched_time_ridge([stores[k] for k in sources], [desc[k][0] for k in sources],
+                                   [splits[k]["train"] for k in sources], [taus[k] for k in sources],
+                                   t / tau_h, definition)
         out[:, j] = np.array(model.predict(list(X), definition))
     return out
 
@@ -136,8 +130,8 @@ def main() -> None:
         preds["native GlassMLP"] = predict(native, X, definition)["glassmlp"]
         splits = [m["split"] for m in meta_all["stores"]]
         tau_h = arrhenius_tau([temps[k] for k in others], [taus[k] for k in others], T)
-        preds["Ridge, other T (t/tau)"] = ridge(desc, stores, splits, others, T, tau_h, taus, times, X, definition)
-        preds["native Ridge"] = ridge(desc, stores, splits, [h], T, taus[h], taus, times, X, definition)
+        preds["Ridge, other T (t/tau)"] = ridge(desc, stores, splits, others, tau_h, taus, times, X, definition)
+        preds["native Ridge"] = ridge(desc, stores, splits, [h], taus[h], taus, times, X, definition)
         types = store.types == 0
         preds = {k: np.where(types[None, None], v, 0.0) for k, v in preds.items()}
         ev = score(store, test, t_idx, preds)
@@ -157,9 +151,16 @@ def main() -> None:
         cost = row["models"]["native GlassMLP"]["rho_t_star"] - row["models"]["transfer (log_t)"]["rho_t_star"]
         print(f"transfer_cost_rho_{T:g} = {cost:.3f}")
         results.append(row)
-    (work / "results.json").write_text(json.dumps(dict(stores=[str(p) for p in args.stores], temperatures=temps,
-                                                       tau_alpha_bb=taus, epoch_scale=args.epoch_scale,
-                                                       seed=args.seed, rows=results), indent=1))
+    summary = dict(stores=[str(p) for p in args.stores], temperatures=temps, tau_alpha_bb=taus,
+                   epoch_scale=args.epoch_scale, seed=args.seed)
+    try:  # rows of other held-out temperatures from an earlier run with the same settings are kept
+        earlier = json.loads((work / "results.json").read_text())
+    except OSError:
+        earlier = {}
+    if all(earlier.get(k) == v for k, v in summary.items()):
+        done = [row["temperature"] for row in results]
+        results = [row for row in earlier["rows"] if not np.isclose(row["temperature"], done).any()] + results
+    (work / "results.json").write_text(json.dumps(dict(summary, rows=results), indent=1))
     print(f"\n{time.perf_counter() - t0:.0f} s in all; models and results.json in {work}")
 
 

@@ -89,3 +89,30 @@ def test_times_per_configuration_and_t_over_tau():
     assert len(notes) == 2 and "log10 t/tau = 2" in notes[1]
     with pytest.raises(ValueError, match="2 arrays for 3 configurations"):
         model.fit_states(X + X[:1], y + y[:1], [0.5, 0.7, 0.5], times, tau=tau)
+
+
+def test_matched_time_ridge_pairs_times_by_t_over_tau():
+    """Two 'stores' with tau 10 and 100: the labels follow the first descriptor only at t = tau / 2
+    (index 2 of times 0, 1, 5, 50, 500 at tau = 10; index 3 at tau = 100); Ridge at t/tau = 0.5 must
+    find that map in both, at t/tau = 50 (pure noise) it must not."""
+    from types import SimpleNamespace
+
+    from glassdyn.workflows.transferable import matched_time_ridge
+
+    rng = np.random.default_rng(1)
+    times = np.array([0.0, 1.0, 5.0, 50.0, 500.0])
+    stores, feats = [], []
+    for j_signal in (2, 3):
+        X = rng.normal(size=(4, 60, 3))
+        y = rng.normal(size=(4, 5, 60))
+        types = np.zeros(60, int)
+        types[::6] = 1  # another species, with another map: left out of the fit
+        y[:, j_signal] = np.where(types == 0, 2.0 * X[:, :, 0], -10.0 * X[:, :, 1])
+        stores.append(SimpleNamespace(times=times, types=types, labels=lambda label, y=y: y))
+        feats.append(X)
+    test = rng.normal(size=(60, 3))
+    fit = matched_time_ridge(stores, feats, [[0, 1, 2], [0, 1]], [10.0, 100.0], 0.5, DEFINITION)
+    slopes = np.linalg.lstsq(test, fit.predict(test, DEFINITION), rcond=None)[0]
+    np.testing.assert_allclose(slopes, [2.0, 0.0, 0.0], atol=0.15)  # alpha = 10 shrinks by ~4 %
+    noise = matched_time_ridge(stores, feats, [[0, 1, 2], [0, 1]], [10.0, 100.0], 50.0, DEFINITION)
+    assert np.std(noise.predict(test, DEFINITION)) < 0.3

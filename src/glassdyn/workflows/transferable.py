@@ -27,7 +27,7 @@ from ..io.stores import CampaignStore, read_store
 from ..structure.coarse_grain import REFERENCE_CUTOFF
 from .learning import describe_store, split_configurations
 
-__all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state"]
+__all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state", "matched_time_ridge"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,26 @@ def tau_alpha_bb(store: CampaignStore, species: int = 0) -> float:
     labels never get there."""
     cb = store.labels("bond_breaking")[:, :, store.types == species].mean(axis=(0, 2))
     return relaxation_time(store.times, cb, 0.5)
+
+
+def matched_time_ridge(stores, features, configurations, taus, t_over_tau: float, definition: dict,
+                       label: str = "bond_breaking", species: int = 0, alpha: float = 10.0):
+    """Ridge (no state input) fitted on several stores' labels at the same t / tau_alpha^BB: each store
+    contributes its ``configurations`` at its stored time nearest (in log t) to ``t_over_tau`` x its
+    tau.  ``features``: per store (S, N, M) descriptors of definition ``definition``.  A linear
+    structure-to-propensity map shared by the temperatures: differences of its predictions between
+    temperatures come from the structure alone."""
+    from ..learn.baselines import RidgeBaseline
+
+    Xs, ys = [], []
+    for store, X, confs, tau in zip(stores, features, configurations, taus):
+        j = 1 + int(np.argmin(np.abs(np.log(store.times[1:] / (t_over_tau * tau)))))
+        mask = store.types == species
+        y = store.labels(label)
+        for c in confs:
+            Xs.append(X[c][mask])
+            ys.append(y[c, j][mask])
+    return RidgeBaseline(alpha=alpha).fit(Xs, ys, definition=definition)
 
 
 def resolve_state(meta: dict, model, state: dict | None) -> tuple:
