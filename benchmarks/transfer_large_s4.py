@@ -51,6 +51,8 @@ class StructuralRidge:
 
 
 def s4_row(T, f, t, q, s4, fit, model):
+    """One result row; xi, A and chi4~ are NaN where the fit does not fix xi (``S4Fit.determined``)."""
+    fit = fit if fit is not None and fit.determined else None
     return dict(T=T, model=model, t_over_tau=f, t=t, s4_qmin=float(s4[0]), q_min=float(q[0]),
                 xi=fit.xi if fit else float("nan"), xi_err=fit.xi_err if fit else float("nan"),
                 A=fit.A if fit else float("nan"), chi4=fit.chi4 if fit else float("nan"))

@@ -87,6 +87,18 @@ def test_s4_fit_recovers_known_length_and_cubic_term(xi, A):
     assert fit.xi == pytest.approx(xi, rel=0.15)
     assert fit.chi4 == pytest.approx(10.0, rel=0.2)
     assert abs(fit.A - A) < 0.3 + 3 * fit.A_err
+    assert fit.determined
+
+
+def test_s4_fit_without_a_resolved_length_is_undetermined():
+    """S4 = 1 / (1 + (0.2 q)^2 + 50 q^3) with 2 % noise: over q <= 1.5 only A xi^3 is fixed, and the
+    fit returns some tiny xi with a huge A and formal uncertainties of 1e-5 (seen on transferred
+    predictions at N = 20640); it must say that this xi is not a measured length."""
+    q = np.linspace(0.05, 1.5, 30)
+    s4 = (1.0 + 0.02 * np.random.default_rng(0).normal(size=q.size)) / (1 + (0.2 * q) ** 2 + 50.0 * q**3)
+    fit = fit_s4(q, s4)
+    assert fit.A * fit.xi**3 == pytest.approx(50.0, rel=0.05) and fit.xi_err < 0.1 * fit.xi
+    assert not fit.determined
 
 
 def test_s4_of_uncorrelated_field_is_flat():

@@ -131,7 +131,8 @@ def four_point_structure_factor(positions, fields, box, mask=None, q_max: float 
 
 @dataclass
 class S4Fit:
-    """chi4~, xi, A with one-sigma uncertainties of the fit S4 = chi4~ / (1 + (q xi)^2 + A (q xi)^3)."""
+    """chi4~, xi, A with one-sigma uncertainties of the fit S4 = chi4~ / (1 + (q xi)^2 + A (q xi)^3)
+    over wave numbers up to ``q_max``."""
 
     chi4: float
     xi: float
@@ -139,6 +140,7 @@ class S4Fit:
     chi4_err: float
     xi_err: float
     A_err: float
+    q_max: float = np.inf
 
     def __call__(self, q):
         qx = np.asarray(q) * self.xi
@@ -146,9 +148,12 @@ class S4Fit:
 
     @property
     def determined(self) -> bool:
-        """False when the data do not fix chi4~ and xi (one-sigma uncertainty larger than the value,
-        or infinite): typical of S4 from a few configurations, whose small-q values are noise."""
-        return all(np.isfinite(e) and e < abs(v) for v, e in ((self.chi4, self.chi4_err), (self.xi, self.xi_err)))
+        """False when the data do not fix chi4~ and xi: a one-sigma uncertainty larger than the value
+        (or infinite), typical of S4 from a few configurations whose small-q values are noise; or
+        xi q_max < 1, where (q xi)^2 < 1 at every fitted q and xi enters, beside a large A, only
+        through A xi^3 (a least-squares fit then returns any small xi with a huge A)."""
+        return (all(np.isfinite(e) and e < abs(v) for v, e in ((self.chi4, self.chi4_err), (self.xi, self.xi_err)))
+                and self.xi * self.q_max >= 1)
 
 
 def fit_s4(q, s4, sigma=None, with_cubic: bool = True, p0=None) -> S4Fit:
@@ -177,7 +182,7 @@ def fit_s4(q, s4, sigma=None, with_cubic: bool = True, p0=None) -> S4Fit:
         pcov = np.zeros((3, 3))
         pcov[:2, :2] = pcov2
     err = np.sqrt(np.clip(np.diag(pcov), 0, None))
-    return S4Fit(*popt, *err)
+    return S4Fit(*popt, *err, q_max=float(q.max()))
 
 
 def g4(positions, fields, box, mask=None, r_max: float | None = None, dr: float = 0.1):

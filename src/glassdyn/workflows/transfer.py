@@ -152,9 +152,14 @@ class Transfer(Result):
                     box=np.asarray(self.system.box), **self.predictions)
 
     def rows(self) -> list:
-        return [f"| {kind} | {self.times[j]:.4g} | {self.s4[kind][j][1][0]:.3g} | {fit.chi4:.3g} | "
-                f"{fit.xi:.3g} +- {fit.xi_err:.2g} | {fit.A:.3g} |"
-                for kind in self.s4 for j, fit in enumerate(self.fits[kind]) if fit is not None]
+        """One table row per model and time; a fit that does not fix xi (``S4Fit.determined``) says so."""
+        out = []
+        for kind in self.s4:
+            for j, fit in enumerate(self.fits[kind]):
+                fitted = (f"{fit.chi4:.3g} | {fit.xi:.3g} +- {fit.xi_err:.2g} | {fit.A:.3g}"
+                          if fit is not None and fit.determined else "- | undetermined | -")
+                out.append(f"| {kind} | {self.times[j]:.4g} | {self.s4[kind][j][1][0]:.3g} | {fitted} |")
+        return out
 
     def table(self) -> str:
         return "| model | t | S4(q_min) | chi4~ | xi | A |\n|---|---|---|---|---|---|\n" + "\n".join(self.rows())
@@ -174,7 +179,7 @@ class Transfer(Result):
             q, s4 = self.s4[kind][j]
             line, = ax.plot(q, s4, "o", ms=4, label=kind)
             fit = self.fits[kind][j]
-            if fit is not None:
+            if fit is not None and fit.determined:
                 qq = np.linspace(q.min(), q.max(), 200)
                 ax.plot(qq, fit(qq), color=line.get_color(), lw=1, label=rf"  $\xi$ = {fit.xi:.2f}, A = {fit.A:.2f}")
         ax.set(xscale="log", yscale="log", xlabel="q", ylabel=f"S4(q, t={self.times[j]:.3g}) (predicted)",
