@@ -50,12 +50,19 @@ class StructuralRidge:
         return np.where(store.types == self.species, np.array(model.predict(list(features), definition)), 0.0)
 
 
-def s4_row(T, f, t, q, s4, fit, model):
-    """One result row; xi, A and chi4~ are NaN where the fit does not fix xi (``S4Fit.determined``)."""
-    fit = fit if fit is not None and fit.determined else None
-    return dict(T=T, model=model, t_over_tau=f, t=t, s4_qmin=float(s4[0]), q_min=float(q[0]),
-                xi=fit.xi if fit else float("nan"), xi_err=fit.xi_err if fit else float("nan"),
-                A=fit.A if fit else float("nan"), chi4=fit.chi4 if fit else float("nan"))
+def s4_row(T, f, t, q, s4, counts, n_configurations, model):
+    """One result row: the unweighted fit (``transfer``'s default) and the fit weighted by the
+    counting error of each shell average (``fit_s4(counts=...)``), which the smallest shells (4 wave
+    vectors here) need; xi, A and chi4~ are NaN where a fit does not fix xi."""
+    row = dict(T=T, model=model, t_over_tau=f, t=t, s4_qmin=float(s4[0]), q_min=float(q[0]))
+    for tag, n in (("", None), ("_weighted", n_configurations * counts)):
+        try:
+            fit = fit_s4(q, s4, counts=n)
+        except (RuntimeError, ValueError):
+            fit = None
+        fit = fit if fit is not None and fit.determined else None
+        row.update({k + tag: getattr(fit, k) if fit else float("nan") for k in ("xi", "xi_err", "A", "chi4")})
+    return row
 
 
 def main() -> None:
@@ -88,31 +95,30 @@ def main() -> None:
         print(f"\nT = {T:g}: {len(store)} configurations, N = {store.positions.shape[1]}, L = {store.box[0]:.4g}, "
               f"tau_BB = {tau:.4g} ({'seed' if round(T, 3) in SEED_TAU_BB else 'measured'}); "
               + ("EXTRAPOLATION: " + "; ".join(notes) if notes else "inside the training range"))
-        found = [s4_row(T, f, times[j], *res.s4["transferable"][j], fit, "GlassMLP(T)")
-                 for j, (f, fit) in enumerate(zip(args.fractions, res.fits["transferable"]))]
+        found = [s4_row(T, f, times[j], *res.s4["transferable"][j], len(store), "GlassMLP(T)")
+                 for j, f in enumerate(args.fractions)]
         if ridge is not None:
             feats = describe_store(store, descriptor=ridge.desc)[0]
             mask = store.types == meta["species"]
             for j, f in enumerate(args.fractions):
-                q, s4, _ = four_point_structure_factor(store.inherent, ridge.predict(store, feats, f), store.box,
-                                                       mask, q_max=res.parameters["q_max"])
-                try:
-                    fit = fit_s4(q, s4)
-                except (RuntimeError, ValueError):
-                    fit = None
-                found.append(s4_row(T, f, times[j], q, s4, fit, "Ridge (structure)"))
+                q, s4, counts = four_point_structure_factor(store.inherent, ridge.predict(store, feats, f),
+                                                            store.box, mask, q_max=res.parameters["q_max"])
+                found.append(s4_row(T, f, times[j], q, s4, counts, len(store), "Ridge (structure)"))
         for r in found:
             print(f"  {r['model']:18s} t/tau = {r['t_over_tau']:<5g} S4(q_min = {r['q_min']:.3f}) = "
                   f"{r['s4_qmin']:.3g}   xi = {r['xi']:.3g} +- {r['xi_err']:.2g}   A = {r['A']:.3g}   "
-                  f"chi4~ = {r['chi4']:.3g}")
+                  f"chi4~ = {r['chi4']:.3g}   weighted: xi = {r['xi_weighted']:.3g} +- {r['xi_err_weighted']:.2g}"
+                  f"   A = {r['A_weighted']:.3g}")
         rows += found
     temps = sorted({r["T"] for r in rows}, reverse=True)
-    for model in sorted({r["model"] for r in rows}) if len(temps) > 1 else []:
+    for model, tag in [(m, t) for m in sorted({r["model"] for r in rows}) for t in ("", "_weighted")]:
+        if len(temps) < 2:
+            break
         mine = [r for r in rows if r["model"] == model]
-        xi_max = {T: np.nanmax([r["xi"] for r in mine if r["T"] == T]) for T in temps}
-        a_at_tau = {T: next(r["A"] for r in mine if r["T"] == T and r["t_over_tau"] == max(args.fractions))
+        xi_max = {T: np.nanmax([r["xi" + tag] for r in mine if r["T"] == T] + [np.nan]) for T in temps}
+        a_at_tau = {T: next(r["A" + tag] for r in mine if r["T"] == T and r["t_over_tau"] == max(args.fractions))
                     for T in temps}
-        print(f"\n{model}: seed Fig. 4 trend: xi_max(T) = "
+        print(f"\n{model}{' (weighted fit)' if tag else ''}: seed Fig. 4 trend: xi_max(T) = "
               + ", ".join(f"{xi_max[T]:.3g} (T = {T:g})" for T in temps)
               + f"; grows as T falls: {all(np.diff([xi_max[T] for T in temps]) > 0)}")
         print("    A(t = tau) = " + ", ".join(f"{a_at_tau[T]:.3g} (T = {T:g})" for T in temps))

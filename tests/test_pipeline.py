@@ -409,7 +409,8 @@ def test_transferable_transfer_to_a_stored_larger_system(two_temperatures, demo,
                 [0], {}, np.zeros(2, int), dict(n_replicas=0), {})
     out = tmp_path / "big"
     assert main(["transfer", "--models", str(models), "--store", str(tmp_path / "big.h5"), "--time", "50",
-                 "--out", str(out)]) == 0
+                 "--s4-fit", "counting", "--out", str(out)]) == 0
+    assert '"s4_fit": "counting"' in (out / "transfer.md").read_text()
     p = np.load(out / "transfer.npz")["transferable"]
     assert p.shape == (2, 1, 4 * 1290)
     feats, definition = describe_store(small, configurations=[0, 1], cutoff=32.896 / 2)

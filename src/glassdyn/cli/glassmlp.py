@@ -162,7 +162,8 @@ def _transfer(args) -> int:
     from ..workflows.transfer import transfer
 
     result = transfer(args.models, tile=args.tile, n_configurations=args.configurations, seed=args.seed,
-                      temperature=args.temperature, times=args.time, store=args.store, tau=args.tau)
+                      temperature=args.temperature, times=args.time, store=args.store, tau=args.tau,
+                      s4_fit=args.s4_fit)
     result.save(args.out)
     print(result.summary().replace("\n", f" -> {args.out}\n", 1))
     return 0
@@ -321,6 +322,9 @@ def add_parsers(sub) -> None:
     tf.add_argument("--store", default=None, help="large equilibrated configurations to predict on instead "
                     "(glassdyn simulate with [system] tile and n_replicas = 0)")
     _state_arguments(tf)
+    tf.add_argument("--s4-fit", choices=["unweighted", "counting"], default="unweighted",
+                    help="S4 fit: unweighted (default), or weighted by each shell's counting error (steadier xi "
+                         "from a few configurations, see glassdyn.dynamics.heterogeneity.fit_s4)")
     tf.add_argument("--out", default="transfer")
     tf.set_defaults(func=_transfer)
 

@@ -39,7 +39,7 @@ def check_transferable(meta: dict) -> None:
 
 def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, window_steps: int = 2000,
              max_windows: int = 60, q_max: float = 1.5, temperature: float | None = None, times=None,
-             store=None, tau: float | None = None) -> "Transfer":
+             store=None, tau: float | None = None, s4_fit: str = "unweighted") -> "Transfer":
     """Apply trained models to a ``tile``^d times larger system of the same model, no MD labels.
 
     The large system is equilibrated at the training temperature with the campaign tools
@@ -48,13 +48,16 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
     the predictions and fitted.  ``store``: a store of large equilibrated configurations instead
     (``glassdyn simulate`` with ``tile`` and ``n_replicas = 0``; its temperature and inherent
     structures).  A temperature-transferable folder predicts at ``temperature`` (default the
-    store's) and ``times`` (and ``tau`` for a t/tau time input).
+    store's) and ``times`` (and ``tau`` for a t/tau time input).  ``s4_fit``: "unweighted" (default)
+    or "counting" (each shell weighted by its counting error, ``fit_s4(counts=...)``).
     """
     from ..io.stores import read_store
     from ..systems.configuration import Configuration
     from .equilibrate import equilibrate
     from .inherent import inherent_structure
 
+    if s4_fit not in ("unweighted", "counting"):
+        raise ValueError(f"s4_fit must be 'unweighted' or 'counting', not {s4_fit!r}")
     meta, models = load_models(folder)
     system_dict = json.loads(meta["system"])
     check_transferable(meta)
@@ -112,13 +115,13 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
         for j in range(p.shape[1]):
             f = p[:, j] if smooth is None else smooth(p[:, j])
             f = np.where(mask[None, :], f, 0.0)
-            q, s, _ = four_point_structure_factor(pos, f, big.box, mask, q_max=q_max)
-            s4[kind].append((q, s))
+            q, s, counts = four_point_structure_factor(pos, f, big.box, mask, q_max=q_max)
+            s4[kind].append((q, s, counts))
             try:
-                fits[kind].append(fit_s4(q, s))
+                fits[kind].append(fit_s4(q, s, counts=len(pos) * counts if s4_fit == "counting" else None))
             except (RuntimeError, ValueError):
                 fits[kind].append(None)
-    params = dict(models=str(folder), q_max=q_max, system=big.to_dict(), temperature=T, times=list(out_times),
+    params = dict(models=str(folder), q_max=q_max, s4_fit=s4_fit, system=big.to_dict(), temperature=T, times=list(out_times),
                   extrapolation=notes, **params_source)
     result = Transfer(big, out_times, pos, types, preds, s4, fits, time.perf_counter() - t0, t_eq, params,
                       [folder] + ([store] if store is not None else []))
@@ -135,7 +138,7 @@ def _check_temperature(meta: dict, T: float) -> None:
 
 class Transfer(Result):
     """Predictions on the large system: ``predictions`` {kind: (S, T, N)}, inherent positions
-    (S, N, d), ``s4`` {kind: [(q, S4) per time]}, ``fits`` {kind: [S4Fit or None per time]}."""
+    (S, N, d), ``s4`` {kind: [(q, S4, wave vectors per shell and configuration) per time]}, ``fits`` {kind: [S4Fit or None per time]}."""
 
     name = "transfer"
     figure = "transfer_s4"
@@ -176,7 +179,7 @@ class Transfer(Result):
         kinds = list(self.s4)
         j = int(np.argmax([np.mean([self.s4[k][jj][1][0] for k in kinds]) for jj in range(len(self.times))]))
         for kind in kinds:
-            q, s4 = self.s4[kind][j]
+            q, s4, _ = self.s4[kind][j]
             line, = ax.plot(q, s4, "o", ms=4, label=kind)
             fit = self.fits[kind][j]
             if fit is not None and fit.determined:
