@@ -226,6 +226,16 @@ def test_equilibration_alone(tmp_path):
     with pytest.raises(InputFileError, match="configurations alone"):
         store.labels("bond_breaking")
     _run(tmp_path / "p.toml", tmp_path / "eq.h5")  # a finished run is a no-op
+    # more configurations later: the chain continues, the two finished ones are kept bit for bit
+    (tmp_path / "p.toml").write_text(text.replace("n_configurations = 2", "n_configurations = 3"))
+    _run(tmp_path / "p.toml", tmp_path / "eq.h5")
+    grown = read_store(tmp_path / "eq.h5")
+    assert len(grown) == 3 and len(set(grown.fingerprints)) == 3
+    np.testing.assert_array_equal(grown.positions[:2], store.positions)
+    np.testing.assert_array_equal(grown.inherent[:2], store.inherent)
+    (tmp_path / "p.toml").write_text(text)  # fewer than the finished work: refused
+    cli_fails(["simulate", "--preset", tmp_path / "p.toml", "--out", tmp_path / "eq.h5"],
+              "n_configurations: 3", code=2)
 
 
 def test_resume_with_an_edited_preset_is_refused(tiny, tmp_path):

@@ -195,18 +195,29 @@ def _system(preset: dict) -> SystemPreset:
 
 
 def _check_resume(manifest: Path, preset: dict) -> None:
-    """Refuse a resume whose preset differs from the one the finished work was made with."""
+    """Refuse a resume whose preset differs from the one the finished work was made with.  A campaign
+    of configurations alone (``n_replicas = 0``) may grow ``n_configurations``: the equilibrated chain
+    continues, the configurations already sampled and quenched are kept (the manifest then records
+    the larger number)."""
     old = json.loads(manifest.read_text())
 
     def recorded(s, k):  # keys added after the finished work was recorded held their defaults
         return old.get(s, {}).get(k, PRESET_KEYS[s][k][1])
 
+    def grows(s, k):
+        return ((s, k) == ("campaign", "n_configurations") and preset["campaign"]["n_replicas"] == 0
+                and preset[s][k] > recorded(s, k))
+
     diff = [f"[{s}] {k}: {recorded(s, k)!r} (finished work) -> {preset[s][k]!r} (now)"
             for s in preset for k in preset[s]
-            if recorded(s, k) != preset[s][k] and (s, k) not in RESUMABLE_CHANGES]
+            if recorded(s, k) != preset[s][k] and (s, k) not in RESUMABLE_CHANGES and not grows(s, k)]
     if diff:
         raise ValueError(f"{manifest.parent} was made with another preset; resuming would mix results: "
-                         + "; ".join(diff) + ". Restore those values or choose another --out")
+                         + "; ".join(diff) + ". Restore those values or choose another --out"
+                         + (" (only a campaign without replicas may grow n_configurations)"
+                            if any("n_configurations" in d for d in diff) else ""))
+    if grows("campaign", "n_configurations"):
+        atomic_write_text(manifest, json.dumps(preset, sort_keys=True))
 
 
 def _inherent_unit(system: dict, positions, types, box) -> dict:
@@ -279,6 +290,11 @@ def _campaign(preset, store, workers, scheduler, progress, max_units, log, worke
         atomic_write_text(manifest, json.dumps(preset, sort_keys=True))
     conf_file = units / "configurations.npz"
     S = int(cp["n_configurations"])
+    if conf_file.exists():
+        with np.load(conf_file) as d:
+            grew = len(d["positions"]) != S
+        if grew:  # n_configurations grew (_check_resume): sampled and quenched from the kept pieces
+            conf_file.unlink()
     if conf_file.exists():
         with np.load(conf_file) as d:
             positions, types, box = d["positions"], d["types"], d["box"]
