@@ -176,9 +176,11 @@ def fit_s4(q, s4, sigma=None, with_cubic: bool = True, p0=None, counts=None) -> 
         n = np.asarray(counts, dtype=float)
         if n.shape != q.shape or np.any(n <= 0):
             raise ValueError("counts must be positive, one per q")
-        fit = fit_s4(q, s4, np.maximum(s4, 1e-12 * s4.max()) / np.sqrt(n), with_cubic, p0)
+        floor = 1e-12 * s4.max()
+        fit = fit_s4(q, s4, np.maximum(s4, floor) / np.sqrt(n), with_cubic, p0)
         for _ in range(5):
-            fit = fit_s4(q, s4, np.maximum(fit(q), 1e-12 * s4.max()) / np.sqrt(n), with_cubic, [fit.chi4, max(fit.xi, 1e-6), max(fit.A, 1e-3)])
+            start = [fit.chi4, max(fit.xi, 1e-6), max(fit.A, 1e-3)]
+            fit = fit_s4(q, s4, np.maximum(fit(q), floor) / np.sqrt(n), with_cubic, start)
         return fit
 
     def model(q, chi, xi, A):

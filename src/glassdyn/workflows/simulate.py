@@ -1,13 +1,14 @@
 """``glassdyn simulate``: preset -> equilibrated configurations -> inherent structures -> propensities.
 
 Presets are TOML files (shipped in ``glassdyn/configs/``, listed and shown by ``glassdyn presets
-list|show NAME``; copy one to edit it) with sections [system], [equilibration], [campaign]; they are validated completely before
-any simulation starts.  Every stage persists atomically next to the store, so rerunning the same
+list|show NAME``; copy one to edit it) with sections [system], [equilibration], [campaign]; they
+are validated completely before any simulation starts.  Every stage persists atomically next to the store, so rerunning the same
 command after a crash resumes: equilibrated configurations and inherent structures in
 ``<store>.units/``: each equilibration window (``equilibration/``), each inherent structure
 (``inherent/``), then ``configurations.npz`` and the replica units (see :mod:`.campaign`).  Every
 key of a preset is checked (a misspelled key is an error naming the nearest valid one); the
-normalised preset is recorded in ``<store>.units/preset.json`` and a resume must match it.
+normalised preset is recorded in ``<store>.units/preset.json`` and a resume must match it (a
+campaign of configurations alone may grow ``n_configurations``).
 """
 from __future__ import annotations
 

@@ -121,8 +121,8 @@ def transfer(folder, tile: int = 2, n_configurations: int = 4, seed: int = 0, wi
                 fits[kind].append(fit_s4(q, s, counts=len(pos) * counts if s4_fit == "counting" else None))
             except (RuntimeError, ValueError):
                 fits[kind].append(None)
-    params = dict(models=str(folder), q_max=q_max, s4_fit=s4_fit, system=big.to_dict(), temperature=T, times=list(out_times),
-                  extrapolation=notes, **params_source)
+    params = dict(models=str(folder), q_max=q_max, s4_fit=s4_fit, system=big.to_dict(), temperature=T,
+                  times=list(out_times), extrapolation=notes, **params_source)
     result = Transfer(big, out_times, pos, types, preds, s4, fits, time.perf_counter() - t0, t_eq, params,
                       [folder] + ([store] if store is not None else []))
     result.seeds = seed
@@ -138,7 +138,8 @@ def _check_temperature(meta: dict, T: float) -> None:
 
 class Transfer(Result):
     """Predictions on the large system: ``predictions`` {kind: (S, T, N)}, inherent positions
-    (S, N, d), ``s4`` {kind: [(q, S4, wave vectors per shell and configuration) per time]}, ``fits`` {kind: [S4Fit or None per time]}."""
+    (S, N, d), ``s4`` {kind: [(q, S4, wave vectors per shell and configuration) per time]}, ``fits``
+    {kind: [S4Fit or None per time]}."""
 
     name = "transfer"
     figure = "transfer_s4"
