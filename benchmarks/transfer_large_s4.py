@@ -9,7 +9,8 @@ t = f tau_alpha^BB(T) for f in --fractions, with tau from the seed where it give
 0.23) and else the folder's measured value; below the training temperatures every number is an
 extrapolation of the network, said in the output.  ``--ridge`` adds Ridge trained on the same
 stores at the same t / tau (no temperature input; ``matched_time_ridge``): its S4 changes between
-temperatures come from the structure alone, the reference for what the network adds.
+temperatures come from the structure alone, the reference for what the network adds.  Each row also
+prints the mean predicted C_B, which must be 0.5 at t = tau_alpha^BB (the definition of tau).
 
     python benchmarks/transfer_large_s4.py --models mT16/ --stores big03.h5 [big045.h5 ...] [--ridge]
 """
@@ -50,11 +51,12 @@ class StructuralRidge:
         return np.where(store.types == self.species, np.array(model.predict(list(features), definition)), 0.0)
 
 
-def s4_row(T, f, t, q, s4, counts, n_configurations, model):
+def s4_row(T, f, t, q, s4, counts, n_configurations, model, mean):
     """One result row: the unweighted fit (``transfer``'s default) and the fit weighted by the
     counting error of each shell average (``fit_s4(counts=...)``), which the smallest shells (4 wave
-    vectors here) need; xi, A and chi4~ are NaN where a fit does not fix xi."""
-    row = dict(T=T, model=model, t_over_tau=f, t=t, s4_qmin=float(s4[0]), q_min=float(q[0]))
+    vectors here) need; xi, A and chi4~ are NaN where a fit does not fix xi.  ``mean``: the mean
+    predicted C_B, 0.5 at t = tau_alpha^BB by the definition of tau (a check that can fail)."""
+    row = dict(T=T, model=model, t_over_tau=f, t=t, s4_qmin=float(s4[0]), q_min=float(q[0]), mean=float(mean))
     for tag, n in (("", None), ("_weighted", n_configurations * counts)):
         try:
             fit = fit_s4(q, s4, counts=n)
@@ -95,17 +97,21 @@ def main() -> None:
         print(f"\nT = {T:g}: {len(store)} configurations, N = {store.positions.shape[1]}, L = {store.box[0]:.4g}, "
               f"tau_BB = {tau:.4g} ({'seed' if round(T, 3) in SEED_TAU_BB else 'measured'}); "
               + ("EXTRAPOLATION: " + "; ".join(notes) if notes else "inside the training range"))
-        found = [s4_row(T, f, times[j], *res.s4["transferable"][j], len(store), "GlassMLP(T)")
+        mask = store.types == meta["species"]
+        pred = res.predictions["transferable"][:, :, mask]
+        found = [s4_row(T, f, times[j], *res.s4["transferable"][j], len(store), "GlassMLP(T)", pred[:, j].mean())
                  for j, f in enumerate(args.fractions)]
         if ridge is not None:
             feats = describe_store(store, descriptor=ridge.desc)[0]
-            mask = store.types == meta["species"]
             for j, f in enumerate(args.fractions):
-                q, s4, counts = four_point_structure_factor(store.inherent, ridge.predict(store, feats, f),
-                                                            store.box, mask, q_max=res.parameters["q_max"])
-                found.append(s4_row(T, f, times[j], q, s4, counts, len(store), "Ridge (structure)"))
+                p = ridge.predict(store, feats, f)
+                q, s4, counts = four_point_structure_factor(store.inherent, p, store.box, mask,
+                                                            q_max=res.parameters["q_max"])
+                found.append(s4_row(T, f, times[j], q, s4, counts, len(store), "Ridge (structure)",
+                                    p[:, mask].mean()))
         for r in found:
-            print(f"  {r['model']:18s} t/tau = {r['t_over_tau']:<5g} S4(q_min = {r['q_min']:.3f}) = "
+            print(f"  {r['model']:18s} t/tau = {r['t_over_tau']:<5g} <C_B> = {r['mean']:.3f}   "
+                  f"S4(q_min = {r['q_min']:.3f}) = "
                   f"{r['s4_qmin']:.3g}   xi = {r['xi']:.3g} +- {r['xi_err']:.2g}   A = {r['A']:.3g}   "
                   f"chi4~ = {r['chi4']:.3g}   weighted: xi = {r['xi_weighted']:.3g} +- {r['xi_err_weighted']:.2g}"
                   f"   A = {r['A_weighted']:.3g}")
