@@ -117,11 +117,10 @@ def main() -> None:
                   f"   A = {r['A_weighted']:.3g}")
         rows += found
     temps = sorted({r["T"] for r in rows}, reverse=True)
-    for model, tag in [(m, t) for m in sorted({r["model"] for r in rows}) for t in ("", "_weighted")]:
-        if len(temps) < 2:
-            break
+    pairs = [(m, t) for m in sorted({r["model"] for r in rows}) for t in ("", "_weighted")] if len(temps) > 1 else []
+    for model, tag in pairs:
         mine = [r for r in rows if r["model"] == model]
-        xi_max = {T: np.nanmax([r["xi" + tag] for r in mine if r["T"] == T] + [np.nan]) for T in temps}
+        xi_max = {T: np.nanmax([r["xi" + tag] for r in mine if r["T"] == T]) for T in temps}
         a_at_tau = {T: next(r["A" + tag] for r in mine if r["T"] == T and r["t_over_tau"] == max(args.fractions))
                     for T in temps}
         print(f"\n{model}{' (weighted fit)' if tag else ''}: seed Fig. 4 trend: xi_max(T) = "

@@ -2,13 +2,13 @@
 
 Presets are TOML files (shipped in ``glassdyn/configs/``, listed and shown by ``glassdyn presets
 list|show NAME``; copy one to edit it) with sections [system], [equilibration], [campaign]; they
-are validated completely before any simulation starts.  Every stage persists atomically next to the store, so rerunning the same
-command after a crash resumes: equilibrated configurations and inherent structures in
-``<store>.units/``: each equilibration window (``equilibration/``), each inherent structure
-(``inherent/``), then ``configurations.npz`` and the replica units (see :mod:`.campaign`).  Every
-key of a preset is checked (a misspelled key is an error naming the nearest valid one); the
-normalised preset is recorded in ``<store>.units/preset.json`` and a resume must match it (a
-campaign of configurations alone may grow ``n_configurations``).
+are validated completely before any simulation starts.  Every stage persists atomically next to
+the store, so rerunning the same command after a crash resumes: equilibrated configurations and
+inherent structures in ``<store>.units/``: each equilibration window (``equilibration/``), each
+inherent structure (``inherent/``), then ``configurations.npz`` and the replica units (see
+:mod:`.campaign`).  Every key of a preset is checked (a misspelled key is an error naming the
+nearest valid one); the normalised preset is recorded in ``<store>.units/preset.json`` and a resume
+must match it (a campaign of configurations alone may grow ``n_configurations``).
 """
 from __future__ import annotations
 
@@ -198,8 +198,7 @@ def _system(preset: dict) -> SystemPreset:
 def _check_resume(manifest: Path, preset: dict) -> None:
     """Refuse a resume whose preset differs from the one the finished work was made with.  A campaign
     of configurations alone (``n_replicas = 0``) may grow ``n_configurations``: the equilibrated chain
-    continues, the configurations already sampled and quenched are kept (the manifest then records
-    the larger number)."""
+    continues, the configurations already sampled and quenched are kept."""
     old = json.loads(manifest.read_text())
 
     def recorded(s, k):  # keys added after the finished work was recorded held their defaults
@@ -217,8 +216,6 @@ def _check_resume(manifest: Path, preset: dict) -> None:
                          + "; ".join(diff) + ". Restore those values or choose another --out"
                          + (" (only a campaign without replicas may grow n_configurations)"
                             if any("n_configurations" in d for d in diff) else ""))
-    if grows("campaign", "n_configurations"):
-        atomic_write_text(manifest, json.dumps(preset, sort_keys=True))
 
 
 def _inherent_unit(system: dict, positions, types, box) -> dict:
@@ -287,20 +284,19 @@ def _campaign(preset, store, workers, scheduler, progress, max_units, log, worke
             raise ValueError(f"{units} holds work of a campaign without a recorded preset (an older "
                              "glassdyn); delete it or choose another --out")
     units.mkdir(parents=True, exist_ok=True)
-    if not manifest.exists():
-        atomic_write_text(manifest, json.dumps(preset, sort_keys=True))
+    # the preset this work is made with (after a resume: the accepted one, a grown n_configurations)
+    atomic_write_text(manifest, json.dumps(preset, sort_keys=True))
     conf_file = units / "configurations.npz"
     S = int(cp["n_configurations"])
+    finished = None
     if conf_file.exists():
         with np.load(conf_file) as d:
-            grew = len(d["positions"]) != S
-        if grew:  # n_configurations grew (_check_resume): sampled and quenched from the kept pieces
-            conf_file.unlink()
-    if conf_file.exists():
-        with np.load(conf_file) as d:
-            positions, types, box = d["positions"], d["types"], d["box"]
-            inherent, energies = d["inherent"], d["energy_per_particle"]
-            info = json.loads(str(d["equilibration"]))
+            # fewer than S: n_configurations grew (_check_resume); rebuilt from the kept pieces below
+            finished = {k: d[k] for k in d.files} if len(d["positions"]) == S else None
+    if finished is not None:
+        positions, types, box = finished["positions"], finished["types"], finished["box"]
+        inherent, energies = finished["inherent"], finished["energy_per_particle"]
+        info = json.loads(str(finished["equilibration"]))
         log.info(f"resuming: {S} equilibrated configurations and inherent structures from {conf_file}")
     else:
         checkpoint = units / "equilibration"
