@@ -119,13 +119,16 @@ def test_train_noise_corrected_and_overlap_options(demo, tmp_path):
                  "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--observable", "field",
                  "--ensemble", "2", "--quiet"]) == 0
     meta = json.loads((out / "models.json").read_text())
-    assert meta["noise_corrected"] and meta["observable"] == "field" and meta["distances"] == [2.0, 4.0, 6.0]
-    assert meta["ensemble"] == 2
+    assert meta["noise_corrected"] and meta["observable"] == "field" and meta["distances"] == [2.0, 5.0, 8.0]
+    assert meta["ensemble"] == 2 and meta["protocol"] == "reference"  # the reference program's shells
     assert main(["predict", "--models", str(out), "--store", str(store), "--out", str(tmp_path / "p.npz")]) == 0
     assert np.isfinite(np.load(tmp_path / "p.npz")["glassmlp"][:, :, data["types"] == 0]).all()
     assert main(["train", "--store", str(store), "--out", str(tmp_path / "o"), "--label", "displacement",
                  "--times", str(t), "--epoch-scale", "0.01", "--no-baselines", "--quiet"]) == 0
     assert json.loads((tmp_path / "o" / "models.json").read_text())["observable"] == "overlap"  # paper SM VI
+    assert main(["train", "--store", str(store), "--out", str(tmp_path / "pp"), "--times", str(t), "--protocol",
+                 "paper", "--label", "displacement", "--epoch-scale", "0.01", "--no-baselines", "--quiet"]) == 0
+    assert json.loads((tmp_path / "pp" / "models.json").read_text())["distances"] == [2.0, 4.0, 6.0]
     cli_fails(["train", "--store", str(store), "--out", str(tmp_path / "x"), "--label", "displacement",
                "--times", str(t), "--epoch-scale", "0.01", "--no-baselines", "--noise-corrected", "--quiet"], "cannot correct the smooth-overlap")
     old = tmp_path / "old.h5"  # a store without replica variances

@@ -8,7 +8,7 @@ from glassdyn.learn import ExtrapolationWarning, GlassMLP, TransferableGlassMLP,
 DEFINITION = {"name": "test-descriptors", "version": 1}
 TIMES = np.array([1.0, 10.0, 100.0])
 FAST = dict(epoch_scale=0.05, min_batches_per_epoch=20, loss="mae", seed=0)
-TRAIN = dict(epoch_scale=0.2, min_batches_per_epoch=20, loss="mae", seed=0)
+TRAIN = dict(epoch_scale=0.5, min_batches_per_epoch=20, loss="mae", seed=0)
 
 
 def _data(temperatures, n=150, m=4, seed=0):

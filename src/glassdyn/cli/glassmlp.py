@@ -36,9 +36,16 @@ def _train(args) -> int:
     if args.transferable:
         from ..workflows.transferable import train_transferable
 
+        for flag, given in (("--ensemble", args.ensemble != 1), ("--times", args.times is not None),
+                            ("--distances", args.distances is not None), ("--noise-corrected", args.noise_corrected),
+                            ("--no-baselines", args.no_baselines)):
+            if given:
+                raise UsageError(f"{flag} does not apply to --transferable (one network, no baselines)")
+
         meta = train_transferable(args.store, args.out, label=args.label, species=args.species, n_times=args.n_times,
                                   time_input=args.time_input, epoch_scale=args.epoch_scale, seed=args.seed,
-                                  cutoff=args.cutoff, observable=args.observable, progress=not args.quiet)
+                                  cutoff=args.cutoff, observable=args.observable, progress=not args.quiet,
+                                  protocol=args.protocol)
         print(f"trained one temperature-transferable GlassMLP on T = {meta['training_temperatures']} in "
               f"{meta['train_seconds']:.0f} s -> {args.out}")
         return 0
@@ -54,7 +61,10 @@ def _train(args) -> int:
                         kinds=kinds, epoch_scale=args.epoch_scale, seed=args.seed,
                         observable=args.observable, noise_corrected=args.noise_corrected,
                         distances=args.distances, ensemble=args.ensemble, cutoff=args.cutoff,
-                        progress=not args.quiet)
+                        progress=not args.quiet, protocol=args.protocol)
+    if meta["skipped_time_indices"]:
+        print(f"skipped time indices {meta['skipped_time_indices']} (some configuration's labels are constant)",
+              file=sys.stderr)
     print(f"trained {len(meta['kinds'])} model kinds at {len(meta['time_indices'])} times in "
           f"{meta['train_seconds']:.0f} s -> {args.out}")
     return 0
@@ -279,7 +289,9 @@ def add_parsers(sub) -> None:
     tr.add_argument("--ensemble", type=int, default=1,
                     help="train this many seeds of GlassMLP and MLP(mae) and predict with their mean")
     tr.add_argument("--distances", type=float, nargs="+", default=None,
-                    help="shell distances d of the C(d) loss term (default the paper's 2 4 6)")
+                    help="shell distances d of the C(d) loss term (default the protocol's: 2 5 8 in the reference)")
+    tr.add_argument("--protocol", choices=["reference", "paper", "glassdyn-0.1"], default="reference",
+                    help="GlassMLP training: the reference program's (default), the paper's text, or glassdyn 0.1's")
     tr.add_argument("--cutoff", type=float, default=20.0,
                     help="coarse-graining cut-off of the descriptors (default 20, the reference's; half the "
                          "training box makes models transferable to larger systems)")

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..errors import InputFileError
+from ..io.atomic import atomic_savez
 from ..io.provenance import provenance_json
 from ..structure.descriptors import check_definition
 
@@ -78,7 +79,7 @@ class RidgeBaseline(BaseEstimator):
         if not hasattr(self, "model_"):
             raise RuntimeError("nothing to save: fit the model first")
         scaler, ridge = self.model_
-        np.savez(path, kind="ridge", alpha=float(self.alpha), mean=scaler.mean_, scale=scaler.scale_,
+        atomic_savez(path, kind="ridge", alpha=float(self.alpha), mean=scaler.mean_, scale=scaler.scale_,
                  coef=ridge.coef_, intercept=ridge.intercept_, definition=json.dumps(self.definition_),
                  provenance=provenance_json(parameters=dict(kind="ridge", alpha=float(self.alpha),
                                                             definition=self.definition_)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ import torch
 from sklearn.base import BaseEstimator
 
 from .. import __version__
+from ..errors import InputFileError
+from ..io.atomic import atomic_savez
 from ..io.provenance import provenance_json
 from ..theory.memory_fit import r2_score  # Ciarella 2023 Eqs. 2-4, shared with the memory fit
 
@@ -141,7 +144,7 @@ class FsMLP(BaseEstimator):
         meta = dict(kind="fsmlp", version=__version__, hidden=[int(h) for h in self.hidden], lasso=self.lasso, lr=self.lr,
                     epochs=self.epochs, batch_size=self.batch_size, seed=self.seed,
                     created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), **provenance)
-        np.savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta),
+        atomic_savez(Path(path), mean=self.mean_, scale=self.scale_, meta=json.dumps(meta),
                  provenance=provenance_json(parameters=meta, seeds=self.seed), **state)
 
     @classmethod
@@ -151,8 +154,9 @@ class FsMLP(BaseEstimator):
             meta = json.loads(str(data["meta"]))
             if meta.get("kind") != "fsmlp":
                 raise ValueError("kind is not fsmlp")
-        except (OSError, KeyError, ValueError) as exc:
-            raise ValueError(f"{path}: not a glassdyn FsMLP model ({exc})") from None
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise InputFileError(f"{path}: unreadable or not a glassdyn FsMLP model "
+                                 f"({type(exc).__name__}: {exc})") from None
         m = cls(tuple(meta["hidden"]), meta["lasso"], meta["lr"], meta["epochs"], meta["batch_size"], meta["seed"])
         m.mean_, m.scale_ = data["mean"], data["scale"]
         m.net_ = m._network(m.mean_.size)

@@ -2,16 +2,29 @@
 
 scikit-learn-style estimator.  Training data are lists over configurations (one batch = one
 configuration's selected particles), standardised with statistics of the training set only.
-The four-phase schedule of SM II.B:
+
+``protocol`` names how it is trained (:data:`PROTOCOLS`); every setting can be overridden one by one.
+The default, ``"reference"``, is the reference program's (StructDynGlass
+``machine_learning/KA2D/machine_learning_mlptrain.py``, the script behind the paper):
 
     1. 300 epochs, Adam lr 5e-4, MAE only
-    2. up to 1000 epochs, lr 2e-4, MAE only, early stopping on the validation loss (patience 15)
-    3. 50 epochs, lr 4e-5, w_v = 1, w_d = 0.5 (d = 2, 4, 6)
-    4. up to 1000 epochs, lr 2e-5, same weights, early stopping
+    2. up to 100 epochs, lr 2e-4, MAE only, early stopping on the validation loss (patience 15,
+       the best epoch restored)
+    3. 50 epochs, lr 4e-5, w_v = 1, w_d = 0.5 at d = 2, 5, 8 (row-normalised shells, see .losses)
+    4. up to 100 epochs, lr 2e-5, same weights, early stopping
+
+one configuration per batch in fixed order, one pass per epoch; MAE divided by the standard
+deviation of all training labels; Glorot-uniform weights and zero biases, Adam epsilon 1e-7 (Keras'
+defaults); descriptor columns whose training standard deviation is below 1e-5 dropped.  A fresh
+Adam per phase (the program compiles anew).  ``"paper"`` takes the paper's text where it differs
+(SM II.B: phases 2 and 4 up to 1000 epochs, d = 2, 4, 6, no row normalisation, MAE divided by the
+batch's standard deviation); ``"glassdyn-0.1"`` is how glassdyn trained before (the paper's text,
+reshuffled batches, at least 100 updates per epoch, PyTorch's initialisation, no column dropping).
+The reference validates early stopping on its test set; glassdyn keeps a separate validation split.
 
 ``loss="mae"`` stops after phase 2 (the MLP(mae) baseline).  ``epoch_scale`` shrinks every phase
 (tests, quick demos).  Models save to a single .npz (weights, scaler, descriptor definition,
-schedule, seed, version, training history) and refuse inputs of another descriptor definition.
+settings, seed, version, training history) and refuse inputs of another descriptor definition.
 """
 from __future__ import annotations
 
@@ -28,24 +41,49 @@ from sklearn.base import BaseEstimator, clone
 from .. import __version__
 from ..dynamics.heterogeneity import smooth_overlap
 from ..errors import InputFileError
+from ..io.atomic import atomic_savez
 from ..io.provenance import provenance_json
 from ..structure.descriptors import check_definition
 from .baselines import mean_pearson
-from .losses import DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
+from .losses import DISTANCES, PAPER_DISTANCES, glassmlp_loss, shell_weights, spatial_correlation
 
-__all__ = ["GlassMLP", "GlassMLPEnsemble", "load_model", "JUNG2023_SCHEDULE"]
+__all__ = ["GlassMLP", "GlassMLPEnsemble", "load_model", "JUNG2023_SCHEDULE", "REFERENCE_SCHEDULE", "PROTOCOLS"]
 
 # (max epochs, learning rate, w_v, w_d, early stopping)
+#: the reference program's phases (the default)
+REFERENCE_SCHEDULE = ((300, 5e-4, 0.0, 0.0, False), (100, 2e-4, 0.0, 0.0, True),
+                      (50, 4e-5, 1.0, 0.5, False), (100, 2e-5, 1.0, 0.5, True))
+#: the paper's text (SM II.B)
 JUNG2023_SCHEDULE = ((300, 5e-4, 0.0, 0.0, False), (1000, 2e-4, 0.0, 0.0, True),
-                 (50, 4e-5, 1.0, 0.5, False), (1000, 2e-5, 1.0, 0.5, True))
+                     (50, 4e-5, 1.0, 0.5, False), (1000, 2e-5, 1.0, 0.5, True))
+
+#: named training protocols: each setting a GlassMLP parameter left at None takes
+PROTOCOLS = {
+    "reference": dict(schedule=REFERENCE_SCHEDULE, distances=DISTANCES, min_batches_per_epoch=1,
+                      shell_norm="row", mae_scale="training", order="fixed", init="glorot", adam_eps=1e-7,
+                      min_feature_std=1e-5),
+    "paper": dict(schedule=JUNG2023_SCHEDULE, distances=PAPER_DISTANCES, min_batches_per_epoch=1,
+                  shell_norm="none", mae_scale="configuration", order="fixed", init="glorot", adam_eps=1e-7,
+                  min_feature_std=1e-5),
+    "glassdyn-0.1": dict(schedule=JUNG2023_SCHEDULE, distances=PAPER_DISTANCES, min_batches_per_epoch=100,
+                         shell_norm="none", mae_scale="configuration", order="shuffled", init="torch",
+                         adam_eps=1e-8, min_feature_std=0.0),
+}
+_CHOICES = dict(shell_norm=("row", "none"), mae_scale=("training", "configuration"), order=("fixed", "shuffled"),
+                init=("glorot", "torch"))
 
 
-def _network(n_in: int, bottleneck: int, hidden) -> torch.nn.Sequential:
+def _network(n_in: int, bottleneck: int, hidden, init: str = "torch") -> torch.nn.Sequential:
     layers, width = [], n_in
     for h in (bottleneck, *hidden):
         layers += [torch.nn.Linear(width, h), torch.nn.ELU()]
         width = h
     layers.append(torch.nn.Linear(width, 1))
+    if init == "glorot":  # Keras' Dense defaults, as the reference program trains
+        for layer in layers:
+            if isinstance(layer, torch.nn.Linear):
+                torch.nn.init.xavier_uniform_(layer.weight)
+                torch.nn.init.zeros_(layer.bias)
     return torch.nn.Sequential(*layers)
 
 
@@ -57,32 +95,44 @@ class GlassMLP(BaseEstimator):
     ----------
     bottleneck, hidden : architecture (2, (10, 10) in the paper).
     loss : "glassmlp" (four phases) or "mae" (phases 1-2 only: the MLP(mae) baseline).
-    schedule : phases (epochs, lr, w_v, w_d, early_stopping); default the paper's.
+    protocol : "reference" (default), "paper" or "glassdyn-0.1" (module docstring); the settings
+        below left at None take the protocol's value.
+    schedule : phases (epochs, lr, w_v, w_d, early_stopping).
     epoch_scale : multiply every phase's epoch count (>= 1 epoch each).
     patience : early-stopping patience (epochs).
     seed : torch / numpy seed (reproducible training).
+    distances : shell distances d of the C(d) term.
+    min_batches_per_epoch : at least this many gradient steps per epoch (with fewer training
+        configurations an epoch cycles through them again; 1 = one pass, the reference).
     observable : "field" (the paper's 2D set-up: variance and C(d) of the label itself) or "overlap"
         (paper SM VI, displacement propensities R: variance and C(d) of the smooth overlap
         (1 - tanh(20 (R - 0.44))) / 2; the MAE term stays on R).
-    min_batches_per_epoch : at least this many gradient steps (batches) per epoch.  The paper's
-        schedule assumes 100 training configurations (one batch each); with fewer, each epoch
-        cycles through reshuffled passes over the configurations so that the number of updates
-        stays the paper's.  With >= 100 configurations this is exactly one pass.
+    shell_norm : "row" (each particle's shell sum divided by its shell weight, the reference) or "none".
+    mae_scale : "training" (std of all training labels) or "configuration" (std of the batch's labels).
+    order : "fixed" (configurations in their given order every epoch) or "shuffled".
+    init : "glorot" (Glorot-uniform weights, zero biases) or "torch" (PyTorch's default).
+    adam_eps : Adam's epsilon.
+    min_feature_std : descriptor columns with a smaller training standard deviation are dropped.
 
-    After ``fit`` (and only then): ``net_``, ``mean_`` / ``scale_`` (training statistics),
-    ``definition_``, ``history_``, ``label_noise_``, ``train_seconds_`` and ``validation_rho_``, which holds the mean validation rho_P after the MAE phases
+    After ``fit`` (and only then): ``net_``, ``mean_`` / ``scale_`` (training statistics), ``keep_``
+    (the descriptor columns used), ``definition_``, ``history_``, ``label_noise_``, ``train_seconds_``
+    and ``validation_rho_``, which holds the mean validation rho_P after the MAE phases
     ("mae_phases") and at the end ("final"); a RuntimeWarning says so when the variance/spatial
     phases lost more than half of it (a collapse seen with very few training configurations).
     """
 
-    def __init__(self, bottleneck: int = 2, hidden=(10, 10), loss: str = "glassmlp",
-                 schedule=JUNG2023_SCHEDULE, epoch_scale: float = 1.0, patience: int = 15, seed: int = 0,
-                 distances=DISTANCES, min_batches_per_epoch: int = 100, observable: str = "field",
-                 verbose: bool = False):
+    def __init__(self, bottleneck: int = 2, hidden=(10, 10), loss: str = "glassmlp", schedule=None,
+                 epoch_scale: float = 1.0, patience: int = 15, seed: int = 0, distances=None,
+                 min_batches_per_epoch: int | None = None, observable: str = "field", verbose: bool = False,
+                 protocol: str = "reference", shell_norm: str | None = None, mae_scale: str | None = None,
+                 order: str | None = None, init: str | None = None, adam_eps: float | None = None,
+                 min_feature_std: float | None = None):
         self.bottleneck, self.hidden, self.loss = bottleneck, hidden, loss
         self.schedule, self.epoch_scale, self.patience, self.seed = schedule, epoch_scale, patience, seed
         self.distances, self.min_batches_per_epoch = distances, min_batches_per_epoch
-        self.observable, self.verbose = observable, verbose
+        self.observable, self.verbose, self.protocol = observable, verbose, protocol
+        self.shell_norm, self.mae_scale, self.order, self.init = shell_norm, mae_scale, order, init
+        self.adam_eps, self.min_feature_std = adam_eps, min_feature_std
         self._check_params()
 
     def _check_params(self) -> None:
@@ -90,6 +140,22 @@ class GlassMLP(BaseEstimator):
             raise ValueError("loss must be 'glassmlp' or 'mae'")
         if self.observable not in ("field", "overlap"):
             raise ValueError("observable must be 'field' or 'overlap'")
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be one of {sorted(PROTOCOLS)}, got {self.protocol!r}")
+        for name, allowed in _CHOICES.items():
+            value = getattr(self, name)
+            if value is not None and value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        if not (np.isfinite(self.epoch_scale) and self.epoch_scale > 0):
+            raise ValueError(f"epoch_scale must be a positive number, got {self.epoch_scale}")
+
+    def settings(self) -> dict:
+        """The training settings in force: the protocol's, with this estimator's overrides."""
+        out = dict(PROTOCOLS[self.protocol])
+        out.update({k: getattr(self, k) for k in out if getattr(self, k) is not None})
+        out["schedule"] = tuple(tuple(p) for p in out["schedule"])
+        out["distances"] = tuple(float(d) for d in out["distances"])
+        return out
 
     def _fitted(self) -> bool:
         return hasattr(self, "net_")
@@ -111,16 +177,19 @@ class GlassMLP(BaseEstimator):
         return X
 
     def _tensor(self, x):
-        return torch.from_numpy(((x - self.mean_) / self.scale_).astype(np.float32))
+        return torch.from_numpy(((x - self.mean_) / self.scale_)[:, self.keep_].astype(np.float32))
 
     # ------------------------------------------------------------------ training
     def fit(self, X, y, X_val=None, y_val=None, positions=None, positions_val=None, box=None,
-            definition: dict | None = None, label_noise=None, label_noise_val=None) -> "GlassMLP":
+            definition: dict | None = None, label_noise=None, label_noise_val=None, groups=None,
+            groups_val=None) -> "GlassMLP":
         """Train on lists over configurations: X[c] (N_c, M), y[c] (N_c,), positions[c] (N_c, d)
         (needed for the spatial term, with ``box``).  Validation data drive early stopping
         (default: the training data).  ``label_noise[c]`` (optional, one float per configuration):
         the noise variance of the labels, <Var_replicas>/n_replicas, removed from the variance and
-        spatial-correlation targets (see :mod:`.losses`); default none (the paper's loss)."""
+        spatial-correlation targets (see :mod:`.losses`); default none (the paper's loss).
+        ``groups[c]`` (optional): configurations of one group share the MAE scale of
+        ``mae_scale="training"`` (the temperature-transferable model groups by state)."""
         self._check_params()
         X = self._check_inputs(X, None)
         y = [np.asarray(v, dtype=float) for v in y]
@@ -148,24 +217,30 @@ class GlassMLP(BaseEstimator):
             raise ValueError("label_noise is the noise of the raw labels; it cannot correct the smooth-overlap "
                              "targets (use observable='field' with label_noise)")
         self.label_noise_ = label_noise is not None
+        st = self.settings()
         allx = np.concatenate(X)  # training statistics only
         self.mean_ = allx.mean(axis=0)
         std = allx.std(axis=0)
+        self.keep_ = std >= st["min_feature_std"] if st["min_feature_std"] > 0 else np.ones(std.size, bool)
+        if not self.keep_.any():
+            raise ValueError(f"every descriptor is constant over the training data (standard deviation below "
+                             f"{st['min_feature_std']:g}): nothing to learn from")
         self.scale_ = np.where(std > 0, std, 1.0)
         self.definition_ = definition
         torch.manual_seed(self.seed)
-        self.net_ = _network(allx.shape[1], int(self.bottleneck), tuple(self.hidden))
+        self.net_ = _network(int(self.keep_.sum()), int(self.bottleneck), tuple(self.hidden), st["init"])
         tx = [self._tensor(x) for x in X]
         ty = [torch.from_numpy(v.astype(np.float32)) for v in y]
         vx = [self._tensor(np.asarray(x, float)) for x in X_val]
         vy = [torch.from_numpy(v.astype(np.float32)) for v in y_val]
-        schedule = tuple(tuple(p) for p in self.schedule)
-        phases = schedule if self.loss == "glassmlp" else schedule[:2]
+        ts, vs = self._mae_scales(y, y_val, st["mae_scale"], groups, groups_val)
+        phases = st["schedule"] if self.loss == "glassmlp" else st["schedule"][:2]
         needs_space = any(p[3] > 0 for p in phases)
         if needs_space and (positions is None or box is None):
             raise ValueError("the spatial-correlation term needs positions and box")
-        tw = [shell_weights(p, box, self.distances).float() for p in positions] if needs_space else None
-        vw = ([shell_weights(p, box, self.distances).float() for p in positions_val]
+        row = st["shell_norm"] == "row"
+        tw = [shell_weights(p, box, st["distances"], row).float() for p in positions] if needs_space else None
+        vw = ([shell_weights(p, box, st["distances"], row).float() for p in positions_val]
               if needs_space else None)
         transform = self._transform()
         f = transform or (lambda x: x)
@@ -176,20 +251,22 @@ class GlassMLP(BaseEstimator):
         t0 = time.perf_counter()
         for k, (epochs, lr, w_v, w_d, early) in enumerate(phases):
             epochs = max(1, int(round(epochs * self.epoch_scale)))
-            opt = torch.optim.Adam(self.net_.parameters(), lr=lr)
+            opt = torch.optim.Adam(self.net_.parameters(), lr=lr, eps=st["adam_eps"])
             best, best_state, wait = np.inf, None, 0
             for epoch in range(epochs):
                 self.net_.train()
-                n_batches = max(len(tx), self.min_batches_per_epoch)
-                order = np.concatenate([rng.permutation(len(tx)) for _ in range(-(-n_batches // len(tx)))])
+                n_batches = max(len(tx), st["min_batches_per_epoch"])
+                passes = -(-n_batches // len(tx))
+                order = np.concatenate([np.arange(len(tx)) if st["order"] == "fixed" else rng.permutation(len(tx))
+                                        for _ in range(passes)])
                 for c in order[:n_batches]:
                     opt.zero_grad()
                     pred = self.net_(tx[c]).squeeze(-1)
                     loss = glassmlp_loss(pred, ty[c], tw[c] if tw else None, w_v, w_d, tc[c] if tc else None,
-                                         tn[c], transform)
+                                         tn[c], transform, ts[c])
                     loss.backward()
                     opt.step()
-                val = self._loss(vx, vy, vw, w_v, w_d, vc, vn)
+                val = self._loss(vx, vy, vw, w_v, w_d, vc, vn, vs)
                 self.history_.append(dict(phase=k + 1, epoch=epoch, val_loss=val))
                 if early:
                     if val < best - 1e-12:
@@ -223,12 +300,32 @@ class GlassMLP(BaseEstimator):
             preds = [self.net_(x).squeeze(-1).double().numpy() for x in vx]
         return mean_pearson(preds, vy)
 
-    def _loss(self, xs, ys, ws, w_v, w_d, cs, noise) -> float:
+    def _loss(self, xs, ys, ws, w_v, w_d, cs, noise, scales) -> float:
         self.net_.eval()
         with torch.no_grad():
             return float(np.mean([glassmlp_loss(self.net_(x).squeeze(-1), t, ws[i] if ws else None, w_v, w_d,
-                                                cs[i] if cs else None, noise[i], self._transform())
+                                                cs[i] if cs else None, noise[i], self._transform(), scales[i])
                                   for i, (x, t) in enumerate(zip(xs, ys))]))
+
+    @staticmethod
+    def _mae_scales(y, y_val, mode: str, groups=None, groups_val=None):
+        """The MAE term's divisor per training and validation batch: None (the batch's own standard
+        deviation) or the standard deviation of all training labels of the batch's group (default one
+        group; validation batches take their group's training value, as the reference's loss carries
+        the training one, else their own group's)."""
+        if mode == "configuration":
+            return [None] * len(y), [None] * len(y_val)
+        groups = [0] * len(y) if groups is None else list(groups)
+        groups_val = [0] * len(y_val) if groups_val is None else list(groups_val)
+        if len(groups) != len(y) or len(groups_val) != len(y_val):
+            raise ValueError("groups need one entry per training (and validation) configuration")
+        std = {}
+        for key, labels in ((k, [v for v, g in zip(y, groups) if g == k]) for k in dict.fromkeys(groups)):
+            std[key] = float(np.concatenate(labels).std())
+        for key in dict.fromkeys(groups_val):
+            if key not in std:
+                std[key] = float(np.concatenate([v for v, g in zip(y_val, groups_val) if g == key]).std())
+        return [std[g] for g in groups], [std[g] for g in groups_val]
 
     def _transform(self):
         """Map applied before the variance and C(d) terms: the smooth overlap, or None (the label)."""
@@ -261,26 +358,37 @@ class GlassMLP(BaseEstimator):
         if not self._fitted():
             raise RuntimeError("nothing to save: fit the model first")
         state = {f"w::{k}": v.detach().numpy() for k, v in self.net_.state_dict().items()}
+        st = self.settings()
         meta = dict(version=__version__, bottleneck=self.bottleneck, hidden=list(self.hidden), loss=self.loss,
-                    schedule=[list(p) for p in self.schedule], epoch_scale=self.epoch_scale, patience=self.patience,
-                    seed=self.seed, distances=list(self.distances), definition=self.definition_,
-                    min_batches_per_epoch=self.min_batches_per_epoch,
-                    label_noise=self.label_noise_, observable=self.observable,
+                    protocol=self.protocol, epoch_scale=self.epoch_scale, patience=self.patience, seed=self.seed,
+                    definition=self.definition_, label_noise=self.label_noise_, observable=self.observable,
+                    settings=dict(st, schedule=[list(p) for p in st["schedule"]], distances=list(st["distances"])),
+                    overrides={k: getattr(self, k) for k in PROTOCOLS[self.protocol] if getattr(self, k) is not None},
                     validation_rho=self.validation_rho_, history=self.history_[-50:],
                     created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         stamp = provenance_json(parameters=dict(meta, history=None), seeds=self.seed)
-        return dict(mean=self.mean_, scale=self.scale_, meta=json.dumps(meta), provenance=stamp, **state)
+        return dict(mean=self.mean_, scale=self.scale_, keep=self.keep_, meta=json.dumps(meta), provenance=stamp,
+                    **state)
 
     @classmethod
     def _from_arrays(cls, data) -> "GlassMLP":
         meta = json.loads(str(data["meta"]))
-        model = cls(meta["bottleneck"], tuple(meta["hidden"]), meta["loss"], tuple(tuple(p) for p in meta["schedule"]),
-                    meta["epoch_scale"], meta["patience"], meta["seed"], tuple(meta["distances"]),
-                    min_batches_per_epoch=meta.get("min_batches_per_epoch", 1),
-                    observable=meta.get("observable", "field"))
+        if "protocol" in meta:
+            overrides = {k: (tuple(tuple(p) for p in v) if k == "schedule" else tuple(v) if k == "distances" else v)
+                         for k, v in meta["overrides"].items()}
+            model = cls(meta["bottleneck"], tuple(meta["hidden"]), meta["loss"], epoch_scale=meta["epoch_scale"],
+                        patience=meta["patience"], seed=meta["seed"], observable=meta["observable"],
+                        protocol=meta["protocol"], **overrides)
+        else:  # written before protocols existed: glassdyn 0.1's training, its explicit settings
+            model = cls(meta["bottleneck"], tuple(meta["hidden"]), meta["loss"],
+                        tuple(tuple(p) for p in meta["schedule"]), meta["epoch_scale"], meta["patience"],
+                        meta["seed"], tuple(meta["distances"]),
+                        min_batches_per_epoch=meta.get("min_batches_per_epoch", 1),
+                        observable=meta.get("observable", "field"), protocol="glassdyn-0.1")
         model.mean_, model.scale_ = data["mean"], data["scale"]
+        model.keep_ = np.asarray(data["keep"], bool) if "keep" in data else np.ones(model.mean_.size, bool)
         model.definition_ = meta["definition"]
-        model.net_ = _network(model.mean_.size, int(model.bottleneck), tuple(model.hidden))
+        model.net_ = _network(int(model.keep_.sum()), int(model.bottleneck), tuple(model.hidden))
         model.net_.load_state_dict({k[3:]: torch.from_numpy(data[k]) for k in data if k.startswith("w::")})
         model.history_ = meta["history"]
         model.label_noise_ = meta.get("label_noise", False)
@@ -288,8 +396,9 @@ class GlassMLP(BaseEstimator):
         return model
 
     def save(self, path) -> None:
-        """One .npz: weights, scaler, descriptor definition, schedule, seed, version, history."""
-        np.savez(Path(path), **self._arrays())
+        """One .npz (written atomically): weights, scaler, descriptor definition, settings, seed,
+        version, history."""
+        atomic_savez(Path(path), **self._arrays())
 
     @classmethod
     def load(cls, path) -> "GlassMLP":
@@ -336,7 +445,8 @@ class GlassMLPEnsemble(BaseEstimator):
             raise RuntimeError("nothing to save: fit the ensemble first")
         arrays = {f"m{j}::{k}": v for j, m in enumerate(self.members_) for k, v in m._arrays().items()}
         info = dict(n_members=int(self.n_members), seed=self.members_[0].seed, version=__version__)
-        np.savez(Path(path), ensemble=json.dumps(info), provenance=provenance_json(parameters=info, seeds=info["seed"]),
+        atomic_savez(Path(path), ensemble=json.dumps(info),
+                     provenance=provenance_json(parameters=info, seeds=info["seed"]),
                  **arrays)
 
     @classmethod

@@ -1,17 +1,25 @@
-"""The GlassMLP loss (Jung 2023 SM Eq. 6-7), evaluated per configuration (one batch = the selected
-particles of one configuration):
+"""The GlassMLP loss (Jung 2023 SM Eq. 6-7 as the reference program computes it), evaluated per
+configuration (one batch = the selected particles of one configuration):
 
-    L = mean|X_pred - X_true| / sqrt(Var X_true)
+    L = mean|X_pred - X_true| / s
         + w_v |Var X_pred - Var X_true| / Var X_true
         + sum_d w_d |C(X_pred, d) - C(X_true, d)| / C_N
 
-    C(X, d) = sum_ij dX_i dX_j exp(-(R_ij - d)^2 / 2) / sum_i dX_i^2,   dX = X - mean(X)
-    C_N     = |C(X_true, d_min) - C(X_true, d_max)|,   d = 2, 4, 6
+    C(X, d) = sum_i dX_i [sum_j g_ij(d) dX_j] / sum_i dX_i^2,   dX = X - mean(X)
+    g_ij(d) = exp(-(R_ij - d)^2 / 2) / n_i(d),  n_i(d) = sum_j exp(-(R_ij - d)^2 / 2)
+    C_N     = |C(X_true, d_min) - C(X_true, d_max)|
 
-The paper typesets the variance term without an absolute value and the Gaussian as
-exp(+(R - d)^2 / 2); a loss must penalise both signs of the variance error and the Gaussian shell
-must decay, so glassdyn uses |.| and exp(-(R - d)^2 / 2).  The shell weights depend only on the
-(inherent-structure) positions, so they are computed once per configuration.
+Where the paper and the reference program (StructDynGlass ``machine_learning_mlptrain.py``)
+differ, the default is the program's: shells d = 2, 5, 8 (paper: 2, 4, 6); each particle's shell
+sum divided by its own shell weight n_i(d) (``row_normalised=True``; the paper's Eq. 7 has none);
+the MAE scale s the standard deviation of all training labels of that time (``mae_scale``; the
+paper's Eq. 6 divides by that of the batch, the default when ``mae_scale`` is None).  The sums
+include i = j (as the program's).  The paper typesets the variance term without an absolute value and
+the Gaussian as exp(+(R - d)^2 / 2); a loss must penalise both signs of the variance error and the
+Gaussian shell must decay, so glassdyn (and the program) use |.| and exp(-(R - d)^2 / 2).  The shell
+weights depend only on the (inherent-structure) positions, so they are computed once per
+configuration.  For bond breaking the program evaluates C(d) on 1 - C_B; with dX mean-subtracted
+that is the same C(d).
 
 Optional noise correction (not in the paper): a propensity estimated from n replicas carries
 per-particle noise of variance nu = <Var_replicas(X_i)> / n, which inflates Var(X_true) by nu and,
@@ -28,19 +36,26 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["shell_weights", "spatial_correlation", "glassmlp_loss"]
+__all__ = ["shell_weights", "spatial_correlation", "glassmlp_loss", "DISTANCES", "PAPER_DISTANCES"]
 
-DISTANCES = (2.0, 4.0, 6.0)
+#: the reference program's shell distances (the default)
+DISTANCES = (2.0, 5.0, 8.0)
+#: the paper's (SM II.B)
+PAPER_DISTANCES = (2.0, 4.0, 6.0)
 
 
-def shell_weights(positions, box, distances=DISTANCES) -> torch.Tensor:
-    """Gaussian shell matrices exp(-(R_ij - d)^2 / 2) (n_d, n, n), minimum image, float64."""
+def shell_weights(positions, box, distances=DISTANCES, row_normalised: bool = False) -> torch.Tensor:
+    """Gaussian shell matrices exp(-(R_ij - d)^2 / 2) (n_d, n, n), minimum image, float64, i = j
+    included; ``row_normalised``: each row divided by its sum n_i(d) (the reference program's C(d))."""
     x = np.asarray(positions, dtype=float)
     box = np.asarray(box, dtype=float)
     dr = x[:, None, :] - x[None, :, :]
     dr -= box * np.round(dr / box)
     r = np.sqrt((dr**2).sum(-1))
-    return torch.from_numpy(np.stack([np.exp(-0.5 * (r - d) ** 2) for d in distances]))
+    w = np.stack([np.exp(-0.5 * (r - d) ** 2) for d in distances])
+    if row_normalised:
+        w /= w.sum(axis=-1, keepdims=True)
+    return torch.from_numpy(w)
 
 
 def spatial_correlation(x: torch.Tensor, weights: torch.Tensor, noise: float = 0.0) -> torch.Tensor:
@@ -59,14 +74,17 @@ def spatial_correlation(x: torch.Tensor, weights: torch.Tensor, noise: float = 0
 
 def glassmlp_loss(pred: torch.Tensor, true: torch.Tensor, weights: torch.Tensor | None = None,
                   w_v: float = 0.0, w_d: float = 0.0, c_true: torch.Tensor | None = None,
-                  noise: float = 0.0, transform=None) -> torch.Tensor:
+                  noise: float = 0.0, transform=None, mae_scale=None) -> torch.Tensor:
     """Loss of one configuration; ``weights`` from :func:`shell_weights` (needed when w_d > 0);
     ``c_true`` = spatial_correlation(transform(true), weights, noise) if already known (constant in
     training); ``noise`` = label noise variance nu (0: the paper's loss); ``transform`` (optional,
     differentiable) maps the field before the variance and C(d) terms (the smooth overlap of seed
-    SM VI for displacement propensities); the MAE term always compares the raw fields."""
+    SM VI for displacement propensities); the MAE term always compares the raw fields, divided by
+    ``mae_scale`` (the reference: the standard deviation of all training labels) or, when None, by
+    the standard deviation of ``true`` (the paper's Eq. 6)."""
     var_raw = true.var(unbiased=False)
-    loss = (pred - true).abs().mean() / var_raw.sqrt()
+    scale = var_raw.sqrt() if mae_scale is None else mae_scale
+    loss = (pred - true).abs().mean() / scale
     if transform is not None and (w_v or w_d):  # the MAE-only phases never need the transform
         pred, true = transform(pred), transform(true)
         var_raw = true.var(unbiased=False)

@@ -51,7 +51,8 @@ def _glassmlp(options: dict, loss: str = "glassmlp"):
     ensemble = int(options.get("ensemble", 1))
     if ensemble < 1:
         raise ValueError("ensemble must be >= 1")
-    kwargs = dict(seed=options.get("seed", 0), epoch_scale=options.get("epoch_scale", 1.0), loss=loss)
+    kwargs = dict(seed=options.get("seed", 0), epoch_scale=options.get("epoch_scale", 1.0), loss=loss,
+                  protocol=options.get("protocol", "reference"))
     if loss == "glassmlp":
         kwargs["observable"] = options.get("observable", "field")
         if options.get("distances") is not None:

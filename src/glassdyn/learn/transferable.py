@@ -5,7 +5,8 @@ Inputs: the descriptors plus the state, T and the time (log10 t, or log10(t / ta
 network over temperatures and times and applies it below them.  One output.  Every (configuration,
 time) pair is one "configuration" of the GlassMLP loss (MAE, variance and spatial-correlation terms
 per configuration and time) and of its schedule; the state columns are standardised with the
-descriptors' training statistics.
+descriptors' training statistics; the MAE scale of the reference protocol is the standard deviation of
+the training labels at the same (T, time).
 
 ``fit_states`` takes the descriptors, labels at several times and the temperature of each
 configuration; ``predict_state(X, temperature, time)`` predicts at any state and warns
@@ -18,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from .glassmlp import DISTANCES, JUNG2023_SCHEDULE, GlassMLP
+from .glassmlp import GlassMLP
 
 __all__ = ["TransferableGlassMLP", "ExtrapolationWarning"]
 
@@ -37,13 +38,16 @@ class TransferableGlassMLP(GlassMLP):
     feature), and everything :class:`GlassMLP` sets.
     """
 
-    def __init__(self, bottleneck: int = 2, hidden=(10, 10), loss: str = "glassmlp",
-                 schedule=JUNG2023_SCHEDULE, epoch_scale: float = 1.0, patience: int = 15, seed: int = 0,
-                 distances=DISTANCES, min_batches_per_epoch: int = 100, observable: str = "field",
-                 verbose: bool = False, time_input: str = "log_t"):
+    def __init__(self, bottleneck: int = 2, hidden=(10, 10), loss: str = "glassmlp", schedule=None,
+                 epoch_scale: float = 1.0, patience: int = 15, seed: int = 0, distances=None,
+                 min_batches_per_epoch: int | None = None, observable: str = "field", verbose: bool = False,
+                 protocol: str = "reference", shell_norm: str | None = None, mae_scale: str | None = None,
+                 order: str | None = None, init: str | None = None, adam_eps: float | None = None,
+                 min_feature_std: float | None = None, time_input: str = "log_t"):
         self.time_input = time_input  # before GlassMLP's __init__, which checks the parameters
         super().__init__(bottleneck, hidden, loss, schedule, epoch_scale, patience, seed, distances,
-                         min_batches_per_epoch, observable, verbose)
+                         min_batches_per_epoch, observable, verbose, protocol, shell_norm, mae_scale, order, init,
+                         adam_eps, min_feature_std)
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -103,10 +107,13 @@ class TransferableGlassMLP(GlassMLP):
         """
         self._check_params()
         Xa, ya, pa, features = self._pairs(X, y, temperatures, times, positions, tau)
-        kw = {}
+        kw = dict(groups=list(zip(np.repeat(np.asarray(temperatures, float), [len(t) for t in
+                                  self._times_per_configuration(times, len(X))]), np.round(features, 6))))
         if validation is not None:
             vX, vy, vT, vtimes, vpos = validation
-            kw["X_val"], kw["y_val"], kw["positions_val"], _ = self._pairs(vX, vy, vT, vtimes, vpos, tau)
+            kw["X_val"], kw["y_val"], kw["positions_val"], vf = self._pairs(vX, vy, vT, vtimes, vpos, tau)
+            kw["groups_val"] = list(zip(np.repeat(np.asarray(vT, float), [len(t) for t in
+                                        self._times_per_configuration(vtimes, len(vX))]), np.round(vf, 6)))
         self.fit(Xa, ya, positions=pa, box=box, definition=definition, **kw)
         self.training_temperatures_ = sorted({float(T) for T in temperatures})
         self.training_time_range_ = (min(features), max(features))

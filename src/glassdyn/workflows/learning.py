@@ -19,7 +19,6 @@ from .. import __version__
 from ..dynamics.propensity import LABELS
 from ..errors import InputFileError
 from ..io.provenance import save_json, save_npz
-from ..learn.losses import DISTANCES
 from ..learn.model_kinds import MODEL_KINDS, TrainingData
 from ..structure.coarse_grain import REFERENCE_CUTOFF
 from ..structure.descriptors import GlassMLPDescriptors, descriptor_from_definition
@@ -76,14 +75,18 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                  kinds=DEFAULT_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
                  ridge_alpha: float = 10.0, observable: str | None = None, noise_corrected: bool = False,
                  distances=None, ensemble: int = 1, cutoff: float = REFERENCE_CUTOFF, progress: bool = False,
-                 descriptor=None, descriptors: tuple | None = None) -> dict:
-    """Train the chosen model kinds at the chosen time indices (default all) on a campaign store.
+                 descriptor=None, descriptors: tuple | None = None, protocol: str = "reference") -> dict:
+    """Train the chosen model kinds at the chosen time indices on a campaign store (default every
+    time at which the labels vary in every training and validation configuration; the others are
+    skipped, logged and recorded as ``skipped_time_indices``).
 
     observable : field of GlassMLP's variance and C(d) loss terms; default "overlap" for displacement
         labels (paper SM VI), "field" for bond breaking.
     noise_corrected : remove the replica noise <Var_replicas>/n of the labels from those targets
         (needs the store's replica variances; glassdyn option, not the paper's).
-    distances : shell distances d of the C(d) term (default the paper's 2, 4, 6).
+    distances : shell distances d of the C(d) term (default the protocol's: 2, 5, 8 in the reference).
+    protocol : GlassMLP training protocol (``glassdyn.learn.glassmlp.PROTOCOLS``; default the
+        reference program's, "paper" for the paper's text).
     ensemble : > 1 trains that many seeds (seed, seed + 1, ...) of GlassMLP and MLP(mae) and
         predicts with their mean.
     cutoff : coarse-graining cut-off of the descriptors (default the reference's 20).
@@ -95,18 +98,35 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     for kind in kinds:
         MODEL_KINDS.get(kind)
     options = dict(seed=seed, ensemble=ensemble, epoch_scale=epoch_scale, observable=observable,
-                   ridge_alpha=ridge_alpha, distances=distances)
+                   ridge_alpha=ridge_alpha, distances=distances, protocol=protocol)
+    from ..learn.glassmlp import GlassMLP
+
+    settings = GlassMLP(protocol=protocol, distances=distances, epoch_scale=epoch_scale).settings()
     y_all = store.labels(label)
     S, T, N = y_all.shape
     types = store.types
     if species not in set(types.tolist()):
         raise ValueError(f"species {species} not in the store (species {sorted(set(types.tolist()))})")
-    times = list(range(T)) if times is None else [int(t) for t in times]
-    if any(t < 0 or t >= T for t in times):
-        raise ValueError(f"time indices must be in [0, {T - 1}]")
+    if times is not None:
+        times = [int(t) for t in times]
+        if not times or any(t < 0 or t >= T for t in times):
+            raise ValueError(f"time indices must be in [0, {T - 1}]")
     if split is None:  # a data set's own split (GlassBench train / test), if any
         split = store.split
     split = split or split_configurations(S, seed=seed)
+    if any(not split.get(k) for k in ("train", "validation")):
+        raise ValueError(f"the split has an empty training or validation set ({ {k: len(v) for k, v in split.items()} })")
+    skipped = []
+    if times is None:
+        used = split["train"] + split["validation"]
+        varies = [bool(np.all(y_all[used][:, t][:, types == species].var(axis=1) > 0)) for t in range(T)]
+        times = [t for t in range(T) if varies[t]]
+        skipped = [t for t in range(T) if not varies[t]]
+        if skipped:
+            log.info(f"skipped {len(skipped)} label times where some configuration's labels are constant (no "
+                     f"particle has moved yet): t = {', '.join(f'{store.times[t]:.3g}' for t in skipped)}")
+        if not times:
+            raise ValueError("the labels are constant at every time in some configuration: nothing to train")
     X_all, definition = (describe_store(store, cutoff=cutoff, progress=progress, descriptor=descriptor)
                          if descriptors is None else descriptors)
     if len(X_all) != S:
@@ -133,13 +153,13 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
             log.info(f"  t = {store.times[t]:.4g}: trained {', '.join(kinds)} "
                 f"({time.perf_counter() - t0:.0f} s so far)")
     meta = dict(version=__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), label=label,
-                species=int(species), time_indices=times,
+                species=int(species), time_indices=times, skipped_time_indices=skipped, protocol=protocol,
                 times=[float(store.times[t]) for t in times], kinds=list(kinds), split=split,
                 definition=definition, store=str(Path(store_path).resolve()), seed=seed,
                 fingerprints={k: [store.fingerprints[c] for c in v] for k, v in split.items()},
                 epoch_scale=epoch_scale, ridge_alpha=ridge_alpha, observable=observable,
                 noise_corrected=bool(noise_corrected), ensemble=int(ensemble),
-                distances=[float(d) for d in (DISTANCES if distances is None else distances)],
+                distances=list(settings["distances"]),
                 train_seconds=time.perf_counter() - t0,
                 system=store.attrs["system"], temperature=store.temperature)
     save_json(out / "models.json", meta, parameters=dict(options, label=label, species=int(species),

@@ -36,6 +36,8 @@ def label_time_indices(store: CampaignStore, label: str, species: int, n_times: 
     """Time indices of a store at which the labels of ``species`` vary over particles in every
     configuration (t > 0; the loss divides by their variance), ``n_times`` of them evenly spread in
     index (log-spaced for glassdyn's log-spaced times; default all)."""
+    if n_times is not None and int(n_times) < 1:
+        raise ValueError(f"n_times must be at least 1, got {n_times}")
     y = store.labels(label)[:, :, store.types == species]
     valid = [j for j, t in enumerate(store.times) if t > 0 and y[:, j].var(axis=1).min() > 0]
     if not valid:
@@ -95,8 +97,8 @@ def resolve_state(meta: dict, model, state: dict | None) -> tuple:
 def train_transferable(stores, out, label: str = "bond_breaking", species: int = 0, n_times: int | None = 8,
                        time_input: str = "log_t", epoch_scale: float = 1.0, seed: int = 0,
                        cutoff: float = REFERENCE_CUTOFF, observable: str | None = None,
-                       progress: bool = False, descriptors=None) -> dict:
-    """Train one TransferableGlassMLP on campaign stores at several temperatures.
+                       progress: bool = False, descriptors=None, protocol: str = "reference") -> dict:
+    """Train one TransferableGlassMLP on campaign stores at two or more temperatures.
 
     Each store is split by configuration (its own split, e.g. GlassBench's, else train / validation /
     test thirds with ``seed``); the model trains on the training configurations of every store at
@@ -109,8 +111,10 @@ def train_transferable(stores, out, label: str = "bond_breaking", species: int =
     from ..learn.transferable import TransferableGlassMLP
 
     paths = [Path(p) for p in stores]
-    if len(paths) < 1:
-        raise ValueError("give at least one campaign store")
+    if len({p.resolve() for p in paths}) != len(paths):
+        raise ValueError("the same store is given twice")
+    if epoch_scale is None or not (np.isfinite(epoch_scale) and epoch_scale > 0):
+        raise ValueError(f"epoch_scale must be a positive number, got {epoch_scale}")
     observable = observable or LABELS.get(label).observable
     t0 = time.perf_counter()
     data = {k: dict(X=[], y=[], T=[], times=[], pos=[]) for k in ("train", "validation")}
@@ -161,10 +165,15 @@ def train_transferable(stores, out, label: str = "bond_breaking", species: int =
             raise ValueError(f"two stores at T = {r['temperature']} with tau_alpha^BB {taus[r['temperature']]:.4g} "
                              f"and {r['tau_alpha_bb']:.4g}: not the same state")
         taus.setdefault(r["temperature"], r["tau_alpha_bb"])
+    if len(taus) < 2:
+        raise ValueError(f"a temperature-transferable model needs stores at two or more temperatures (got T = "
+                         f"{sorted(taus)}): with one temperature its T input cannot be learnt; train a plain "
+                         f"model folder and predict at other temperatures at matched t/tau_alpha")
     if time_input == "t_over_tau" and not all(np.isfinite(v) for v in taus.values()):
         raise ValueError(f"time_input='t_over_tau' needs tau_alpha^BB of every store; measured {taus} (run the "
                          "replicas past tau_alpha^BB, or use time_input='log_t')")
-    model = TransferableGlassMLP(epoch_scale=epoch_scale, seed=seed, observable=observable, time_input=time_input)
+    model = TransferableGlassMLP(epoch_scale=epoch_scale, seed=seed, observable=observable, time_input=time_input,
+                                 protocol=protocol)
     tr, va = data["train"], data["validation"]
     model.fit_states(tr["X"], tr["y"], tr["T"], tr["times"], tr["pos"], box, definition, tau=taus,
                      validation=(va["X"], va["y"], va["T"], va["times"], va["pos"]))
@@ -176,7 +185,7 @@ def train_transferable(stores, out, label: str = "bond_breaking", species: int =
                 training_temperatures=model.training_temperatures_, tau_alpha_bb={str(T): v for T, v in taus.items()},
                 training_time_range=list(model.training_time_range_), stores=records, definition=definition,
                 system=json.dumps(first), seed=seed, epoch_scale=epoch_scale,
-                observable=observable, n_times=n_times, train_seconds=time.perf_counter() - t0,
+                observable=observable, n_times=n_times, train_seconds=time.perf_counter() - t0, protocol=protocol,
                 fingerprints={k: [f for r in records for f in r["fingerprints"][k]] for k in ("train", "validation")})
     save_json(out / "models.json", meta, parameters=dict(label=label, species=int(species), n_times=n_times,
                                                           time_input=time_input, epoch_scale=epoch_scale,
