@@ -86,9 +86,9 @@ def botan(args):
     print(f"Ridge alpha on validation: {dict(zip(alphas, np.round(val, 4)))} -> {alpha}")
     t0 = time.perf_counter()
     models = {
-        "GlassMLP": GlassMLPEnsemble(GlassMLP(seed=args.seed, min_batches_per_epoch=100, epoch_scale=args.epoch_scale,
+        "GlassMLP": GlassMLPEnsemble(GlassMLP(seed=args.seed, protocol=args.protocol, epoch_scale=args.epoch_scale,
                                               observable="overlap"), n_members=args.ensemble).fit(X, y, Xv, yv, P, Pv, box=box),
-        "MLP(mae)": GlassMLPEnsemble(GlassMLP(seed=args.seed, loss="mae", min_batches_per_epoch=100,
+        "MLP(mae)": GlassMLPEnsemble(GlassMLP(seed=args.seed, loss="mae", protocol=args.protocol,
                                               epoch_scale=args.epoch_scale), n_members=args.ensemble).fit(X, y, Xv, yv),
         "Ridge": RidgeBaseline(alpha=alpha).fit(X, y),
     }
@@ -111,7 +111,7 @@ def ka2d(args):
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         train_models(store, f"{tmp}/models", times=args.times, epoch_scale=args.epoch_scale, seed=args.seed,
-                     ensemble=args.ensemble, progress=False)
+                     ensemble=args.ensemble, progress=False, protocol=args.protocol)
         print(f"training: {time.perf_counter() - t0:.0f} s")
         return evaluate_store(f"{tmp}/models", store, f"{tmp}/eval")
 
@@ -125,6 +125,7 @@ def main():
     ap.add_argument("--times", type=int, nargs="+", default=[16, 18, 20, 22, 24],
                     help="KA2D: label time indices (t = 18, 49, 135, 367, 1000)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--protocol", default="reference", help="GlassMLP training protocol (reference, paper, glassdyn-0.1)")
     args = ap.parse_args()
     ev = botan(args) if args.data == "botan" else ka2d(args)
     r = ev.results
@@ -132,9 +133,15 @@ def main():
     print(f"t* = {r['times'][ts]:.4g} (MD chi4 peak); expected maximal rho_P (replica-noise ceiling): "
           f"{r['rho_max'][ts]:.3f}")
     rows = {row["source"]: row for row in ev.table()}
+    def ci(row, key, fmt=".3f"):
+        lo, hi = row[key + "_ci"]
+        return f"[{lo:{fmt}}, {hi:{fmt}}]"
+
+    print("intervals: 95 % bootstrap over the test configurations")
     for name, row in rows.items():
-        print(f"{name:9s} rho_P = {row['rho_P_at_t_star']:.3f} (pooled {row['rho_P_pooled_at_t_star']:.3f})  "
-              f"chi4(t*)/MD = {row['chi4_ratio']:.3f}  xi/MD = {row['xi_ratio']:.2f}  W1/std = {row['wasserstein']:.3f}")
+        print(f"{name:9s} rho_P = {row['rho_P_at_t_star']:.3f} {ci(row, 'rho_P')} (pooled {row['rho_P_pooled_at_t_star']:.3f} "
+              f"{ci(row, 'rho_P_pooled')})  chi4(t*)/MD = {row['chi4_ratio']:.3f} {ci(row, 'chi4_ratio')}  "
+              f"xi = {row['xi']:.3g} {ci(row, 'xi', '.3g')}  W1/std = {row['wasserstein']:.3f} {ci(row, 'wasserstein')}")
     for c in ev.claims():
         held = "undetermined" if c["held"] is None else ("held" if c["held"] else "NOT held")
         print(f"claim: {c['claim']}: {held} ({c['detail']})")

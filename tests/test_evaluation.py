@@ -78,3 +78,40 @@ def test_paper_claim_metrics_and_statements():
     assert held["rho_P"] and held["chi4(t*)"] and held["propensity distribution"]
     swapped = {c["claim"].split(" of ")[0]: c["held"] for c in ev.claims(model="MLP(mae)", baselines=("GlassMLP", "Ridge"))}
     assert not swapped["chi4(t*)"] and not swapped["propensity distribution"]
+
+
+def test_bootstrap_intervals_are_paired_resamples_of_the_test_configurations():
+    """The pooled rho_P of a resample equals a direct Pearson over its configurations; intervals bracket
+    the point values; two equally good models leave the chi4 claim undetermined, and a clearly
+    worse model makes the rho_P claim 'not held' with an interval that excludes the tolerance."""
+    from glassdyn.learn.baselines import pearson
+
+    rng = np.random.default_rng(5)
+    pos, clean, labels, nu = _fields(rng, S=5, T=2, N=600, nu=0.05)
+    preds = {"GlassMLP": labels + rng.normal(0, 0.4, labels.shape),
+             "MLP(mae)": labels + rng.normal(0, 0.4, labels.shape),
+             "Ridge": labels + rng.normal(0, 0.4, labels.shape)}
+    ev = PropensityEvaluation([30, 30], n_bootstrap=300, seed=3).compute([1.0, 2.0], labels, preds, pos)
+    boot, ts = ev.results["bootstrap"], ev.results["t_star"]
+    idx = np.random.default_rng(3).integers(0, 5, size=(300, 5))
+    i = idx[7]
+    direct = pearson(preds["Ridge"][i, ts].ravel(), labels[i, ts].ravel())
+    assert boot["Ridge"]["rho_pooled"][7] == pytest.approx(direct, rel=1e-9)
+    assert boot["Ridge"]["rho"][7] == pytest.approx(np.mean([pearson(preds["Ridge"][k, ts], labels[k, ts])
+                                                             for k in i]), rel=1e-9)
+    for row in ev.table()[1:]:
+        lo, hi = row["rho_P_ci"]
+        assert lo <= row["rho_P_at_t_star"] <= hi and hi - lo < 0.1
+        lo, hi = row["chi4_ratio_ci"]
+        assert lo <= row["chi4_ratio"] <= hi
+    claims = {c["claim"].split(" of ")[0]: c for c in ev.claims()}
+    assert claims["rho_P"]["held"] is True  # equal models: the difference interval lies within +-0.05
+    assert claims["chi4(t*)"]["held"] is None and "[" in claims["chi4(t*)"]["detail"]
+    worse = dict(preds, GlassMLP=labels + rng.normal(0, 1.5, labels.shape))
+    ev = PropensityEvaluation([30, 30], n_bootstrap=300).compute([1.0, 2.0], labels, worse, pos)
+    rho = ev.claims()[0]
+    assert rho["held"] is False and rho["interval"][1] < -0.05
+    assert "bootstrap intervals" in ev.markdown()
+    # without a bootstrap there is no interval and no verdict
+    ev = PropensityEvaluation([30, 30], n_bootstrap=0).compute([1.0, 2.0], labels, worse, pos)
+    assert all(c["held"] is None for c in ev.claims()) and np.isnan(ev.table()[1]["rho_P_ci"][0])

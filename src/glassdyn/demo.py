@@ -176,6 +176,9 @@ def _claims_table(out: Path, runs, o: DemoOptions) -> None:
         if ceiling is not None:
             text += f", replica-noise ceiling rho_max(t*) = {ceiling[ev.results['t_star']]:.2f}"
         regime.append(text)
+    lines += ["", "A claim is held only where the 95 % bootstrap interval over the test configurations (in "
+              "brackets, of the paired difference to the baselines) lies wholly on its side, not held where it "
+              "lies wholly on the other, undetermined otherwise."]
     lines += ["", "Regime of these data (the paper: KA2D T = 0.4 to 0.23, tau_alpha^BB = 1.7e3 to 4e6, 300 "
               "configurations x 20 replicas):"] + [f"- {r}" for r in regime] + [
         "", "To reach the paper's regime: `glassdyn simulate --preset ka2d-paper --scheduler ADDRESS` (a cluster: "

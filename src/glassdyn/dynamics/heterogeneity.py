@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import curve_fit
 
-__all__ = ["chi4", "four_point_structure_factor", "fit_s4", "S4Fit", "g4", "smooth_overlap"]
+__all__ = ["chi4", "four_point_structure_factor", "S4Resampler", "fit_s4", "S4Fit", "g4", "smooth_overlap"]
 
 
 def smooth_overlap(propensity, a: float = 0.44, sharpness: float = 20.0):
@@ -119,6 +119,11 @@ def four_point_structure_factor(positions, fields, box, mask=None, q_max: float 
         w = dc @ np.exp(1j * phase)
         s4 += np.abs(w) ** 2 / n1
     s4 /= x.shape[0]
+    return _shells(qn, s4, box, q_max, n_bins)
+
+
+def _shells(qn, s4, box, q_max, n_bins):
+    """Shell averages of S4 over wave vectors of norm qn: (q, S4, counts) of the non-empty shells."""
     dq = 2 * np.pi / np.min(box)
     edges = np.arange(0, q_max + dq, dq) if n_bins is None else np.linspace(0, q_max, n_bins + 1)
     which = np.digitize(qn, edges) - 1
@@ -127,6 +132,40 @@ def four_point_structure_factor(positions, fields, box, mask=None, q_max: float 
     qsum = np.bincount(which, weights=qn, minlength=edges.size - 1)[: edges.size - 1]
     ok = counts > 0
     return qsum[ok] / counts[ok], sums[ok] / counts[ok], counts[ok]
+
+
+class S4Resampler:
+    """S4(q) of any multiset of the configurations (a bootstrap resample) without new Fourier sums.
+
+    Per configuration s it keeps |A_s|^2, Re(A_s B_s*), |B_s|^2 and sum_i c_si, with
+    A_s(q) = sum_i c_si exp(i q.r_si) and B_s(q) = sum_i exp(i q.r_si) over the selected particles, so
+    that |sum_i (c_si - m) exp(i q.r_si)|^2 = |A|^2 - 2 m Re(A B*) + m^2 |B|^2 for the resample's own
+    mean m.  ``resample(idx)`` equals :func:`four_point_structure_factor` of configurations ``idx``.
+    """
+
+    def __init__(self, positions, fields, box, mask=None, q_max: float = 3.0, n_bins: int | None = None,
+                 max_vectors_per_shell: int = 200):
+        x = np.asarray(positions, dtype=float)
+        c = np.asarray(fields, dtype=float)
+        if c.ndim != 2 or c.shape != x.shape[:2]:
+            raise ValueError("fields must have shape (S, N) matching positions (S, N, d)")
+        masks = _masks(mask, x.shape[0], x.shape[1])
+        self.box, self.q_max, self.n_bins = np.asarray(box, float), q_max, n_bins
+        q, self.qn = _q_vectors(box, q_max, max_vectors_per_shell)
+        self.n1 = masks[0].sum()
+        parts = []
+        for xs, cs, ms in zip(x, c, masks):
+            e = np.exp(1j * (xs[ms] @ q.T))
+            a, b = cs[ms] @ e, e.sum(axis=0)
+            parts.append((np.abs(a) ** 2, (a * b.conj()).real, np.abs(b) ** 2, cs[ms].sum()))
+        self.aa, self.ab, self.bb, self.csum = (np.array(v) for v in zip(*parts))
+
+    def resample(self, idx):
+        """(q, S4, counts) of the configurations ``idx`` (repeats allowed)."""
+        idx = np.asarray(idx)
+        m = self.csum[idx].sum() / (idx.size * self.n1)
+        s4 = (self.aa[idx] - 2 * m * self.ab[idx] + m * m * self.bb[idx]).mean(axis=0) / self.n1
+        return _shells(self.qn, s4, self.box, self.q_max, self.n_bins)
 
 
 @dataclass

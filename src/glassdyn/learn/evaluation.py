@@ -16,7 +16,13 @@ with labels (S, T, N), predictions {model name: (S, T, N)} and initial (inherent
 * what the paper claims for each model (SM III: GlassMLP trades a little rho_P for the shape of the
   field): the chi4 ratio model / MD at t* and its error |ln ratio|, the xi ratio of the S4 fits, and
   the Wasserstein-1 distance between predicted and MD propensity distributions at t* (in units of
-  the MD standard deviation) -- ``claims()`` turns them into held / not held statements.
+  the MD standard deviation) -- ``claims()`` turns them into held / not held / undetermined
+  statements;
+* a bootstrap over test configurations (``n_bootstrap`` resamples, the same resample for every
+  source, so that differences between models are paired): intervals (``confidence``, percentile)
+  on rho_P (per configuration and pooled), the chi4(t*) ratio, W1 and xi at t*.  A claim is held
+  only where the interval of the paired difference supports it, not held where it contradicts it,
+  undetermined otherwise.
 
 ``observable="overlap"`` converts displacement propensities R to the smooth overlap of paper SM VI
 before chi4 / S4 / G4 (bond-breaking C_B is used as is).  ``plot(folder)`` writes the figures,
@@ -28,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dynamics.heterogeneity import chi4, fit_s4, four_point_structure_factor, g4, smooth_overlap
+from ..dynamics.heterogeneity import S4Resampler, chi4, fit_s4, four_point_structure_factor, g4, smooth_overlap
 from .baselines import pearson
 
 __all__ = ["PropensityEvaluation"]
@@ -37,13 +43,17 @@ __all__ = ["PropensityEvaluation"]
 class PropensityEvaluation:
     """Compare MD propensities with model predictions (see module docstring)."""
 
-    def __init__(self, box, mask=None, observable: str = "field", q_max: float = 2.0, r_max: float = 8.0):
+    def __init__(self, box, mask=None, observable: str = "field", q_max: float = 2.0, r_max: float = 8.0,
+                 n_bootstrap: int = 1000, confidence: float = 0.95, seed: int = 0):
         if observable not in ("field", "overlap"):
             raise ValueError("observable must be 'field' (C_B) or 'overlap' (displacements)")
+        if int(n_bootstrap) < 0 or not 0 < confidence < 1:
+            raise ValueError("n_bootstrap must be >= 0 and confidence in (0, 1)")
         self.box = np.asarray(box, dtype=float)
         self.mask = mask
         self.observable = observable
         self.q_max, self.r_max = float(q_max), float(r_max)
+        self.n_bootstrap, self.confidence, self.seed = int(n_bootstrap), float(confidence), seed
         self.results = None
 
     def _field(self, x):
@@ -75,7 +85,7 @@ class PropensityEvaluation:
             if not np.all(np.isfinite(p[:, :, mask])):
                 raise ValueError(f"predictions of {name} contain NaN or inf")
             sources[name] = p
-        res = dict(times=times, sources=list(sources), rho={}, rho_std={}, rho_pooled={}, chi4={},
+        res = dict(times=times, n_configurations=S, sources=list(sources), rho={}, rho_std={}, rho_pooled={}, chi4={},
                    hist={}, s4={}, s4_fit={}, g4={})
         lo = min(float(np.min(v[:, :, mask])) for v in sources.values())
         hi = max(float(np.max(v[:, :, mask])) for v in sources.values())
@@ -115,13 +125,81 @@ class PropensityEvaluation:
                 res["s4_fit"][name] = None
             res["g4"][name] = g4(pos, f, self.box, mask, r_max=min(self.r_max, 0.5 * self.box.min()), dr=0.25)
         self.results = res
+        res["bootstrap"] = self._bootstrap(sources, pos, mask, t_star) if S >= 2 and self.n_bootstrap else None
         return self
+
+    def _bootstrap(self, sources: dict, pos, mask, ts: int) -> dict:
+        """Per source, arrays over resamples of the test configurations (the same resamples for all):
+        rho (per-configuration mean), rho_pooled, chi4_ratio, wasserstein, xi (NaN where the S4 fit
+        of a resample does not determine it) at t*."""
+        from scipy.stats import wasserstein_distance
+
+        y = sources["MD"][:, ts][:, mask]
+        S = y.shape[0]
+        idx = np.random.default_rng(self.seed).integers(0, S, size=(self.n_bootstrap, S))
+        fields = {n: self._field(v[:, ts]) for n, v in sources.items()}
+        cbar = {n: f[:, mask].mean(axis=1) for n, f in fields.items()}
+        chi_md = cbar["MD"][idx].var(axis=1)
+        out = {}
+        for name, v in sources.items():
+            p = v[:, ts][:, mask]
+            with np.errstate(divide="ignore", invalid="ignore"):  # a resample of one configuration repeated
+                b = dict(chi4_ratio=cbar[name][idx].var(axis=1) / chi_md)
+            if name != "MD":
+                per = np.array([pearson(p[k], y[k]) for k in range(S)])
+                # pooled Pearson from per-configuration sums (n, x, y, xx, yy, xy)
+                sums = np.stack([np.full(S, p.shape[1]), p.sum(1), y.sum(1), (p * p).sum(1), (y * y).sum(1),
+                                 (p * y).sum(1)], axis=1)[idx].sum(axis=1)
+                n, sx, sy, sxx, syy, sxy = sums.T
+                b["rho"] = per[idx].mean(axis=1)
+                b["rho_pooled"] = (sxy - sx * sy / n) / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
+                b["wasserstein"] = np.array([wasserstein_distance(p[i].ravel(), y[i].ravel()) / y[i].std()
+                                             for i in idx])
+            b["xi"] = self._bootstrap_xi(pos, fields[name], mask, idx[:self.XI_RESAMPLES], self._fit(name))
+            out[name] = b
+        return out
+
+    #: resamples of the S4 fit (each one a nonlinear fit; the first of the shared resamples)
+    XI_RESAMPLES = 200
+
+    def _bootstrap_xi(self, pos, field, mask, idx, point) -> np.ndarray:
+        """xi of the S4 fit of every resample, started from the point fit (NaN where a resample's fit
+        does not determine xi; all NaN when the point fit does not)."""
+        xi = np.full(len(idx), np.nan)
+        if point is None:
+            return xi
+        resampler = S4Resampler(pos, field, self.box, mask, q_max=self.q_max)
+        for j, i in enumerate(idx):
+            try:
+                fit = fit_s4(*resampler.resample(i)[:2], p0=(point.chi4, point.xi, max(point.A, 1e-3)))
+            except (RuntimeError, ValueError):
+                continue
+            if fit.determined:
+                xi[j] = fit.xi
+        return xi
+
+    def interval(self, name: str, key: str) -> tuple:
+        """(low, high) bootstrap interval of a score of source ``name`` at t* (NaN, NaN without one)."""
+        boot = (self.results or {}).get("bootstrap")
+        if not boot or key not in boot[name]:
+            return (float("nan"), float("nan"))
+        return self._percentiles(boot[name][key])
+
+    def _percentiles(self, values) -> tuple:
+        v = np.asarray(values, dtype=float)
+        n = v.size
+        v = v[np.isfinite(v)]
+        if v.size < max(10, 0.5 * n):  # most resamples undetermined: no interval
+            return (float("nan"), float("nan"))
+        a = 50 * (1 - self.confidence)
+        return tuple(float(x) for x in np.percentile(v, [a, 100 - a]))
 
     def table(self) -> list:
         """One row per source at t* (the MD chi4 peak): rho_P per configuration (the paper's figure)
         and pooled over configurations (GlassBench's), max over t, chi4 peak, chi4 ratio and error
         |ln(chi4 / chi4_MD)| at t*, xi and A of the S4 fit (NaN when the fit is undetermined), xi
-        ratio, Wasserstein-1 distance to the MD distribution / std(MD)."""
+        ratio, Wasserstein-1 distance to the MD distribution / std(MD); ``*_ci``: bootstrap
+        intervals over the test configurations (NaN without a bootstrap)."""
         r = self.results
         if r is None:
             raise RuntimeError("call compute() first")
@@ -141,7 +219,10 @@ class PropensityEvaluation:
                              chi4_ratio=ratio, chi4_error=abs(float(np.log(ratio))) if ratio > 0 else float("inf"),
                              xi=fit.xi if fit else float("nan"), A=fit.A if fit else float("nan"),
                              xi_ratio=fit.xi / md_fit.xi if fit and md_fit else float("nan"),
-                             wasserstein=0.0 if md else float(r["wasserstein"][name])))
+                             wasserstein=0.0 if md else float(r["wasserstein"][name]),
+                             rho_P_ci=self.interval(name, "rho"), rho_P_pooled_ci=self.interval(name, "rho_pooled"),
+                             chi4_ratio_ci=self.interval(name, "chi4_ratio"), xi_ci=self.interval(name, "xi"),
+                             wasserstein_ci=self.interval(name, "wasserstein")))
         return rows
 
     def _fit(self, name):
@@ -151,32 +232,63 @@ class PropensityEvaluation:
 
     def claims(self, model: str = "GlassMLP", baselines=("MLP(mae)", "Ridge"), rho_tolerance: float = 0.05) -> list:
         """The claims of Jung 2023 (main text and SM III) for ``model`` against the baselines, on these
-        data: list of dict(claim, held (True / False / None = undetermined), detail)."""
+        data: list of dict(claim, held (True / False / None = undetermined), detail, interval).
+
+        Each claim is a paired difference between ``model`` and the baselines at t*; ``interval`` is
+        its bootstrap interval over test configurations.  held: the interval lies wholly on the
+        claim's side; not held: wholly on the other; undetermined: it straddles the boundary (or no
+        interval: fewer than 2 test configurations, or most resamples without an S4 fit)."""
         rows = {row["source"]: row for row in self.table()}
         if model not in rows or not all(b in rows for b in baselines):
             raise ValueError(f"claims need {model} and {list(baselines)} among the evaluated sources")
+        boot = self.results.get("bootstrap")
         m, bs = rows[model], [rows[b] for b in baselines]
         out = []
-        mae = rows.get("MLP(mae)")
-        if mae is not None:
-            diff = m["rho_P_at_t_star"] - mae["rho_P_at_t_star"]
+
+        def verdict(point, samples, boundary=0.0, below=True):
+            lo, hi = self._percentiles(samples) if samples is not None else (np.nan, np.nan)
+            if not np.isfinite(lo):
+                held = None
+            elif below:
+                held = True if hi < boundary else (False if lo > boundary else None)
+            else:
+                held = True if lo >= boundary else (False if hi < boundary else None)
+            return held, (lo, hi), f"{point:+.3f} [{lo:+.3f}, {hi:+.3f}]" if np.isfinite(lo) else f"{point:+.3f} (no interval)"
+
+        def err(x):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.abs(np.log(x))
+
+        if "MLP(mae)" in rows:
+            diff = m["rho_P_at_t_star"] - rows["MLP(mae)"]["rho_P_at_t_star"]
+            samples = boot[model]["rho"] - boot["MLP(mae)"]["rho"] if boot else None
+            held, ci, text = verdict(diff, samples, -rho_tolerance, below=False)
             out.append(dict(claim=f"rho_P of {model} within {rho_tolerance} of MLP(mae) (SM III: MLP(mae) slightly "
-                            "better)", held=bool(diff >= -rho_tolerance), detail=f"{diff:+.3f}"))
+                            "better)", held=held, interval=ci, detail=f"difference {text}"))
         best = min(b["chi4_error"] for b in bs)
-        out.append(dict(claim=f"chi4(t*) of {model} closer to MD than every baseline's",
-                        held=bool(m["chi4_error"] < best),
+        samples = (err(boot[model]["chi4_ratio"]) - np.min([err(boot[b]["chi4_ratio"]) for b in baselines], axis=0)
+                   if boot else None)
+        held, ci, text = verdict(m["chi4_error"] - best, samples)
+        out.append(dict(claim=f"chi4(t*) of {model} closer to MD than every baseline's", held=held, interval=ci,
                         detail=f"ratio {m['chi4_ratio']:.2f} vs " + ", ".join(
-                            f"{b['source']} {b['chi4_ratio']:.2f}" for b in bs)))
-        out.append(dict(claim=f"propensity distribution of {model} closer to MD (Wasserstein-1 / std)",
-                        held=bool(m["wasserstein"] < min(b["wasserstein"] for b in bs)),
-                        detail=f"{m['wasserstein']:.3f} vs " + ", ".join(
-                            f"{b['source']} {b['wasserstein']:.3f}" for b in bs)))
+                            f"{b['source']} {b['chi4_ratio']:.2f}" for b in bs) + f"; |ln ratio| difference {text}"))
+        samples = (boot[model]["wasserstein"] - np.min([boot[b]["wasserstein"] for b in baselines], axis=0)
+                   if boot else None)
+        held, ci, text = verdict(m["wasserstein"] - min(b["wasserstein"] for b in bs), samples)
+        out.append(dict(claim=f"propensity distribution of {model} closer to MD (Wasserstein-1 / std)", held=held,
+                        interval=ci, detail=f"{m['wasserstein']:.3f} vs " + ", ".join(
+                            f"{b['source']} {b['wasserstein']:.3f}" for b in bs) + f"; difference {text}"))
         xi = [abs(np.log(x["xi_ratio"])) for x in [m] + bs]
-        determined = all(np.isfinite(xi))
-        out.append(dict(claim=f"S4 correlation length xi of {model} closer to MD's",
-                        held=bool(xi[0] < min(xi[1:])) if determined else None,
-                        detail=("xi ratio " + ", ".join(f"{x['source']} {x['xi_ratio']:.2f}" for x in [m] + bs))
-                        if determined else "an S4 fit does not fix xi: too few test configurations"))
+        if all(np.isfinite(xi)):
+            samples = (err(boot[model]["xi"] / boot["MD"]["xi"])
+                       - np.min([err(boot[b]["xi"] / boot["MD"]["xi"]) for b in baselines], axis=0) if boot else None)
+            held, ci, text = verdict(xi[0] - min(xi[1:]), samples)
+            detail = "xi ratio " + ", ".join(f"{x['source']} {x['xi_ratio']:.2f}" for x in [m] + bs) + \
+                f"; |ln ratio| difference {text}"
+        else:
+            held, ci, detail = None, (np.nan, np.nan), "an S4 fit does not fix xi: too few test configurations"
+        out.append(dict(claim=f"S4 correlation length xi of {model} closer to MD's", held=held, interval=ci,
+                        detail=detail))
         return out
 
     def markdown(self) -> str:
@@ -187,11 +299,21 @@ class PropensityEvaluation:
         if "rho_max" in self.results:
             lines.append(f"# expected maximal rho_P(t*) with these replicas (replica-noise ceiling; a finite "
                          f"test set can exceed it): {self.results['rho_max'][ts]:.3f}")
+        if self.results.get("bootstrap"):
+            lines.append(f"# [low, high]: {100 * self.confidence:g} % bootstrap intervals ({self.n_bootstrap} "
+                         f"resamples of the {self.results['n_configurations']} test configurations)")
         lines += ["| source | rho_P(t*) per conf. | rho_P(t*) pooled | max_t rho_P | chi4 peak | chi4(t*)/MD | "
                   "xi | A | xi/MD | W1/std |", "|---|---|---|---|---|---|---|---|---|---|"]
-        lines += [f"| {r['source']} | {r['rho_P_at_t_star']:.3f} | {r['rho_P_pooled_at_t_star']:.3f} | "
-                  f"{r['rho_P_max']:.3f} | {r['chi4_peak']:.3g} | {r['chi4_ratio']:.2f} | {r['xi']:.3g} | "
-                  f"{r['A']:.3g} | {r['xi_ratio']:.2f} | {r['wasserstein']:.3f} |" for r in rows]
+
+        def ci(value, interval, fmt):
+            lo, hi = interval
+            return f"{value:{fmt}}" + (f" [{lo:{fmt}}, {hi:{fmt}}]" if np.isfinite(lo) else "")
+
+        lines += [f"| {r['source']} | {ci(r['rho_P_at_t_star'], r['rho_P_ci'], '.3f')} | "
+                  f"{ci(r['rho_P_pooled_at_t_star'], r['rho_P_pooled_ci'], '.3f')} | "
+                  f"{r['rho_P_max']:.3f} | {r['chi4_peak']:.3g} | {ci(r['chi4_ratio'], r['chi4_ratio_ci'], '.2f')} | "
+                  f"{ci(r['xi'], r['xi_ci'], '.3g')} | {r['A']:.3g} | {r['xi_ratio']:.2f} | "
+                  f"{ci(r['wasserstein'], r['wasserstein_ci'], '.3f')} |" for r in rows]
         if {"GlassMLP", "MLP(mae)", "Ridge"} <= set(self.results["sources"]):
             lines += ["", "| Jung 2023 claim | held | measured |", "|---|---|---|"]
             lines += [f"| {c['claim']} | {'undetermined' if c['held'] is None else ('yes' if c['held'] else 'no')} | "
