@@ -14,34 +14,13 @@ test set's expected noise ceiling rho_max, then the noise-corrected GlassMLP min
 index asked for.
 """
 import argparse
-import json
 import time
 
 import numpy as np
 
 from glassdyn.learn import GlassMLP, GlassMLPEnsemble, RidgeBaseline, mean_pearson
-from glassdyn.workflows.campaign import read_store, shipped_store
-from glassdyn.workflows.learning import describe_store
-
-
-def _load(paths):
-    """Descriptors, labels (S, T, N), label noise variances (S, T, N), inherent positions, types, box,
-    times of several stores."""
-    X, Y, V, P, ref = [], [], [], [], None
-    for path in paths:
-        st = read_store(path)
-        key = (json.loads(st["attrs"]["system"])["name"], float(st["attrs"]["temperature"]),
-               tuple(np.round(st["label"]["times"], 6)))
-        if ref is None:
-            ref, types, box = key, st["types"], np.asarray(st["attrs"]["box"], float)
-        elif key != ref or not np.array_equal(st["types"], types):
-            raise SystemExit(f"{path}: system, temperature, times or species differ from the first store")
-        X.append(describe_store(st)[0])
-        Y.append(np.asarray(st["label"]["bond_breaking"], float))
-        V.append(np.asarray(st["label"]["bond_breaking_var"], float) / float(st["attrs"]["n_replicas"]))
-        P.append(np.asarray(st["inherent"], float))
-    return (np.concatenate(X), np.concatenate(Y), np.concatenate(V), np.concatenate(P), types, box,
-            st["label"]["times"])
+from glassdyn.workflows.campaign import shipped_store
+from support.stores import load_stores
 
 
 def _rho(model, X, y) -> float:
@@ -60,7 +39,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    X, Y, V, P, types, box, times = _load(args.store or [shipped_store("ka2d-T0.45")])
+    X, Y, V, P, types, box, times = load_stores(args.store or [shipped_store("ka2d-T0.45")])
     m = types == 0
     perm = np.random.default_rng(args.seed).permutation(len(X))
     test, val, pool = perm[:args.n_test], perm[args.n_test:args.n_test + args.n_val], perm[args.n_test + args.n_val:]

@@ -365,7 +365,7 @@ def test_temperature_transferable_folder(two_temperatures, demo, tmp_path):
     # refusals, one line each
     cli_fails(["predict", "--models", str(models), "--store", str(demo / "quick.h5")], "give --time", code=2)
     cli_fails(["predict", "--models", str(demo / "models"), "--store", str(demo / "quick.h5"), "--temperature",
-               "0.3"], "apply to temperature-transferable models only", code=2)
+               "0.3"], "--temperature / --tau need --time", code=2)
     cli_fails(["train", "--store", str(demo / "quick.h5"), str(demo / "quick.h5"), "--out", str(tmp_path / "x")],
               "add --transferable", code=2)
 
@@ -423,3 +423,66 @@ def test_transferable_transfer_to_a_stored_larger_system(two_temperatures, demo,
         np.testing.assert_allclose(p[:, :, k * 1290:(k + 1) * 1290], ref, rtol=1e-4, atol=1e-5)
     cli_fails(["transfer", "--models", str(models), "--store", str(tmp_path / "big.h5"), "--temperature", "0.3",
                "--time", "50", "--out", str(out)], "holds configurations at T = 0.6, not 0.3")
+
+
+@pytest.fixture(scope="module")
+def plain_t045(tmp_path_factory):
+    """A one-temperature GlassMLP folder on the shipped T = 0.45 store (tau_alpha^BB = 758) at
+    t = 135, 367, 1000, trained briefly."""
+    from glassdyn.workflows.campaign import shipped_store
+
+    out = tmp_path_factory.mktemp("plain045") / "m"
+    assert main(["train", "--store", str(shipped_store("ka2d-T0.45")), "--out", str(out), "--times", "20", "22",
+                 "24", "--epoch-scale", "0.02", "--no-baselines", "--quiet"]) == 0
+    return out
+
+
+@pytest.mark.skipif(not (GLASSBENCH / "T0.23").exists(), reason="needs ../shared/external/glassbench_ka2d")
+def test_plain_folder_predicts_at_the_matched_reduced_time(plain_t045, tmp_path, capfd):
+    """issue 28: a T = 0.45 folder asked at T = 0.23, t = 1.5e6 with tau(0.23) = 4e6 predicts with its
+    models at t tau_train / tau = 284 (log-t interpolation between its t = 135 and 367 models),
+    recorded with both taus; outside the trained times, without tau, or with tau <= 0 it refuses."""
+    from glassdyn.io.models import read_model_folder
+
+    path = next((GLASSBENCH / "T0.23").rglob("*.npz"))
+    folder = read_model_folder(plain_t045)
+    tau_train = folder.meta["tau_alpha_bb"]
+    assert 700 < tau_train < 800  # the shipped store's measured tau_alpha^BB
+    out = tmp_path / "P.npz"
+    assert main(["predict", "--models", str(plain_t045), str(path), "--temperature", "0.23", "--time", "1.5e6",
+                 "--tau", "4e6", "--out", str(out)]) == 0
+    assert "MATCHED TIME: T = 0.23 is not the training temperature 0.45" in capfd.readouterr().err
+    p = np.load(out)
+    matched = 1.5e6 * tau_train / 4e6
+    assert p["prediction"].shape == (1, 1, 1290) and float(p["matched_times"][0]) == pytest.approx(matched)
+    assert float(p["tau"]) == 4e6 and float(p["tau_train"]) == pytest.approx(tau_train) and p["extrapolates"]
+    assert main(["predict", "--models", str(plain_t045), str(path), "--out", str(tmp_path / "own.npz")]) == 0
+    own_file = np.load(tmp_path / "own.npz")
+    own, t_own = own_file["glassmlp"][0], own_file["times"]  # the models at their own times 135, 367, 1000
+    w = (np.log(matched) - np.log(t_own[0])) / (np.log(t_own[1]) - np.log(t_own[0]))
+    first = np.isfinite(own[0])
+    np.testing.assert_allclose(p["prediction"][0, 0, first], (1 - w) * own[0, first] + w * own[1, first], rtol=1e-6,
+                               atol=1e-9)
+    base = ["predict", "--models", str(plain_t045), str(path), "--temperature", "0.23", "--out", str(tmp_path / "x")]
+    cli_fails(base + ["--time", "1.5e6"], r"give tau_alpha\^BB at T = 0\.23", code=2)
+    cli_fails(base + ["--time", "1e9", "--tau", "4e6"], "outside the trained range", code=2)
+    cli_fails(base + ["--time", "1.5e6", "--tau", "0"], "--tau must be finite and positive", code=2)
+    cli_fails(base[:-2] + ["--time", "1.5e6", "--tau", "nan", "--out", str(tmp_path / "x")], "finite", code=2)
+    cli_fails(["predict", "--models", str(plain_t045), str(path), "--temperature", "inf", "--time", "10",
+               "--out", str(tmp_path / "x")], "--temperature must be finite", code=2)
+    assert not (tmp_path / "x").exists()
+
+
+def test_evaluate_refuses_a_store_of_another_state(demo, plain_t045, tmp_path):
+    """issue 29 §1: models of T = 0.6 on the T = 0.45 store (and the converse) are refused naming the
+    temperature, not scored at the wrong label times; predict on such a store points to --time/--tau."""
+    from glassdyn.workflows.campaign import shipped_store
+
+    shipped = str(shipped_store("ka2d-T0.45"))
+    cli_fails(["evaluate", "--models", str(demo / "models"), "--store", shipped, "--out", str(tmp_path / "e")],
+              "temperature field", code=1)
+    cli_fails(["evaluate", "--models", str(plain_t045), "--store", str(demo / "quick.h5"), "--out",
+               str(tmp_path / "e")], "the models were trained at T = 0.45", code=1)
+    cli_fails(["predict", "--models", str(demo / "models"), "--store", shipped, "--out", str(tmp_path / "p.npz")],
+              "predict at matched t/tau_alpha", code=1)
+    assert not (tmp_path / "e").exists() and not (tmp_path / "p.npz").exists()

@@ -113,19 +113,34 @@ def _predict(args) -> int:
     import warnings
 
     from ..io.models import read_model_folder
-    from ..learn.transferable import ExtrapolationWarning
     from ..io.provenance import save_npz
+    from ..learn.transferable import ExtrapolationWarning
+    from ..workflows.learning import check_state_value
 
     folder = read_model_folder(args.models)
     state = None
+    try:
+        for name in ("temperature", "tau"):
+            check_state_value(f"--{name}", getattr(args, name))
+        for t in args.time or []:
+            check_state_value("--time", t)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if folder.transferable:
         if not args.time:
             raise UsageError(f"{args.models} holds a temperature-transferable model: give --time (and --temperature; "
                              f"trained at T = {folder.meta['training_temperatures']})")
+        if args.tau is not None and folder.models["transferable"][0].time_input != "t_over_tau":
+            raise UsageError(f"{args.models}: this model's time input is log10 t, so --tau does not enter its "
+                             "prediction; leave it out")
         state = dict(temperature=args.temperature, times=args.time, tau=args.tau)
     elif args.temperature is not None or args.time or args.tau is not None:
-        raise UsageError(f"{args.models} holds models of one temperature (T = {folder.temperature:g}) at their own "
-                         "times: --temperature / --time / --tau apply to temperature-transferable models only")
+        if not args.time:
+            raise UsageError(f"{args.models} holds models of one temperature (T = {folder.temperature:g}): "
+                             "--temperature / --tau need --time (the times to predict at, matched in t/tau_alpha^BB)")
+        if args.temperature is None and not args.store:
+            raise UsageError("give --temperature: the temperature of the input configurations")
+        state = dict(temperature=args.temperature, times=args.time, tau=args.tau)
     with warnings.catch_warnings():  # said once below, as EXTRAPOLATION lines
         warnings.simplefilter("ignore", ExtrapolationWarning)
         res, positions, types, inputs = _predict_inputs(args, folder, state)
@@ -135,7 +150,7 @@ def _predict(args) -> int:
                       potential=args.potential, frame=args.frame)
     if state is None:
         arrays.update(times=np.asarray(meta["times"]), **preds)
-    else:
+    elif folder.transferable:
         from ..workflows.transferable import resolve_state
 
         notes = resolve_state(meta, folder.models["transferable"][0], state)[3]
@@ -147,6 +162,19 @@ def _predict(args) -> int:
                           training_temperatures=meta["training_temperatures"])
         for note in notes:
             print(f"glassdyn: EXTRAPOLATION: {note}", file=sys.stderr)
+    else:
+        from ..workflows.learning import matched_state
+
+        m = matched_state(meta, state)
+        arrays.update(prediction=preds["glassmlp"], times=np.asarray(m["times"]), temperature=m["temperature"],
+                      matched_times=np.asarray(m["matched_times"]), tau=m["tau"], tau_train=m["tau_train"],
+                      training_temperatures=np.asarray([folder.temperature]), extrapolates=bool(m["notes"]),
+                      extrapolation=np.asarray(m["notes"] or [""]), **preds)
+        parameters.update(temperature=m["temperature"], times=m["times"], tau=args.tau, tau_used=m["tau"],
+                          tau_train=m["tau_train"], matched_times=m["matched_times"],
+                          training_temperatures=[folder.temperature])
+        for note in m["notes"]:
+            print(f"glassdyn: MATCHED TIME: {note}", file=sys.stderr)
     save_npz(args.out, arrays, parameters=parameters, inputs=[args.models, *inputs])
     n_times = len(arrays["times"])
     print(f"predicted {', '.join(preds)} for {len(positions)} configurations x {n_times} times -> {args.out}")

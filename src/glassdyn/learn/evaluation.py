@@ -185,6 +185,15 @@ class PropensityEvaluation:
             return (float("nan"), float("nan"))
         return self._percentiles(boot[name][key])
 
+    def paired_difference(self, name: str, other: str, key: str = "rho") -> tuple:
+        """(point, (low, high)): the score ``key`` (rho, rho_pooled, chi4_ratio, wasserstein, xi) of
+        ``name`` minus that of ``other`` at t*, with the bootstrap interval of the paired difference."""
+        boot = self.results.get("bootstrap")
+        samples = boot[name][key] - boot[other][key] if boot else np.full(1, np.nan)
+        point = {"rho": "rho_P_at_t_star", "rho_pooled": "rho_P_pooled_at_t_star"}.get(key, key)
+        rows = {r["source"]: r for r in self.table()}
+        return rows[name][point] - rows[other][point], self._percentiles(samples)
+
     def _percentiles(self, values) -> tuple:
         v = np.asarray(values, dtype=float)
         n = v.size

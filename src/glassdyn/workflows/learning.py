@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import __version__
 from ..dynamics.propensity import LABELS
+from ..dynamics.relaxation import relaxation_time
 from ..errors import InputFileError
 from ..io.provenance import save_json, save_npz
 from ..learn.model_kinds import MODEL_KINDS, TrainingData
@@ -28,7 +29,8 @@ from ..io.models import ModelFolder, read_model_folder
 from ..io.stores import CampaignStore, read_store
 
 __all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict", "display_name",
-           "predict_store", "predict_configurations", "unseen_configurations", "evaluate_store"]
+           "predict_store", "predict_configurations", "unseen_configurations", "evaluate_store", "tau_alpha_bb",
+           "matched_state", "check_state_value"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,13 @@ def describe_store(store: CampaignStore, cutoff: float = REFERENCE_CUTOFF, progr
                      desc="descriptors", disable=not progress):
         feats.append(desc.compute(Configuration(x, store.types, box), pot, per_particle_energy=e).features)
     return np.array(feats), desc.definition()
+
+
+def tau_alpha_bb(store: CampaignStore, species: int = 0) -> float:
+    """tau_alpha^BB of a store: where the mean C_B of ``species`` reaches 0.5 (seed 000); NaN when the
+    labels never get there."""
+    cb = store.labels("bond_breaking")[:, :, store.types == species].mean(axis=(0, 2))
+    return relaxation_time(store.times, cb, 0.5)
 
 
 def split_configurations(n: int, fractions=(1 / 3, 1 / 3), seed: int = 0) -> dict:
@@ -161,7 +170,8 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                 noise_corrected=bool(noise_corrected), ensemble=int(ensemble),
                 distances=list(settings["distances"]),
                 train_seconds=time.perf_counter() - t0,
-                system=store.attrs["system"], temperature=store.temperature)
+                system=store.attrs["system"], temperature=store.temperature,
+                tau_alpha_bb=tau_alpha_bb(store, species) if "bond_breaking" in store.label else float("nan"))
     save_json(out / "models.json", meta, parameters=dict(options, label=label, species=int(species),
                                                           kinds=list(kinds), times=times),
               seeds=seed, inputs=[store_path])
@@ -208,6 +218,8 @@ def _predict(meta, models, features, types, definition, kinds=None, state=None):
     feats = np.asarray(features, dtype=float)
     if meta.get("kind") == "transferable":
         return {"transferable": _predict_state(meta, models["transferable"][0], feats, types, definition, state)}
+    if state is not None:  # a one-temperature folder asked at a state: the matched reduced times
+        return _predict_matched(meta, models, feats, types, definition, kinds, state)
     out = {}
     for kind in kinds or meta["kinds"]:
         res = np.full(feats.shape[:1] + (len(meta["time_indices"]),) + feats.shape[1:2], np.nan)
@@ -215,6 +227,87 @@ def _predict(meta, models, features, types, definition, kinds=None, state=None):
             mask = np.ones(len(x), bool) if types is None else np.asarray(types[s]) == meta["species"]
             for j, m in enumerate(models[kind]):
                 res[s, j, mask] = m.predict(x[mask], definition=definition)
+        out[kind] = res
+    return out
+
+
+def check_state_value(name: str, value, allow_none: bool = True):
+    """A temperature, time or tau as a finite positive float (None passes when allowed): the one check
+    of state values at the boundary (CLI and API)."""
+    if value is None and allow_none:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not np.isfinite(v) or v <= 0:
+        raise ValueError(f"{name} must be finite and positive, got {value!r}")
+    return v
+
+
+def matched_state(meta: dict, state: dict) -> dict:
+    """A prediction request ``state`` = dict(temperature, times, tau=None) for a one-temperature
+    model folder, resolved to the matched reduced times t_train = t tau_train / tau(T).
+
+    tau_train: the folder's measured tau_alpha^BB (recorded at training; for older folders measured
+    from the training store when it is still at its recorded path).  tau(T): ``tau``, or tau_train
+    when T is the training temperature; never a constant.  Matched times outside the trained times
+    are refused (the models are interpolated in log t between them, not extrapolated).  Returns
+    dict(temperature, times, tau, tau_train, matched_times, notes)."""
+    T = check_state_value("temperature", state.get("temperature"), allow_none=False)
+    times = [check_state_value("time", t, allow_none=False) for t in (state.get("times") or [])]
+    if not times:
+        raise ValueError("give the times to predict at (--time)")
+    tau = check_state_value("tau", state.get("tau"))
+    T_train = float(meta["temperature"])
+    tau_train = float(meta.get("tau_alpha_bb", np.nan))
+    if not np.isfinite(tau_train) and meta.get("store") and Path(meta["store"]).is_file():
+        tau_train = tau_alpha_bb(read_store(meta["store"]), int(meta["species"]))
+    if not np.isfinite(tau_train):
+        raise ValueError(f"these models do not know tau_alpha^BB at their training temperature T = {T_train:g} "
+                         "(not recorded, training store not found or its labels never reach C_B = 0.5): the "
+                         "matched time t tau_train / tau(T) cannot be formed")
+    if tau is None:
+        if not np.isclose(T, T_train, rtol=1e-9, atol=0):
+            raise ValueError(f"T = {T:g} is not the training temperature {T_train:g}: give tau_alpha^BB at "
+                             f"T = {T:g} (--tau) for the matched time t tau_train / tau(T)")
+        tau = tau_train
+    trained = np.asarray(meta["times"], dtype=float)
+    matched = [t * tau_train / tau for t in times]
+    lo, hi = trained.min(), trained.max()
+    outside = [f"{t:g} (t/tau = {t / tau:.3g})" for t, m in zip(times, matched)
+               if not lo * (1 - 1e-9) <= m <= hi * (1 + 1e-9)]
+    if outside:
+        raise ValueError(f"t = {', '.join(outside)} at T = {T:g} matches training times outside the trained "
+                         f"range t/tau = [{lo / tau_train:.3g}, {hi / tau_train:.3g}] (t = [{lo:.4g}, {hi:.4g}] at "
+                         f"T = {T_train:g}): the models are not extrapolated in time; train at more times")
+    notes = []
+    if not np.isclose(T, T_train, rtol=1e-9, atol=0):
+        notes.append(f"T = {T:g} is not the training temperature {T_train:g}: predicted with the T = {T_train:g} "
+                     f"models at the matched reduced time t/tau_alpha^BB (tau = {tau:.4g} at T = {T:g}, "
+                     f"{tau_train:.4g} at T = {T_train:g}; training times " + ", ".join(f"{m:.4g}" for m in matched)
+                     + ", interpolated in log t between the trained times)")
+    return dict(temperature=T, times=times, tau=tau, tau_train=tau_train, matched_times=matched, notes=notes)
+
+
+def _predict_matched(meta, models, feats, types, definition, kinds, state):
+    """{kind: (S, n_times, N)}: a one-temperature folder's predictions at the matched times of
+    :func:`matched_state`, linear in log t between the two bracketing trained times."""
+    resolved = matched_state(meta, state)
+    trained = np.log(np.asarray(meta["times"], dtype=float))
+    order = np.argsort(trained)
+    per_time = _predict(meta, models, feats, types, definition, kinds)
+    out = {}
+    for kind, p in per_time.items():
+        p = p[:, order]
+        res = np.empty((p.shape[0], len(resolved["times"]), p.shape[2]))
+        for j, m in enumerate(np.log(resolved["matched_times"])):
+            k = int(np.clip(np.searchsorted(trained[order], m) - 1, 0, len(order) - 2)) if len(order) > 1 else 0
+            if len(order) == 1:
+                res[:, j] = p[:, 0]
+                continue
+            w = np.clip((m - trained[order][k]) / (trained[order][k + 1] - trained[order][k]), 0.0, 1.0)
+            res[:, j] = (1 - w) * p[:, k] + w * p[:, k + 1]
         out[kind] = res
     return out
 
@@ -261,6 +354,32 @@ def predict_configurations(folder, configurations, potential, state: dict | None
     return dict(meta=meta, predictions=preds, positions=np.array([conf.positions for conf, _ in inherent]), types=types)
 
 
+def check_domain(meta: dict, store: CampaignStore, state: dict | None = None, scoring: bool = False) -> None:
+    """Refuse a store outside a model folder's domain (InputFileError naming the field): another
+    potential or species set, a label the store lacks; for a one-temperature folder without a
+    ``state``, another temperature; when ``scoring`` (evaluation against the store's labels), a label
+    time grid other than the training one."""
+    system = json.loads(meta["system"]) if isinstance(meta.get("system"), str) else meta.get("system")
+    if system is not None:
+        if potential_from_dict(system["potential"]).to_dict() != store.system["potential"]:
+            raise InputFileError(f"{store.path}: potential differs from the models' ({system.get('name')}, "
+                                 f"{store.system.get('name')} in the store): potential field")
+    if scoring and meta["label"] not in store.label:
+        raise InputFileError(f"{store.path}: no {meta['label']} labels (label field)")
+    if meta.get("kind") == "transferable" or state is not None:
+        return
+    T = float(meta["temperature"])
+    if not np.isclose(store.temperature, T, rtol=1e-9, atol=0):
+        raise InputFileError(f"{store.path}: temperature {store.temperature:g}, the models were trained at T = {T:g} "
+                             f"(temperature field): predict at matched t/tau_alpha^BB with --temperature "
+                             f"{store.temperature:g} --time ... --tau ...")
+    if scoring:
+        idx = meta["time_indices"]
+        if max(idx) >= len(store.times) or not np.allclose(store.times[idx], meta["times"], rtol=1e-6):
+            raise InputFileError(f"{store.path}: label times differ from the models' training times "
+                                 f"{[round(t, 4) for t in meta['times']]} (time grid field)")
+
+
 def predict_store(folder, store, configurations=None, kinds=None, state: dict | None = None) -> dict:
     """Predict on (a subset of) a campaign store's configurations (``store``: its path, or the dict
     of :func:`read_store`); ``folder``: a path or a loaded ModelFolder; checks the descriptor definition.
@@ -268,6 +387,7 @@ def predict_store(folder, store, configurations=None, kinds=None, state: dict | 
     temperature defaults to the store's."""
     meta, models = _loaded(folder)
     store = store if isinstance(store, CampaignStore) else read_store(store)
+    check_domain(meta, store, state)
     idx = list(range(len(store))) if configurations is None else list(configurations)
     feats, definition = describe_store(store, configurations=idx, descriptor=model_descriptor(meta))
     types = [store.types] * len(idx)
@@ -314,6 +434,7 @@ def evaluate_store(folder, store_path, out, configurations=None):
     models = read_model_folder(folder)  # loaded once, for the split and the predictions
     meta = models.meta
     store = read_store(store_path)
+    check_domain(meta, store, scoring=True)
     configurations = unseen_configurations(meta, store, configurations)
     t_idx, times, state = meta.get("time_indices"), meta.get("times"), None
     if models.transferable:  # at this store's temperature and label times

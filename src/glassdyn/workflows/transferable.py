@@ -20,12 +20,11 @@ import numpy as np
 
 from .. import __version__
 from ..dynamics.propensity import LABELS
-from ..dynamics.relaxation import relaxation_time
 from ..io.models import TRANSFERABLE_FILE
 from ..io.provenance import save_json
 from ..io.stores import CampaignStore, read_store
 from ..structure.coarse_grain import REFERENCE_CUTOFF
-from .learning import describe_store, split_configurations
+from .learning import describe_store, split_configurations, tau_alpha_bb
 
 __all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state", "matched_time_ridge"]
 
@@ -45,13 +44,6 @@ def label_time_indices(store: CampaignStore, label: str, species: int, n_times: 
     if n_times is None or len(valid) <= n_times:
         return valid
     return [valid[k] for k in np.unique(np.round(np.linspace(0, len(valid) - 1, int(n_times))).astype(int))]
-
-
-def tau_alpha_bb(store: CampaignStore, species: int = 0) -> float:
-    """tau_alpha^BB of a store: where the mean C_B of ``species`` reaches 0.5 (seed 000); NaN when the
-    labels never get there."""
-    cb = store.labels("bond_breaking")[:, :, store.types == species].mean(axis=(0, 2))
-    return relaxation_time(store.times, cb, 0.5)
 
 
 def matched_time_ridge(stores, features, configurations, taus, t_over_tau: float, definition: dict,
