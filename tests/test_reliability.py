@@ -368,3 +368,47 @@ def test_the_real_entry_point_shows_no_traceback(tmp_path):
                           "--store", str(tmp_path / "missing.h5")], capture_output=True, text=True)
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert res.stderr.count("\n") == 1 and res.stderr.startswith("glassdyn: error:")
+
+
+def _train_cmd(store, out, *extra):
+    return [sys.executable, "-m", "glassdyn.cli", "train", "--store", str(store), "--out", str(out), "--times", "20",
+            "22", "24", "--epoch-scale", "0.05", "--quiet", *extra]
+
+
+def test_model_folders_are_locked_refused_and_replaced_whole(tmp_path):
+    """issue 29 §3 with real processes: a second train into a folder being written is refused (exit 2,
+    the holder named); a finished folder is refused without --overwrite; a retrain killed -9 after
+    its first time leaves the previous models and models.json bit for bit (no mix of two runs);
+    --overwrite then replaces them whole, other files in the folder untouched."""
+    from glassdyn.workflows.campaign import shipped_store
+
+    store, out = shipped_store("ka2d-T0.45"), tmp_path / "m"
+    first = subprocess.Popen(_train_cmd(store, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lock = Path(str(out) + ".lock")
+    deadline = time.time() + 120
+    while not (lock.exists() and lock.read_text().strip()) and time.time() < deadline:
+        time.sleep(0.05)
+    second = subprocess.run(_train_cmd(store, out), capture_output=True, text=True, timeout=300)
+    assert first.wait(timeout=600) == 0, first.stderr.read()[-2000:]
+    assert second.returncode == 2 and "another glassdyn run (pid" in second.stderr, second.stderr
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    assert "models.json" in before and "glassmlp_t24.npz" in before
+    again = subprocess.run(_train_cmd(store, out), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 2 and "already holds models" in again.stderr and again.stderr.count("\n") == 1
+    (out / "notes.txt").write_text("mine")
+    proc = subprocess.Popen(_train_cmd(store, out, "--overwrite", "--seed", "7"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    partial = tmp_path / f".m.partial-{proc.pid}"
+    deadline = time.time() + 300
+    while not (partial / "ridge_t20.npz").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    assert (partial / "ridge_t20.npz").exists(), "the retrain never finished its first time"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert {f.name: f.read_bytes() for f in out.iterdir() if f.name != "notes.txt"} == before
+    done = subprocess.run(_train_cmd(store, out, "--overwrite", "--seed", "7"), capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads((out / "models.json").read_text())["seed"] == 7 and (out / "notes.txt").read_text() == "mine"
+    assert (out / "glassmlp_t24.npz").read_bytes() != before["glassmlp_t24.npz"]
+    assert not list(tmp_path.glob(".m.partial-*"))

@@ -45,7 +45,7 @@ def _train(args) -> int:
         meta = train_transferable(args.store, args.out, label=args.label, species=args.species, n_times=args.n_times,
                                   time_input=args.time_input, epoch_scale=args.epoch_scale, seed=args.seed,
                                   cutoff=args.cutoff, observable=args.observable, progress=not args.quiet,
-                                  protocol=args.protocol)
+                                  protocol=args.protocol, overwrite=args.overwrite)
         print(f"trained one temperature-transferable GlassMLP on T = {meta['training_temperatures']} in "
               f"{meta['train_seconds']:.0f} s -> {args.out}")
         return 0
@@ -61,7 +61,7 @@ def _train(args) -> int:
                         kinds=kinds, epoch_scale=args.epoch_scale, seed=args.seed,
                         observable=args.observable, noise_corrected=args.noise_corrected,
                         distances=args.distances, ensemble=args.ensemble, cutoff=args.cutoff,
-                        progress=not args.quiet, protocol=args.protocol)
+                        progress=not args.quiet, protocol=args.protocol, overwrite=args.overwrite)
     if meta["skipped_time_indices"]:
         print(f"skipped time indices {meta['skipped_time_indices']} (some configuration's labels are constant)",
               file=sys.stderr)
@@ -273,7 +273,8 @@ def add_parsers(sub) -> None:
     d.add_argument("--configurations", type=int, default=None, help="override the preset's number")
     d.add_argument("--replicas", type=int, default=None, help="override the preset's number")
     d.add_argument("--times", type=int, default=3, help="number of label times to train models at")
-    d.add_argument("--epoch-scale", type=float, default=0.05, help="fraction of the paper's epochs")
+    d.add_argument("--epoch-scale", type=float, default=1.0,
+                   help="fraction of the reference schedule's epochs (default all)")
     d.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     d.add_argument("--seed", type=int, default=1)
     d.add_argument("--collective-epochs", type=int, default=100, help="FsMLP epochs of the collective part")
@@ -306,7 +307,7 @@ def add_parsers(sub) -> None:
                     help="a label of glassdyn.dynamics.LABELS: bond_breaking (default) or displacement")
     tr.add_argument("--species", type=int, default=0)
     tr.add_argument("--times", type=int, nargs="+", default=None, help="label time indices (default all)")
-    tr.add_argument("--epoch-scale", type=float, default=1.0, help="fraction of the paper's epochs")
+    tr.add_argument("--epoch-scale", type=float, default=1.0, help="fraction of the protocol's epochs")
     tr.add_argument("--no-baselines", action="store_true", help="GlassMLP only")
     tr.add_argument("--observable", choices=["field", "overlap"], default=None,
                     help="field of the variance and C(d) loss terms (default: overlap for displacement, "
@@ -324,6 +325,7 @@ def add_parsers(sub) -> None:
                     help="coarse-graining cut-off of the descriptors (default 20, the reference's; half the "
                          "training box makes models transferable to larger systems)")
     tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--overwrite", action="store_true", help="replace a folder that already holds models")
     tr.add_argument("--quiet", action="store_true")
     tr.set_defaults(func=_train)
 

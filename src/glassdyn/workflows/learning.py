@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +85,8 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
                  kinds=DEFAULT_KINDS, epoch_scale: float = 1.0, seed: int = 0, split=None,
                  ridge_alpha: float = 10.0, observable: str | None = None, noise_corrected: bool = False,
                  distances=None, ensemble: int = 1, cutoff: float = REFERENCE_CUTOFF, progress: bool = False,
-                 descriptor=None, descriptors: tuple | None = None, protocol: str = "reference") -> dict:
+                 descriptor=None, descriptors: tuple | None = None, protocol: str = "reference",
+                 overwrite: bool = False) -> dict:
     """Train the chosen model kinds at the chosen time indices on a campaign store (default every
     time at which the labels vary in every training and validation configuration; the others are
     skipped, logged and recorded as ``skipped_time_indices``).
@@ -96,12 +98,14 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     distances : shell distances d of the C(d) term (default the protocol's: 2, 5, 8 in the reference).
     protocol : GlassMLP training protocol (``glassdyn.learn.glassmlp.PROTOCOLS``; default the
         reference program's, "paper" for the paper's text).
+    overwrite : replace a folder that already holds models (see :func:`model_folder_output`).
     ensemble : > 1 trains that many seeds (seed, seed + 1, ...) of GlassMLP and MLP(mae) and
         predicts with their mean.
     cutoff : coarse-graining cut-off of the descriptors (default the reference's 20).
     descriptor : another descriptor of the registry (an instance; default GlassMLP's with ``cutoff``).
     descriptors : (features (S, N, M), definition) of :func:`describe_store`, when already computed.
     """
+    check_model_output(out, overwrite)
     store = read_store(store_path)
     observable = observable or LABELS.get(label).observable
     for kind in kinds:
@@ -145,10 +149,22 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
     pos = store.inherent
     sel = {k: [X_all[c][mask] for c in v] for k, v in split.items()}
     P = {k: [pos[c][mask] for c in v] for k, v in split.items()}
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     noise = _label_noise(store, label, mask) if noise_corrected else None  # (S, T) or None
+    with model_folder_output(out, overwrite) as tmp:
+        meta = _train_times(store, store_path, tmp, times, kinds, options, split, sel, P, y_all, mask, box,
+                            definition, noise, progress, t0, dict(
+                                label=label, species=int(species), skipped_time_indices=skipped,
+                                protocol=protocol, seed=seed, epoch_scale=epoch_scale, ridge_alpha=ridge_alpha,
+                                observable=observable, noise_corrected=bool(noise_corrected),
+                                ensemble=int(ensemble), distances=list(settings["distances"])))
+    return meta
+
+
+def _train_times(store, store_path, out, times, kinds, options, split, sel, P, y_all, mask, box, definition,
+                 noise, progress, t0, recorded) -> dict:
+    """The models of every label time and ``models.json`` into ``out``; returns the metadata."""
+    label, species = recorded["label"], recorded["species"]
     for t in times:
         y = {k: [y_all[c, t][mask] for c in v] for k, v in split.items()}
         nu = None if noise is None else {k: [noise[c, t] for c in v] for k, v in split.items()}
@@ -161,21 +177,74 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
         if progress:
             log.info(f"  t = {store.times[t]:.4g}: trained {', '.join(kinds)} "
                 f"({time.perf_counter() - t0:.0f} s so far)")
-    meta = dict(version=__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), label=label,
-                species=int(species), time_indices=times, skipped_time_indices=skipped, protocol=protocol,
+    meta = dict(version=__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), **recorded, time_indices=times,
                 times=[float(store.times[t]) for t in times], kinds=list(kinds), split=split,
-                definition=definition, store=str(Path(store_path).resolve()), seed=seed,
+                definition=definition, store=str(Path(store_path).resolve()),
                 fingerprints={k: [store.fingerprints[c] for c in v] for k, v in split.items()},
-                epoch_scale=epoch_scale, ridge_alpha=ridge_alpha, observable=observable,
-                noise_corrected=bool(noise_corrected), ensemble=int(ensemble),
-                distances=list(settings["distances"]),
                 train_seconds=time.perf_counter() - t0,
                 system=store.attrs["system"], temperature=store.temperature,
                 tau_alpha_bb=tau_alpha_bb(store, species) if "bond_breaking" in store.label else float("nan"))
-    save_json(out / "models.json", meta, parameters=dict(options, label=label, species=int(species),
+    save_json(out / "models.json", meta, parameters=dict(options, label=label, species=species,
                                                           kinds=list(kinds), times=times),
-              seeds=seed, inputs=[store_path])
+              seeds=recorded["seed"], inputs=[store_path])
     return meta
+
+
+def check_model_output(out, overwrite: bool = False) -> None:
+    """Refuse an output that is a file, or a folder already holding models unless ``overwrite``
+    (checked before training starts, and again under the lock)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} exists and is not a folder")
+    if out.is_dir() and not overwrite and _model_files(out):
+        raise ValueError(f"{out} already holds models (of another run): choose another folder or pass "
+                         "--overwrite (overwrite=True) to replace them")
+
+
+def _model_files(folder: Path) -> list:
+    """The files of a model folder: every kind's per-time models, the transferable model, models.json."""
+    from ..io.models import TRANSFERABLE_FILE
+
+    files = [f for kind in MODEL_KINDS.names() for f in folder.glob(f"{kind}_t*.npz")]
+    return files + [f for f in (folder / TRANSFERABLE_FILE, folder / "models.json") if f.exists()]
+
+
+@contextmanager
+def model_folder_output(out, overwrite: bool = False):
+    """Write a model folder as one unit: ``with model_folder_output(out) as tmp:`` writes into a
+    sibling temporary folder; when the block completes the previous models are removed (models.json
+    first) and the new files moved in, models.json last, so a killed or failed training leaves the
+    previous models untouched or a folder without models.json (refused on read), never a mix.  Other
+    files in ``out`` are left alone.  An exclusive lock on ``out`` refuses a concurrent run; a folder
+    already holding models is refused unless ``overwrite``."""
+    import os
+    import shutil
+
+    from .executor import OutputLock
+
+    out = Path(out)
+    with OutputLock(out):
+        check_model_output(out, overwrite)
+        for stale in out.parent.glob(f".{out.name}.partial-*"):  # left by a killed run
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+        tmp.mkdir(parents=True)
+        try:
+            yield tmp
+            out.mkdir(parents=True, exist_ok=True)
+            old = _model_files(out)
+            for f in sorted(old, key=lambda f: f.name != "models.json"):  # the manifest goes first
+                f.unlink()
+            new = sorted(tmp.iterdir(), key=lambda f: f.name == "models.json")  # and comes back last
+            for f in new:
+                os.replace(f, out / f.name)
+            fd = os.open(out, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _label_noise(store: CampaignStore, label: str, mask) -> np.ndarray:

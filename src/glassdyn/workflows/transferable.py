@@ -24,7 +24,7 @@ from ..io.models import TRANSFERABLE_FILE
 from ..io.provenance import save_json
 from ..io.stores import CampaignStore, read_store
 from ..structure.coarse_grain import REFERENCE_CUTOFF
-from .learning import describe_store, split_configurations, tau_alpha_bb
+from .learning import check_model_output, describe_store, model_folder_output, split_configurations, tau_alpha_bb
 
 __all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state", "matched_time_ridge"]
 
@@ -89,7 +89,8 @@ def resolve_state(meta: dict, model, state: dict | None) -> tuple:
 def train_transferable(stores, out, label: str = "bond_breaking", species: int = 0, n_times: int | None = 8,
                        time_input: str = "log_t", epoch_scale: float = 1.0, seed: int = 0,
                        cutoff: float = REFERENCE_CUTOFF, observable: str | None = None,
-                       progress: bool = False, descriptors=None, protocol: str = "reference") -> dict:
+                       progress: bool = False, descriptors=None, protocol: str = "reference",
+                       overwrite: bool = False) -> dict:
     """Train one TransferableGlassMLP on campaign stores at two or more temperatures.
 
     Each store is split by configuration (its own split, e.g. GlassBench's, else train / validation /
@@ -102,6 +103,7 @@ def train_transferable(stores, out, label: str = "bond_breaking", species: int =
     """
     from ..learn.transferable import TransferableGlassMLP
 
+    check_model_output(out, overwrite)
     paths = [Path(p) for p in stores]
     if len({p.resolve() for p in paths}) != len(paths):
         raise ValueError("the same store is given twice")
@@ -169,8 +171,17 @@ def train_transferable(stores, out, label: str = "bond_breaking", species: int =
     tr, va = data["train"], data["validation"]
     model.fit_states(tr["X"], tr["y"], tr["T"], tr["times"], tr["pos"], box, definition, tau=taus,
                      validation=(va["X"], va["y"], va["T"], va["times"], va["pos"]))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    with model_folder_output(out, overwrite) as tmp:
+        return _write_transferable(tmp, model, records, taus, definition, first, paths, dict(
+            label=label, species=int(species), time_input=time_input, seed=seed, epoch_scale=epoch_scale,
+            observable=observable, n_times=n_times, protocol=protocol, cutoff=cutoff), t0)
+
+
+def _write_transferable(out, model, records, taus, definition, first, paths, options, t0) -> dict:
+    """The model and ``models.json`` of a transferable folder into ``out``; returns the metadata."""
+    label, species, time_input = options["label"], options["species"], options["time_input"]
+    seed, epoch_scale, observable, n_times = (options[k] for k in ("seed", "epoch_scale", "observable", "n_times"))
+    protocol, cutoff = options["protocol"], options["cutoff"]
     model.save(out / TRANSFERABLE_FILE)
     meta = dict(version=__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), kind="transferable",
                 kinds=["transferable"], label=label, species=int(species), time_input=time_input,
