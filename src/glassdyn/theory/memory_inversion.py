@@ -195,12 +195,23 @@ class MemoryInversion(Result):
         """Mask of the times inside the measured range."""
         return (self.t >= self.measured[0]) & (self.t <= self.measured[1])
 
+    def determined(self) -> np.ndarray:
+        """Mask (n_t, m): where the error estimate is below |M| (elsewhere M is undetermined)."""
+        return self.error < np.abs(self.M)
+
     def summary(self) -> str:
         w = self.within()
         rel = np.median(self.error[w] / np.maximum(np.abs(self.M[w]), 1e-300), axis=0)
-        return (f"memory by Volterra inversion: {w.sum()} times in the measured range "
-                f"[{self.measured[0]:.3g}, {self.measured[1]:.3g}]; M(t_1) = {np.round(self.M[w][0], 4).tolist()}, "
+        ok = self.determined()[w]
+        first = ", ".join(f"{v:.4g}" if d else "undetermined" for v, d in zip(self.M[w][0], ok[0]))
+        text = (f"memory by Volterra inversion: {w.sum()} times in the measured range "
+                f"[{self.measured[0]:.3g}, {self.measured[1]:.3g}]; M(t_1) = [{first}], "
                 f"median relative error there {np.round(rel, 4).tolist()}")
+        bad = (~ok).sum(axis=0)
+        if bad.any():
+            text += (f"; UNDETERMINED (error >= |M|) at {bad.tolist()} of {w.sum()} times: those values are not "
+                     "measurements")
+        return text
 
     def plot_memory(self, ax, component: int = 0, label: str = "exact (inversion)"):
         """M(t) with its 2-sigma band on one axes, over the measured range."""
@@ -222,6 +233,43 @@ class MemoryInversion(Result):
         ax[1].set(xlabel="t", ylabel="M(t) (exact, by inversion)")
         ax[1].legend(fontsize=8)
         return ax
+
+
+#: the fewest data points, and points per decade of time, the inversion accepts
+MIN_POINTS, MIN_POINTS_PER_DECADE = 8, 3.0
+
+
+def estimated_noise(F) -> np.ndarray:
+    """Noise level of sampled correlators (T, m) from their third differences (robust: the median
+    absolute value, Gaussian scaling sqrt(20)); smooth curves on a log grid give ~1e-4."""
+    d3 = np.diff(np.asarray(F, dtype=float), n=3, axis=0)
+    return np.median(np.abs(d3), axis=0) / (0.6745 * np.sqrt(20.0))
+
+
+def check_correlator(t, F, F0, noise: float) -> None:
+    """Refuse data that cannot determine a memory (ValueError naming the problem): F0 not finite and
+    positive; fewer than MIN_POINTS points or MIN_POINTS_PER_DECADE per decade; F above F(0) beyond
+    the noise; F that does not decay; noisy data (third-difference estimate > 1e-3 F0) given as exact."""
+    if not np.all(np.isfinite(F0)) or np.any(F0 <= 0):
+        raise ValueError(f"F0 must be finite and positive, got {np.asarray(F0).tolist()}")
+    decades = np.log10(t[-1] / t[0])
+    if t.size < MIN_POINTS or (decades > 0 and (t.size - 1) / decades < MIN_POINTS_PER_DECADE):
+        raise ValueError(f"{t.size} data points over {decades:.2g} decades of time: the inversion needs at least "
+                         f"{MIN_POINTS} points and {MIN_POINTS_PER_DECADE:g} per decade (the memory between them "
+                         "would be the interpolant's, not the data's)")
+    slack = np.maximum(1e-9 * F0, 3 * noise)
+    above = np.flatnonzero((F > F0 + slack).any(axis=1))
+    if above.size:
+        raise ValueError(f"F rises above F(0) = {np.asarray(F0).tolist()} (first at t = {t[above[0]]:.4g}, "
+                         f"F = {F[above[0]].tolist()}): not a correlator normalised by F0 (check F0 and the columns)")
+    if np.any(F.min(axis=0) > F0 - np.maximum(0.01 * F0, 5 * noise)):
+        raise ValueError("F does not decay within the data (it stays within 1 % of F(0) or within its noise): "
+                         "the memory is undetermined; measure to longer times")
+    est = estimated_noise(F)
+    if noise == 0 and np.any(est > 1e-3 * F0):
+        raise ValueError(f"the data look noisy (noise estimated from their third differences: "
+                         f"{np.round(est, 6).tolist()}) but are treated as exact (noise = 0), which amplifies the "
+                         f"noise without bound: give their noise level (--noise {float(est.max()):.2g})")
 
 
 def memory_from_data(t, F, omega2, *, F0=1.0, alpha: float = 0.0, beta: float = 1.0, n: int = 64,
@@ -258,6 +306,7 @@ def memory_from_data(t, F, omega2, *, F0=1.0, alpha: float = 0.0, beta: float = 
     if noise < 0 or alpha < 0 or beta < 0 or alpha == beta == 0:
         raise ValueError("need noise >= 0, alpha >= 0, beta >= 0 and alpha + beta > 0")
     F0 = np.broadcast_to(np.asarray(F0, dtype=float), (m,))
+    check_correlator(t, F2, F0, noise)
     h0 = t[0] / 16 if h0 is None else float(h0)
 
     def system(curve, blocks):
@@ -286,9 +335,18 @@ def memory_from_data(t, F, omega2, *, F0=1.0, alpha: float = 0.0, beta: float = 
         return _interpolant(t, data, F0, omega2, alpha, beta, noise)
 
     curve = interpolant(F2)
-    mid, M, lams = solve(curve, n)
+    try:
+        mid, M, lams = solve(curve, n)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"the inversion is singular ({exc}): the data do not determine a memory") from None
     coarse_t, coarse, _ = solve(curve, n // 2, lams)
     error_disc = np.abs(M - np.stack([np.interp(mid, coarse_t, coarse[:, c]) for c in range(m)], 1))
+    # the data's own resolution: the same inversion from every other data point (the interpolant
+    # between the points is a guess the grid refinement above cannot see)
+    half = _interpolant(t[::2], F2[::2], F0, omega2, alpha, beta, noise) if t.size >= 2 * MIN_POINTS else None
+    if half is not None:
+        M_half = solve(half, n, lams)[1]
+        error_disc = np.hypot(error_disc, np.abs(M - M_half))
     error_noise = np.zeros_like(M)
     if noise > 0:
         rng = np.random.default_rng(seed)
@@ -298,6 +356,9 @@ def memory_from_data(t, F, omega2, *, F0=1.0, alpha: float = 0.0, beta: float = 
         error_noise = 0.5 * (q84 - q16)
     params = dict(omega2=omega2.tolist(), F0=F0.tolist(), alpha=alpha, beta=beta, n=n, h0=h0, noise=noise,
                   realizations=realizations if noise > 0 else 0, regularisation=[float(x) for x in lams])
+    if not (np.all(np.isfinite(M)) and np.all(np.isfinite(error_disc)) and np.all(np.isfinite(error_noise))):
+        raise ValueError("the inversion overflowed (non-finite memory): the data do not determine a memory; "
+                         "give their noise level (noise=...) or more points")
     F_mid = curve(mid)[0]
     result = MemoryInversion(mid, F_mid, M, error_disc, error_noise, (t[0], t[-1]), params, data=(t, F2))
     result.seeds = seed if noise > 0 else None
