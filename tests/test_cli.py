@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from glassdyn.cli import main
 from conftest import cli_fails
 
@@ -153,3 +155,31 @@ def test_mct_inputs_are_checked_at_the_boundary(tmp_path):
     cli_fails(["mct", "exact-memory", "--target", target, "--omega2", "0", "--out", tmp_path],
               "omega2 must be positive", code=2)
     cli_fails(["mct", "critical", "--dimension", "4"], "no closed-form hard-sphere S.k. in d = 4", code=2)
+
+
+def test_mct_critical_bracket_stays_where_the_structure_factor_is_valid(capsys):
+    """Issue 31 §1: the d = 2 FMT S(k) on the standard grid diverges near phi = 0.7447; the default
+    bracket (0.65, 0.75) is lowered to just inside, said on stderr, and S(k) is valid there."""
+    import numpy as np
+
+    from glassdyn.cli.analysis import _valid_upper_end
+    from glassdyn.theory import hard_sphere_structure_factor, midpoint_grid
+
+    k = midpoint_grid(100, 40.0)
+    hi = _valid_upper_end(lambda p: hard_sphere_structure_factor(k, p, 2), 0.65, 0.75, explicit=False)
+    assert 0.74 < hi < 0.7447 and "lowered to" in capsys.readouterr().err
+    S = hard_sphere_structure_factor(k, hi, 2)
+    assert np.all(np.isfinite(S)) and np.all(S > 0)
+    with np.errstate(all="ignore"):
+        bad = hard_sphere_structure_factor(k, 0.75, 2)
+    assert not (np.all(np.isfinite(bad)) and np.all(bad > 0))  # the old upper end: the README command failed
+    assert _valid_upper_end(lambda p: hard_sphere_structure_factor(k, p, 3), 0.50, 0.54, explicit=False) == 0.54
+
+
+@pytest.mark.slow
+def test_readme_mct_critical_dimension_2(capsys):
+    """The README's command, end to end (about a minute)."""
+    from glassdyn.cli import main
+
+    assert main(["mct", "critical", "--dimension", "2"]) == 0
+    assert "phi_c = 0.69862" in capsys.readouterr().out

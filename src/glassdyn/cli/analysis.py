@@ -2,6 +2,9 @@
 ``mct`` (solve, critical point, memory-kernel fit)."""
 from __future__ import annotations
 
+import sys
+
+import numpy as np
 
 from ..errors import UsageError
 
@@ -81,7 +84,11 @@ def _mct(args) -> int:
             raise UsageError(f"no closed-form hard-sphere S(k) in d = {d}: --dimension takes "
                              f"{sorted(HARD_SPHERE_DIMENSIONS)} here (mct solve --sk FILE takes any d >= 2)")
         k = midpoint_grid(args.nk, args.kmax)
-        lo, hi = (args.lo, args.hi) if args.lo is not None and args.hi is not None else _PHI_BRACKET[d]
+        lo = _PHI_BRACKET[d][0] if args.lo is None else args.lo
+        hi = _PHI_BRACKET[d][1] if args.hi is None else args.hi
+        if not lo < hi:
+            raise UsageError(f"--lo {lo:g} must lie below --hi {hi:g}")
+        hi = _valid_upper_end(lambda p: hard_sphere_structure_factor(k, p, d), lo, hi, explicit=args.hi is not None)
         phi_c = critical_point(lambda p: OneComponentMCT(k, hard_sphere_structure_factor(k, p, d),
                                                          hard_sphere_density(p, d), dimension=d),
                                lo, hi, tol=args.tol, max_iterations=args.max_iterations)
@@ -106,6 +113,28 @@ def _mct(args) -> int:
 
 #: default packing-fraction brackets of ``mct critical`` (liquid, glass) per dimension
 _PHI_BRACKET = {2: (0.65, 0.75), 3: (0.50, 0.54), 5: (0.22, 0.30)}
+
+
+def _valid_upper_end(structure, lo: float, hi: float, explicit: bool) -> float:
+    """The bracket's upper end, lowered (and said) to just inside the packing fractions where the
+    closed-form S(k) on this grid is finite and positive (the d = 2 FMT S(k) diverges at its main
+    peak near phi = 0.745 on the standard grid); a given --lo outside them is refused."""
+    def valid(p):
+        with np.errstate(all="ignore"):
+            S = structure(p)
+        return bool(np.all(np.isfinite(S)) and np.all(S > 0))
+
+    if not valid(lo):
+        raise UsageError(f"S(k) on this grid is not finite and positive at the bracket's lower end phi = {lo:g}")
+    if valid(hi):
+        return hi
+    a, b = lo, hi
+    while b - a > 1e-5:
+        a, b = ((a + b) / 2, b) if valid((a + b) / 2) else (a, (a + b) / 2)
+    new = a - 1e-3 * (a - lo)
+    print(f"glassdyn: note: S(k) on this grid is not finite and positive above phi = {a:.5f}: the bracket's upper end "
+          f"{'--hi ' if explicit else ''}{hi:g} lowered to {new:.5f}", file=sys.stderr)
+    return new
 
 
 def add_parsers(sub) -> None:
