@@ -9,7 +9,12 @@ tau (what a user at an unmeasured temperature has; the measured tau at T_h is ne
 TransferableGlassMLP trained on every store's training configurations (T_h included) separates
 the cost of one shared network from the cost of extrapolating.  Ridge rows: one linear model per
 time without any state input, trained on the other temperatures' configurations at the same
-t / tau_alpha^BB (Arrhenius tau at T_h), against Ridge trained natively at T_h.
+t / tau_alpha^BB (Arrhenius tau at T_h), against Ridge trained natively at T_h.  The matched-t/tau
+baseline of the temperature-input network (issue 28): GlassMLP without any state input, one network
+per time trained on the other temperatures' configurations at the same t / tau_alpha^BB
+(``matched_time_model``), and the plain T_n folder of the nearest other temperature asked at T_h
+through ``predict(..., state=...)`` (the matched reduced time, what ``glassdyn predict --temperature
+--time --tau`` does on a one-temperature folder).
 
 Stores (defaults): benchmarks/configs/ka2d-T0.6-transfer.toml and ka2d-T0.5-transfer.toml
 (``glassdyn simulate --preset ... --out runs/ka2d_T0.6_transfer.h5``) and the shipped T = 0.45 store.
@@ -17,7 +22,9 @@ Stores (defaults): benchmarks/configs/ka2d-T0.6-transfer.toml and ka2d-T0.5-tran
     python benchmarks/transfer_temperature.py [--stores A.h5 B.h5 ...] [--epoch-scale 0.1]
 
 Prints one line per held-out temperature and model (rho_P(t*) with its standard error over the test
-configurations), then `transfer_cost_rho_<T> = <native - transfer>`.
+configurations, chi4 ratio with its 95 % bootstrap interval), then `transfer_cost_rho_<T> = <native -
+transfer>` and `transfer_gain_over_matched_baseline=<rho_P(t/tau network) - rho_P(matched t/tau
+GlassMLP)>` with the interval of the paired difference.
 """
 from __future__ import annotations
 
@@ -33,8 +40,8 @@ from glassdyn.io.stores import read_store
 from glassdyn.learn.evaluation import PropensityEvaluation
 from glassdyn.workflows.campaign import shipped_store
 from glassdyn.workflows.learning import describe_store, predict, train_models
-from glassdyn.workflows.transferable import (label_time_indices, matched_time_ridge, tau_alpha_bb,
-                                            train_transferable)
+from glassdyn.workflows.transferable import (label_time_indices, matched_time_model, matched_time_ridge,
+                                            tau_alpha_bb, train_transferable)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STORES = [ROOT / "runs/ka2d_T0.6_transfer.h5", ROOT / "runs/ka2d_T0.5_transfer.h5",
@@ -55,6 +62,18 @@ def ridge(desc, stores, splits, sources, tau_h, taus, times, X, definition):
         model = matched_time_ridge([stores[k] for k in sources], [desc[k][0] for k in sources],
                                    [splits[k]["train"] for k in sources], [taus[k] for k in sources],
                                    t / tau_h, definition)
+        out[:, j] = np.array(model.predict(list(X), definition))
+    return out
+
+
+def matched_glassmlp(desc, stores, splits, sources, tau_h, taus, times, X, definition, options):
+    """(S_test, n_t, N) predictions of GlassMLP without a state input, one network per time trained on
+    ``sources`` at equal t / tau_alpha^BB (``matched_time_model``)."""
+    out = np.zeros((len(X), len(times), X.shape[1]))
+    for j, t in enumerate(times):
+        model = matched_time_model([stores[k] for k in sources], [desc[k][0] for k in sources],
+                                   [splits[k] for k in sources], [taus[k] for k in sources], t / tau_h, definition,
+                                   "glassmlp", options)
         out[:, j] = np.array(model.predict(list(X), definition))
     return out
 
@@ -80,7 +99,7 @@ def _same_training(folder: Path, common: dict, stores) -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--stores", nargs="+", default=[str(p) for p in DEFAULT_STORES])
-    ap.add_argument("--epoch-scale", type=float, default=0.1)
+    ap.add_argument("--epoch-scale", type=float, default=1.0, help="fraction of the reference schedule's epochs")
     ap.add_argument("--n-times", type=int, default=8, help="label times per store for the transferable model")
     ap.add_argument("--eval-times", type=int, default=4, help="label times scored (and natively trained) per store")
     ap.add_argument("--seed", type=int, default=0)
@@ -101,7 +120,7 @@ def main() -> None:
     common = dict(n_times=args.n_times, epoch_scale=args.epoch_scale, seed=args.seed)
     everywhere = work / "all_temperatures"
     if not _same_training(everywhere, common, args.stores):  # reuse the all-T model of an identical run
-        train_transferable(args.stores, everywhere, descriptors=desc, **common)
+        train_transferable(args.stores, everywhere, descriptors=desc, overwrite=True, **common)
     results = []
     for h, (store, T) in enumerate(zip(stores, temps)):
         if args.held_out is not None and not any(np.isclose(T, x) for x in args.held_out):
@@ -118,7 +137,7 @@ def main() -> None:
         for time_input in ("log_t", "t_over_tau"):
             folder = work / f"without_T{T:g}_{time_input}"
             train_transferable([args.stores[k] for k in others], folder, time_input=time_input,
-                               descriptors=[desc[k] for k in others], **common)
+                               descriptors=[desc[k] for k in others], overwrite=True, **common)
             state = dict(temperature=T, times=times)
             if time_input == "t_over_tau":
                 state["tau"] = arrhenius_tau([temps[k] for k in others], [taus[k] for k in others], T)
@@ -126,12 +145,26 @@ def main() -> None:
         preds["all T (log_t)"] = predict(everywhere, X, definition, state=dict(temperature=T, times=times))["transferable"]
         native = work / f"native_T{T:g}"
         train_models(args.stores[h], native, kinds=("glassmlp",), times=t_idx, epoch_scale=args.epoch_scale,
-                     seed=args.seed, split=split, descriptors=desc[h])
+                     seed=args.seed, split=split, descriptors=desc[h], overwrite=True)
         preds["native GlassMLP"] = predict(native, X, definition)["glassmlp"]
         splits = [m["split"] for m in meta_all["stores"]]
         tau_h = arrhenius_tau([temps[k] for k in others], [taus[k] for k in others], T)
         preds["Ridge, other T (t/tau)"] = ridge(desc, stores, splits, others, tau_h, taus, times, X, definition)
         preds["native Ridge"] = ridge(desc, stores, splits, [h], taus[h], taus, times, X, definition)
+        preds["GlassMLP, other T (t/tau)"] = matched_glassmlp(desc, stores, splits, others, tau_h, taus, times, X,
+                                                              definition, dict(epoch_scale=args.epoch_scale,
+                                                                               seed=args.seed))
+        nearest = min(others, key=lambda k: abs(temps[k] - T))
+        native_near = work / f"native_T{temps[nearest]:g}_for_T{T:g}"
+        near_idx = label_time_indices(stores[nearest], "bond_breaking", 0, None)
+        train_models(args.stores[nearest], native_near, kinds=("glassmlp",), times=near_idx,
+                     epoch_scale=args.epoch_scale, seed=args.seed, split=splits[nearest], descriptors=desc[nearest],
+                     overwrite=True)
+        try:
+            preds[f"T = {temps[nearest]:g} folder, matched t"] = predict(
+                native_near, X, definition, state=dict(temperature=T, times=times, tau=tau_h))["glassmlp"]
+        except ValueError as exc:  # matched times outside the folder's trained times
+            print(f"  (T = {temps[nearest]:g} folder at matched t: {exc})")
         types = store.types == 0
         preds = {k: np.where(types[None, None], v, 0.0) for k, v in preds.items()}
         ev = score(store, test, t_idx, preds)
@@ -141,15 +174,20 @@ def main() -> None:
               f"t* = {times[ts]:.4g}, tau_BB measured {taus[h]:.4g}"
               + (f", Arrhenius from the others {state['tau']:.4g}" if "tau" in state else "") + ")")
         row = dict(temperature=T, times=times, t_star=times[ts], test=test, models={})
+        table = {x["source"]: x for x in ev.table()}
         for name in preds:
             chi = float(r["chi4"][name][ts] / r["chi4"]["MD"][ts])
+            lo, hi = table[name]["chi4_ratio_ci"]
             err = r["rho_std"][name][ts] / np.sqrt(len(test))
-            print(f"  {name:22s} rho_P(t) = " + " ".join(f"{v:.3f}" for v in r["rho"][name])
-                  + f"   rho_P(t*) = {r['rho'][name][ts]:.3f} +- {err:.3f}   chi4/MD(t*) = {chi:.2f}")
+            print(f"  {name:26s} rho_P(t) = " + " ".join(f"{v:.3f}" for v in r["rho"][name])
+                  + f"   rho_P(t*) = {r['rho'][name][ts]:.3f} +- {err:.3f}   chi4/MD(t*) = {chi:.2f} [{lo:.2f}, {hi:.2f}]")
             row["models"][name] = dict(rho=r["rho"][name].tolist(), rho_t_star=float(r["rho"][name][ts]),
-                                       rho_t_star_error=float(err), chi4_ratio=chi)
+                                       rho_t_star_error=float(err), chi4_ratio=chi, chi4_ratio_ci=[lo, hi])
         cost = row["models"]["native GlassMLP"]["rho_t_star"] - row["models"]["transfer (log_t)"]["rho_t_star"]
         print(f"transfer_cost_rho_{T:g} = {cost:.3f}")
+        gain, (lo, hi) = ev.paired_difference("transfer (t_over_tau)", "GlassMLP, other T (t/tau)")
+        row["transfer_gain_over_matched_baseline"] = dict(value=gain, interval=[lo, hi])
+        print(f"T = {T:g}: transfer_gain_over_matched_baseline={gain:.3f} [{lo:.3f}, {hi:.3f}]")
         results.append(row)
     summary = dict(stores=[str(p) for p in args.stores], temperatures=temps, tau_alpha_bb=taus,
                    epoch_scale=args.epoch_scale, seed=args.seed)

@@ -109,3 +109,40 @@ def test_published_scores_table():
     assert dict(zip(pub["columns"], row))["GlassMLP"] == pytest.approx(0.666, abs=1e-3)
     assert published_scores("KA", 0.44, "displacement")["rows"][6][0] == 4120.0
     assert published_scores("KA2D", 0.23, "bond_breaking") is None
+
+
+def test_bad_glassbench_content_is_refused(tmp_path):
+    """issue 29 §7: non-integer types, a box of the wrong shape, mixed N, an existing --out, a store
+    without a validation structure (train refuses it before any work)."""
+    data = dict(np.load(T030))
+    bad = tmp_path / "types" / "N1290T0.30_1_tc01.npz"
+    bad.parent.mkdir()
+    np.savez(bad, **dict(data, types=data["types"] + 0.5))
+    with pytest.raises(ValueError, match="types must be integers"):
+        read_glassbench(bad)
+    box = tmp_path / "box" / "N1290T0.30_1_tc01.npz"
+    box.parent.mkdir()
+    np.savez(box, **dict(data, box=np.array([32.9, 30.0, 1.0])))
+    with pytest.raises(ValueError, match="box must be one positive length or 2"):
+        read_glassbench(box)
+    ok = read_glassbench(T030)
+    np.savez(box, **dict(data, box=np.full(2, float(data["box"]))))
+    np.testing.assert_array_equal(read_glassbench(box).initial.box, ok.initial.box)
+    mixed = tmp_path / "mixed" / "train"
+    mixed.mkdir(parents=True)
+    shutil.copy(T030, mixed / "N1290T0.30_1_tc01.npz")
+    keep = data["types"] == data["types"].min()
+    idx = np.flatnonzero(keep)[:600].tolist() + np.flatnonzero(~keep)[:45].tolist()
+    np.savez(mixed / "N645T0.30_2_tc01.npz", types=data["types"][idx], box=data["box"],
+             initial_positions=data["initial_positions"][idx], positions=data["positions"][:, idx])
+    cli_fails(["glassbench", str(tmp_path / "mixed"), "--out", str(tmp_path / "m.h5"), "--quiet"],
+              "different particle numbers", code=1)
+    one = tmp_path / "one" / "train"
+    one.mkdir(parents=True)
+    shutil.copy(T030, one / "N1290T0.30_1_tc01.npz")
+    out = tmp_path / "one.h5"
+    assert main(["glassbench", str(tmp_path / "one"), "--out", str(out), "--quiet"]) == 0
+    cli_fails(["glassbench", str(tmp_path / "one"), "--out", str(out), "--quiet"], "exists: choose another --out",
+              code=2)
+    cli_fails(["train", "--store", str(out), "--out", str(tmp_path / "m"), "--quiet"], "empty training or validation",
+              code=2)

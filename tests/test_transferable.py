@@ -108,7 +108,8 @@ def test_matched_time_ridge_pairs_times_by_t_over_tau():
         types = np.zeros(60, int)
         types[::6] = 1  # another species, with another map: left out of the fit
         y[:, j_signal] = np.where(types == 0, 2.0 * X[:, :, 0], -10.0 * X[:, :, 1])
-        stores.append(SimpleNamespace(times=times, types=types, labels=lambda label, y=y: y))
+        stores.append(SimpleNamespace(times=times, types=types, labels=lambda label, y=y: y, box=np.full(2, 10.0),
+                                      inherent=rng.uniform(0, 10, (4, 60, 2)), path="synthetic"))
         feats.append(X)
     test = rng.normal(size=(60, 3))
     fit = matched_time_ridge(stores, feats, [[0, 1, 2], [0, 1]], [10.0, 100.0], 0.5, DEFINITION)
@@ -116,3 +117,11 @@ def test_matched_time_ridge_pairs_times_by_t_over_tau():
     np.testing.assert_allclose(slopes, [2.0, 0.0, 0.0], atol=0.15)  # alpha = 10 shrinks by ~4 %
     noise = matched_time_ridge(stores, feats, [[0, 1, 2], [0, 1]], [10.0, 100.0], 50.0, DEFINITION)
     assert np.std(noise.predict(test, DEFINITION)) < 0.3
+    # any model kind: MLP(mae) at t/tau = 0.5, early-stopped on the stores' validation configurations
+    from glassdyn.learn import pearson
+    from glassdyn.workflows.transferable import matched_time_model
+
+    splits = [dict(train=[0, 1, 2], validation=[3]), dict(train=[0, 1], validation=[3])]
+    mlp = matched_time_model(stores, feats, splits, [10.0, 100.0], 0.5, DEFINITION, "mlp_mae",
+                             dict(epoch_scale=0.3, seed=0))
+    assert pearson(mlp.predict(test, DEFINITION), test[:, 0]) > 0.9

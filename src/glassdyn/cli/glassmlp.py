@@ -184,7 +184,8 @@ def _predict(args) -> int:
 def _glassbench(args) -> int:
     from ..workflows.glassbench import glassbench_store
 
-    glassbench_store(args.folder, args.out, temperature=args.temperature, progress=not args.quiet)
+    glassbench_store(args.folder, args.out, temperature=args.temperature, progress=not args.quiet,
+                     overwrite=args.overwrite)
     return 0
 
 
@@ -353,6 +354,7 @@ def add_parsers(sub) -> None:
     gb.add_argument("folder", help="GlassBench folder of one system, e.g. .../KA2D/T0.30 (train/ and test/ inside)")
     gb.add_argument("--out", required=True, help="HDF5 store to write")
     gb.add_argument("--temperature", type=float, default=None, help="when the folder holds several")
+    gb.add_argument("--overwrite", action="store_true", help="replace an existing --out store")
     gb.add_argument("--quiet", action="store_true")
     gb.set_defaults(func=_glassbench)
 

@@ -85,11 +85,16 @@ def read_glassbench(path) -> GlassBenchFile:
         missing = {"types", "initial_positions", "positions"} - set(data.files)
         if missing:
             raise InputFileError(f"{path}: not a GlassBench isoconfigurational file, missing {sorted(missing)}")
-        types = data["types"].astype(np.int64)
+        raw_types = np.asarray(data["types"])
+        if raw_types.dtype.kind not in "iu" and not (raw_types.dtype.kind == "f" and np.all(np.isfinite(raw_types))
+                                                       and np.array_equal(raw_types, np.round(raw_types))):
+            raise InputFileError(f"{path}: types must be integers, got {raw_types.dtype} values such as "
+                                 f"{raw_types.ravel()[:3].tolist()}")
+        types = raw_types.astype(np.int64)
         x0 = data["initial_positions"].astype(float)
         xt = data["positions"].astype(float)
         inh = data["initial_positions_inherent"].astype(float) if "initial_positions_inherent" in data.files else None
-        box_value = float(data["box"]) if "box" in data.files else None
+        box_value = np.asarray(data["box"], dtype=float) if "box" in data.files else None
     n, d = x0.shape
     system = "KA2D" if d == 2 else "KA"
     if int(m.group(2)) != n or types.shape != (n,) or xt.ndim != 3 or xt.shape[1:] != (n, d) or \
@@ -101,7 +106,12 @@ def read_glassbench(path) -> GlassBenchFile:
             raise InputFileError(f"{path}: {name} contain NaN or inf")
     if types.min() == 1:  # LAMMPS labels 1..M
         types = types - 1
-    box = np.full(d, box_value if box_value is not None else BOTAN_BOX)
+    if box_value is None:
+        box = np.full(d, BOTAN_BOX)
+    elif box_value.size in (1, d) and np.all(np.isfinite(box_value)) and np.all(box_value > 0):
+        box = np.broadcast_to(box_value.ravel(), (d,)).astype(float) if box_value.size == d else np.full(d, float(box_value))
+    else:
+        raise InputFileError(f"{path}: box must be one positive length or {d} of them, got {box_value.tolist()}")
     split = path.parent.name if path.parent.name in ("train", "test") else None
     return GlassBenchFile(
         path=str(path), system=system, temperature=float(m.group(3)), structure=int(m.group(4)),

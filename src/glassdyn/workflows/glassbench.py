@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..errors import InputFileError
 from ..io.atomic import atomic_path
 from ..io.provenance import provenance_json
 from ..io.glassbench import read_glassbench
@@ -42,9 +43,12 @@ def glassbench_inherent(f, potential) -> tuple:
     return q.configuration, q.per_particle_energy, True
 
 
-def glassbench_store(folder, out, temperature: float | None = None, progress: bool = False) -> Path:
+def glassbench_store(folder, out, temperature: float | None = None, progress: bool = False,
+                     overwrite: bool = False) -> Path:
     """Convert every ``*.npz`` of a GlassBench folder (one system and temperature) into an HDF5
-    campaign store at ``out`` (written atomically).  Returns the store path."""
+    campaign store at ``out`` (written atomically; an existing ``out`` is refused unless
+    ``overwrite``).  Refused before any work: files of different N.  A store with fewer than 2
+    training structures is written (for evaluation) and ``train`` refuses it.  Returns the store path."""
     import h5py
     from tqdm import tqdm
 
@@ -53,6 +57,8 @@ def glassbench_store(folder, out, temperature: float | None = None, progress: bo
     from .campaign import configuration_fingerprints
 
     folder = Path(folder)
+    if Path(out).exists() and not overwrite:
+        raise ValueError(f"{out} exists: choose another --out or pass --overwrite")
     paths = sorted(folder.rglob("*.npz"))
     if not paths:
         raise ValueError(f"{folder}: no GlassBench .npz files found")
@@ -68,12 +74,18 @@ def glassbench_store(folder, out, temperature: float | None = None, progress: bo
     if len(systems) > 1:
         raise ValueError(f"{folder} mixes systems {sorted(systems)}")
     system_name = systems.pop()
+    sizes = sorted({f.initial_unwrapped.shape[0] for f in files})
+    if len(sizes) > 1:
+        raise InputFileError(f"{folder}: files of different particle numbers N = {sizes} (one system per store)")
     potential = get_potential(GLASSBENCH_POTENTIALS[system_name])
     codes = sorted({f.time_code for f in files})
     by_structure = defaultdict(dict)
     for f in files:
         by_structure[(f.split or "train", f.structure)][f.time_code] = f
     keys = sorted(by_structure, key=lambda k: (k[0] != "train", k[1]))
+    if sum(s == "train" for s, _ in keys) < 2:
+        log.info(f"{folder}: fewer than 2 training structures: the store can be evaluated and predicted on, "
+                 "not trained on (training needs a training and a validation structure)")
     incomplete = [f"{s}/{i}" for s, i in keys if set(by_structure[(s, i)]) != set(codes)]
     if incomplete:
         raise ValueError(f"structures {incomplete[:5]} lack some of the time codes {codes}")

@@ -26,7 +26,8 @@ from ..io.stores import CampaignStore, read_store
 from ..structure.coarse_grain import REFERENCE_CUTOFF
 from .learning import check_model_output, describe_store, model_folder_output, split_configurations, tau_alpha_bb
 
-__all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state", "matched_time_ridge"]
+__all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state", "matched_time_ridge",
+           "matched_time_model"]
 
 log = logging.getLogger(__name__)
 
@@ -46,24 +47,48 @@ def label_time_indices(store: CampaignStore, label: str, species: int, n_times: 
     return [valid[k] for k in np.unique(np.round(np.linspace(0, len(valid) - 1, int(n_times))).astype(int))]
 
 
-def matched_time_ridge(stores, features, configurations, taus, t_over_tau: float, definition: dict,
-                       label: str = "bond_breaking", species: int = 0, alpha: float = 10.0):
-    """Ridge (no state input) fitted on several stores' labels at the same t / tau_alpha^BB: each store
-    contributes its ``configurations`` at its stored time nearest (in log t) to ``t_over_tau`` x its
-    tau.  ``features``: per store (S, N, M) descriptors of definition ``definition``.  A linear
-    structure-to-propensity map shared by the temperatures: differences of its predictions between
-    temperatures come from the structure alone."""
-    from ..learn.baselines import RidgeBaseline
+def matched_time_model(stores, features, splits, taus, t_over_tau: float, definition: dict, kind: str = "ridge",
+                       options: dict | None = None, label: str = "bond_breaking", species: int = 0):
+    """One model of ``kind`` (any of MODEL_KINDS: "ridge", "glassmlp", "mlp_mae"), without a state
+    input, fitted on several stores' labels at the same t / tau_alpha^BB: each store contributes its
+    training configurations (``splits[k]["train"]``) at its stored time nearest (in log t) to
+    ``t_over_tau`` x its tau, and its validation configurations for early stopping.  ``features``:
+    per store (S, N, M) descriptors of ``definition``.  Temperature differences of its predictions
+    come from the structure alone: the structure-only reference of a temperature-input network,
+    and a way to train on several temperatures' data at once.  ``options``: the kind's training
+    options (seed, epoch_scale, protocol, ridge_alpha)."""
+    from ..learn.model_kinds import MODEL_KINDS, TrainingData
 
-    Xs, ys = [], []
-    for store, X, confs, tau in zip(stores, features, configurations, taus):
+    box = stores[0].box
+    if any(not np.allclose(s.box, box) for s in stores):
+        raise ValueError("matched-time training needs stores of one box (the spatial loss term)")
+    parts = {k: ([], [], []) for k in ("train", "validation")}
+    for store, X, split, tau in zip(stores, features, splits, taus):
+        if not np.isfinite(tau) or tau <= 0:
+            raise ValueError(f"{store.path}: tau_alpha^BB is not measured (labels never reach C_B = 0.5)")
         j = 1 + int(np.argmin(np.abs(np.log(store.times[1:] / (t_over_tau * tau)))))
         mask = store.types == species
         y = store.labels(label)
-        for c in confs:
-            Xs.append(X[c][mask])
-            ys.append(y[c, j][mask])
-    return RidgeBaseline(alpha=alpha).fit(Xs, ys, definition=definition)
+        for k, (xs, ys, ps) in parts.items():
+            for c in split[k]:
+                xs.append(X[c][mask])
+                ys.append(y[c, j][mask])
+                ps.append(store.inherent[c][mask])
+    (X, y, P), (Xv, yv, Pv) = parts["train"], parts["validation"]
+    if kind != "ridge" and not Xv:
+        raise ValueError(f"matched-time {kind} needs validation configurations (early stopping)")
+    model_kind = MODEL_KINDS.get(kind)
+    model = model_kind.make(dict(options or {}))
+    model_kind.fit(model, TrainingData(X, y, Xv, yv, P, Pv, box, definition))
+    return model
+
+
+def matched_time_ridge(stores, features, configurations, taus, t_over_tau: float, definition: dict,
+                       label: str = "bond_breaking", species: int = 0, alpha: float = 10.0):
+    """Ridge of :func:`matched_time_model` on the given ``configurations`` of each store."""
+    splits = [dict(train=list(c), validation=[]) for c in configurations]
+    return matched_time_model(stores, features, splits, taus, t_over_tau, definition, "ridge",
+                              dict(ridge_alpha=alpha), label, species)
 
 
 def resolve_state(meta: dict, model, state: dict | None) -> tuple:
