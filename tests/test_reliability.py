@@ -368,9 +368,9 @@ def test_the_real_entry_point_shows_no_traceback(tmp_path):
     assert res.stderr.count("\n") == 1 and res.stderr.startswith("glassdyn: error:")
 
 
-def _train_cmd(store, out, *extra):
+def _train_cmd(store, out, *extra, epoch_scale="0.05"):
     return [sys.executable, "-m", "glassdyn.cli", "train", "--store", str(store), "--out", str(out), "--times", "20",
-            "22", "24", "--epoch-scale", "0.05", "--quiet", *extra]
+            "22", "24", "--epoch-scale", epoch_scale, "--quiet", *extra]
 
 
 def test_model_folders_are_locked_refused_and_replaced_whole(tmp_path):
@@ -381,12 +381,15 @@ def test_model_folders_are_locked_refused_and_replaced_whole(tmp_path):
     from glassdyn.workflows.campaign import shipped_store
 
     store, out = shipped_store("ka2d-T0.45"), tmp_path / "m"
-    first = subprocess.Popen(_train_cmd(store, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    lock = Path(str(out) + ".lock")
+    first = subprocess.Popen(_train_cmd(store, out, epoch_scale="1"), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)  # about a minute of training
+    partial = tmp_path / f".m.partial-{first.pid}"
     deadline = time.time() + 120
-    while not (lock.exists() and lock.read_text().strip()) and time.time() < deadline:
+    while not partial.exists() and time.time() < deadline and first.poll() is None:
         time.sleep(0.05)
+    assert partial.exists() and first.poll() is None, "the first run never started writing"
     second = subprocess.run(_train_cmd(store, out), capture_output=True, text=True, timeout=300)
+    assert first.poll() is None, "the first run ended before the second was refused: not a concurrent test"
     assert first.wait(timeout=600) == 0, first.stderr.read()[-2000:]
     assert second.returncode == 2 and "another glassdyn run (pid" in second.stderr, second.stderr
     before = {f.name: f.read_bytes() for f in out.iterdir()}
