@@ -156,7 +156,10 @@ def main() -> None:
                                                                                seed=args.seed))
         nearest = min(others, key=lambda k: abs(temps[k] - T))
         native_near = work / f"native_T{temps[nearest]:g}_for_T{T:g}"
-        near_idx = label_time_indices(stores[nearest], "bond_breaking", 0, None)
+        valid = label_time_indices(stores[nearest], "bond_breaking", 0, None)
+        near_t = stores[nearest].times[valid]
+        near_idx = sorted({valid[int(np.clip(np.searchsorted(near_t, t * taus[nearest] / tau_h) + d, 0, len(valid) - 1))]
+                           for t in times for d in (-1, 0)})  # the trained times bracketing each matched time
         train_models(args.stores[nearest], native_near, kinds=("glassmlp",), times=near_idx,
                      epoch_scale=args.epoch_scale, seed=args.seed, split=splits[nearest], descriptors=desc[nearest],
                      overwrite=True)

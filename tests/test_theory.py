@@ -412,9 +412,10 @@ def _modecouplingtheory_jl_grid(sol_t, dt0, blocks):
 def test_newtonian_tagged_mct_and_msd_against_modecouplingtheory_jl():
     """The same suite's Newtonian PY hard spheres at eta = 0.514 (dt = 1e-5 / 32, blocks of 32 points,
     t_max 1e5): the sum of F(k, t) over its output grid is 25492.648222645254 and of the MSD
-    51.75329405084479.  glassdyn on the same grid: F to 1.5e-5, the MSD to 1.1e-3 (our own sum
-    moves by 2e-4 between blocks of 32, 64 and 128 points: the rest of the gap lies in the solvers'
-    start-up -- theirs Euler on a finer grid -- and was not traced further)."""
+    51.75329405084479.  glassdyn on the same grid: F to 1.5e-5, the MSD to 1.1e-3.  The gap is the
+    block layout of the time grid, not the start-up: MCT.jl's block is t = 0 plus 32 new points,
+    glassdyn's block of 32 includes t = 0 (issue 31: a port of MCT.jl's solver with glassdyn's layout
+    gives glassdyn's 51.694596 to 1e-8; its Euler start and tolerance move it by < 1e-5)."""
     eta = 0.514
     tagged = TaggedMCT(OneComponentMCT(K, py_structure_factor(K, eta), 6 * eta / np.pi, dynamics="newtonian"))
     dt0 = 1e-5 / 32
