@@ -486,3 +486,34 @@ def test_evaluate_refuses_a_store_of_another_state(demo, plain_t045, tmp_path):
     cli_fails(["predict", "--models", str(demo / "models"), "--store", shipped, "--out", str(tmp_path / "p.npz")],
               "predict at matched t/tau_alpha", code=1)
     assert not (tmp_path / "e").exists() and not (tmp_path / "p.npz").exists()
+
+
+def test_predict_refuses_inputs_outside_the_models_system(plain_t045):
+    """issue 29 §2: with the reference cut-off 20 (> half the training box) descriptors depend on the box,
+    so a 2 x 2 periodic copy is refused (it gave a mean C_B of -0.24), and so is another density (half
+    the particles); descriptors far outside the training data and predictions outside [0, 1] are said."""
+    from glassdyn.errors import InputFileError
+    from glassdyn.io.models import read_model_folder
+    from glassdyn.systems import Configuration, get_potential
+    from glassdyn.workflows.campaign import read_store, shipped_store
+    from glassdyn.workflows.learning import domain_notes, predict_configurations
+
+    store = read_store(shipped_store("ka2d-T0.45"))
+    x, types, box = store.inherent[0], store.types, store.box
+    shifts = [np.array([i, j]) * box for i in (0, 1) for j in (0, 1)]
+    tiled = Configuration(np.concatenate([x + s for s in shifts]), np.tile(types, 4), 2 * box)
+    pot = get_potential("ka2d")
+    with pytest.raises(InputFileError, match="box field"):
+        predict_configurations(plain_t045, [tiled], pot)
+    half = Configuration(x[::2], types[::2], box)
+    with pytest.raises(InputFileError, match="density field"):
+        predict_configurations(plain_t045, [half], pot)
+    folder = read_model_folder(plain_t045)
+    feats = np.zeros((1, len(types), folder.models["glassmlp"][0].mean_.size)) + folder.models["glassmlp"][0].mean_
+    mask = [types == 0]
+    assert domain_notes(folder.meta, folder.models, feats, mask, {"glassmlp": np.full((1, 1, 5), 0.5)}) == []
+    far = feats.copy()
+    far[0, :10, 3] += 50 * folder.models["glassmlp"][0].scale_[3]
+    notes = domain_notes(folder.meta, folder.models, far, mask, {"glassmlp": np.array([[[0.5, 1.3, -0.4]]])})
+    assert any("training standard deviations off" in n for n in notes)
+    assert any("outside C_B's range [0, 1]" in n for n in notes)

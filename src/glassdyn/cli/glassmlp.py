@@ -145,7 +145,11 @@ def _predict(args) -> int:
         warnings.simplefilter("ignore", ExtrapolationWarning)
         res, positions, types, inputs = _predict_inputs(args, folder, state)
     meta, preds = res["meta"], res["predictions"]
-    arrays = dict(positions=positions, types=types, label=meta["label"], species=meta["species"])
+    arrays = dict(positions=positions, types=types, label=meta["label"], species=meta["species"],
+                  domain_notes=np.asarray(res["notes"] or [""]), training_temperature=float(meta.get(
+                      "temperature", np.nan)) if not folder.transferable else np.nan)
+    for note in res["notes"]:
+        print(f"glassdyn: DOMAIN: {note}", file=sys.stderr)
     parameters = dict(models=str(args.models), label=meta["label"], species=meta["species"],
                       potential=args.potential, frame=args.frame)
     if state is None:

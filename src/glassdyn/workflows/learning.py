@@ -414,13 +414,69 @@ def predict_configurations(folder, configurations, potential, state: dict | None
     desc = model_descriptor(meta)
     if len({c.n_particles for c in configurations}) != 1:
         raise ValueError("all input configurations must have the same number of particles")
+    check_input_system(meta, [c.box for c in configurations], [np.bincount(c.types) for c in configurations])
     if inherent is None:
         inherent = [(q.configuration, q.per_particle_energy)
                     for q in (inherent_structure(c, potential) for c in configurations)]
-    feats = [desc.compute(conf, potential, per_particle_energy=e).features for conf, e in inherent]
+    feats = np.array([desc.compute(conf, potential, per_particle_energy=e).features for conf, e in inherent])
     types = configurations[0].types
-    preds = _predict(meta, models, np.array(feats), [c.types for c in configurations], desc.definition(), state=state)
-    return dict(meta=meta, predictions=preds, positions=np.array([conf.positions for conf, _ in inherent]), types=types)
+    preds = _predict(meta, models, feats, [c.types for c in configurations], desc.definition(), state=state)
+    mask = [c.types == meta["species"] for c in configurations]
+    return dict(meta=meta, predictions=preds, positions=np.array([conf.positions for conf, _ in inherent]), types=types,
+                notes=domain_notes(meta, models, feats, mask, preds))
+
+
+def check_input_system(meta: dict, boxes, counts) -> None:
+    """Refuse input configurations the models cannot describe (InputFileError naming the field): a
+    number density other than the training one (1 %), or another box when the descriptors' cut-off
+    exceeds half the training box (then they depend on the box: train with --cutoff <= L/2 to
+    transfer).  Folders that did not record their system are not checked."""
+    system = json.loads(meta["system"]) if isinstance(meta.get("system"), str) else (meta.get("system") or {})
+    if "box" not in system or "counts" not in system:
+        return
+    train_box, n_train = np.asarray(system["box"], float), float(np.sum(system["counts"]))
+    cutoff = float(meta.get("definition", {}).get("cutoff", 0.0))
+    for box, c in zip(boxes, counts):
+        box = np.asarray(box, float)
+        rho, rho_train = float(np.sum(c)) / np.prod(box), n_train / np.prod(train_box)
+        if not np.isclose(rho, rho_train, rtol=0.01):
+            raise InputFileError(f"number density {rho:.4g} of the input differs from the training {rho_train:.4g} "
+                                 "(density field): the models know one density")
+        if box.shape != train_box.shape:
+            raise InputFileError(f"a {box.size}-dimensional box for models of a {train_box.size}-dimensional system "
+                                 "(box field)")
+        if not np.allclose(box, train_box) and cutoff > 0.5 * train_box.min() + 1e-9:
+            raise InputFileError(f"box {box.tolist()} differs from the training box {train_box.tolist()} and the "
+                                 f"descriptors' cut-off {cutoff:g} exceeds half of it (box field): such descriptors "
+                                 f"depend on the box; train with --cutoff {0.5 * train_box.min():.5g} to predict on "
+                                 "other boxes")
+
+
+#: a descriptor this many training standard deviations off is outside the training data
+FEATURE_Z_LIMIT = 10.0
+
+
+def domain_notes(meta: dict, models: dict, feats, masks, predictions: dict) -> list:
+    """Sentences about inputs outside the training distribution (descriptors more than
+    FEATURE_Z_LIMIT training standard deviations off) and predictions outside the label's range."""
+    notes = []
+    net = (models.get("glassmlp") or models.get("transferable") or [None])[0]
+    net = getattr(net, "members_", [net])[0]
+    if net is not None and hasattr(net, "mean_"):
+        m = net.mean_.size - (2 if meta.get("kind") == "transferable" else 0)
+        z = np.concatenate([np.abs((x[mk] - net.mean_[:m]) / net.scale_[:m]) for x, mk in zip(feats, masks)])
+        far = (z > FEATURE_Z_LIMIT).any(axis=1)
+        if far.any():
+            notes.append(f"{far.mean():.1%} of the particles have descriptors more than {FEATURE_Z_LIMIT:g} training "
+                         f"standard deviations off (largest {z.max():.3g}): outside the training distribution")
+    if meta["label"] == "bond_breaking":
+        for kind, p in predictions.items():
+            v = p[np.isfinite(p)]
+            out = (v < -0.05) | (v > 1.05)
+            if out.any():
+                notes.append(f"{kind}: {out.mean():.1%} of the predictions lie outside C_B's range [0, 1] "
+                             f"(min {v.min():.3g}, max {v.max():.3g})")
+    return notes
 
 
 def check_domain(meta: dict, store: CampaignStore, state: dict | None = None, scoring: bool = False) -> None:
@@ -462,8 +518,11 @@ def predict_store(folder, store, configurations=None, kinds=None, state: dict | 
     types = [store.types] * len(idx)
     if state is not None and state.get("temperature") is None:
         state = dict(state, temperature=store.temperature)
-    return dict(meta=meta, store=store, configurations=idx,
-                predictions=_predict(meta, models, feats, types, definition, kinds, state))
+    check_input_system(meta, [store.box] * len(idx), [np.bincount(store.types)] * len(idx))
+    preds = _predict(meta, models, feats, types, definition, kinds, state)
+    mask = [store.types == meta["species"]] * len(idx)
+    return dict(meta=meta, store=store, configurations=idx, predictions=preds,
+                notes=domain_notes(meta, models, feats, mask, preds))
 
 
 def unseen_configurations(meta: dict, store: CampaignStore, configurations=None) -> list:
