@@ -60,3 +60,20 @@ def test_train_refuses_what_cannot_be_learnt(tmp_path, argv, match):
     out = tmp_path / "m"
     cli_fails(["train", *[a.format(s=store) for a in argv], "--out", out, "--quiet"], match, code=2)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["simulate", "--preset", "quick", "--workers", "0"], "--workers must be at least 1"),
+    (["simulate", "--preset", "quick", "--workers", "-1"], "--workers must be at least 1"),
+    (["simulate", "--preset", "quick", "--max-units", "-1"], "--max-units must be at least 1"),
+])
+def test_campaign_options_are_checked(tmp_path, argv, match):
+    cli_fails([*argv, "--out", tmp_path / "s.h5"], match, code=2)
+    assert not (tmp_path / "s.h5").exists()
+
+
+@pytest.mark.parametrize("rows", [1, 2])
+def test_a_structure_factor_of_a_few_rows_is_refused(tmp_path, rows):
+    sk = tmp_path / "sk.txt"
+    np.savetxt(sk, np.c_[np.arange(1, rows + 1) * 0.4, np.ones(rows)])
+    cli_fails(["mct", "solve", "--sk", sk, "--rho", "1.0", "--out", tmp_path / "o"], "rows of S.k.", code=1)

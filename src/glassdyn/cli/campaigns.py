@@ -25,6 +25,10 @@ def _simulate(args) -> int:
             preset["campaign"][key] = value
     out = args.out or (f"runs/{Path(str(args.preset)).stem}.h5" if "library" in preset else
                        f"runs/{Path(str(args.preset)).stem}_T{preset['equilibration']['temperature']:g}.h5")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if args.max_units is not None and args.max_units < 1:
+        raise UsageError(f"--max-units must be at least 1, got {args.max_units}")
     timeout = None if args.worker_timeout <= 0 else args.worker_timeout
     simulate(preset, out, workers=args.workers, scheduler=args.scheduler,
              progress=not args.quiet, max_units=args.max_units, worker_timeout=timeout)

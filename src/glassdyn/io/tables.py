@@ -19,10 +19,17 @@ def read_columns(path, what: str) -> np.ndarray:
     return data
 
 
+#: the fewest wave numbers an S(k) file may hold
+MIN_K_POINTS = 10
+
+
 def read_structure_factor(path):
     """k, S(k) (N_k,) or partial S_ab(k) (N_k, s, s) from columns k, S_11, S_12, ..., S_ss (upper
     triangle, row by row), on the midpoint grid."""
     data = read_columns(path, "k, S(k) [or k, S_11, S_12, ..., S_ss]")
+    if len(data) < MIN_K_POINTS:
+        raise InputFileError(f"{path}: {len(data)} rows of S(k); the MCT wave-vector integrals need at least "
+                             f"{MIN_K_POINTS} grid points (the midpoint grid, e.g. 100 up to k = 40)")
     k, cols = data[:, 0], data[:, 1:]
     if cols.shape[1] == 1:
         return k, cols[:, 0]
