@@ -77,3 +77,9 @@ def test_a_structure_factor_of_a_few_rows_is_refused(tmp_path, rows):
     sk = tmp_path / "sk.txt"
     np.savetxt(sk, np.c_[np.arange(1, rows + 1) * 0.4, np.ones(rows)])
     cli_fails(["mct", "solve", "--sk", sk, "--rho", "1.0", "--out", tmp_path / "o"], "rows of S.k.", code=1)
+
+
+def test_report_of_an_empty_folder_is_refused(tmp_path):
+    (tmp_path / "empty").mkdir()
+    cli_fails(["report", tmp_path / "empty"], "nothing to report", code=1)
+    assert not (tmp_path / "empty" / "report.html").exists()

@@ -117,6 +117,11 @@ def write_report(folder, out=None, title: str | None = None) -> Path:
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a run folder")
+    if not any(any(sub.glob(pattern)) for sub in ([folder] + [folder / r for r in _section_folders(folder)])
+               for pattern in ("*.md", "*.png")):
+        from .errors import InputFileError
+
+        raise InputFileError(f"{folder}: no figures or tables glassdyn wrote (nothing to report)")
     out = Path(out) if out else folder / "report.html"
     parts = [f"<h1>{html.escape(title or f'glassdyn report: {folder.resolve().name}')}</h1>",
              f"<p class=\"caption\">glassdyn {html.escape(__version__)}; every figure and table of "
