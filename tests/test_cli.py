@@ -19,7 +19,7 @@ def test_mct_solve_writes_solution_and_plot(tmp_path, capsys):
 def test_mct_solve_rejects_bad_sk_file(tmp_path):
 
     bad = tmp_path / "sk.txt"
-    bad.write_text("1 2 3\n4 5 6\n")
+    bad.write_text("".join(f"{0.4 * (i + 1)} 2 3\n" for i in range(12)))
     cli_fails(["mct", "solve", "--sk", str(bad), "--rho", "1.0"], r"2 partial columns is not s\(s\+1\)/2")
     bad.write_text("1\n2\n")
     cli_fails(["mct", "solve", "--sk", str(bad), "--rho", "1.0"], "must hold finite columns")
