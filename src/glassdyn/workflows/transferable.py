@@ -66,9 +66,13 @@ def matched_time_model(stores, features, splits, taus, t_over_tau: float, defini
     for store, X, split, tau in zip(stores, features, splits, taus):
         if not np.isfinite(tau) or tau <= 0:
             raise ValueError(f"{store.path}: tau_alpha^BB is not measured (labels never reach C_B = 0.5)")
-        j = 1 + int(np.argmin(np.abs(np.log(store.times[1:] / (t_over_tau * tau)))))
         mask = store.types == species
         y = store.labels(label)
+        varies = [j for j in range(1, len(store.times)) if np.all(y[:, j][:, mask].var(axis=1) > 0)]
+        if not varies:
+            raise ValueError(f"{store.path}: the {label} labels never vary over particles")
+        # the nearest stored time (in log t) at which the labels vary in every configuration
+        j = min(varies, key=lambda j: abs(np.log(store.times[j] / (t_over_tau * tau))))
         for k, (xs, ys, ps) in parts.items():
             for c in split[k]:
                 xs.append(X[c][mask])
