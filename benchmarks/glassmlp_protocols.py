@@ -8,8 +8,8 @@ is trained at each time index and scored on the same test configurations with
 :class:`~glassdyn.learn.evaluation.PropensityEvaluation`: rho_P (mean over configurations), the
 chi4 ratio to MD and the Wasserstein-1 distance / std at that time, each with its 95 % bootstrap
 interval over test configurations, and the paired difference of rho_P to MLP(mae) (the paper: GlassMLP
-"slightly" below it) with its interval.  Prints one line per (time, variant), then
-``glassmlp_minus_mlp_mae_t<t>=<x>`` for the default protocol.  ``--results FILE`` keeps the rows (JSON).
+"slightly" below it) with its interval.  Prints one line per (time, variant), and last
+``glassmlp_minus_mlp_mae_t<t>=<x>`` of the default protocol for every time.  ``--results FILE`` keeps the rows (JSON).
 """
 import argparse
 import json
@@ -70,7 +70,7 @@ def main():
     pos = lambda k: [P[c][m] for c in split[k]]
     net = lambda **kw: GlassMLPEnsemble(GlassMLP(epoch_scale=args.epoch_scale, seed=args.seed, **kw),
                                         n_members=args.ensemble)
-    rows = []
+    rows, figures = [], []
     for ti in args.time_index:
         y = lambda k: [Y[c, ti][m] for c in split[k]]
         preds, seconds = {}, {}
@@ -101,11 +101,13 @@ def main():
                   f"{row['w1']:.3f} [{r['wasserstein_ci'][0]:.3f}, {r['wasserstein_ci'][1]:.3f}]  "
                   f"({seconds[name]:.0f} s)", flush=True)
         if "reference" in preds:
-            print(f"glassmlp_minus_mlp_mae_t{times[ti]:.4g}={ev.paired_difference('reference', 'MLP(mae)')[0]:.3f}")
+            figures.append(f"glassmlp_minus_mlp_mae_t{times[ti]:.4g}="
+                           f"{ev.paired_difference('reference', 'MLP(mae)')[0]:.3f}")
         if args.results:
             Path(args.results).write_text(json.dumps(dict(args=vars(args), split={k: [int(c) for c in v] for k, v in
                                                                                  split.items()}, rows=rows), indent=1))
     print(f"total {time.perf_counter() - t0:.0f} s")
+    print("\n".join(figures))
 
 
 if __name__ == "__main__":
