@@ -31,7 +31,7 @@ from ..io.stores import CampaignStore, read_store
 
 __all__ = ["describe_store", "split_configurations", "train_models", "load_models", "predict", "display_name",
            "predict_store", "predict_configurations", "unseen_configurations", "evaluate_store", "tau_alpha_bb",
-           "matched_state", "check_state_value"]
+           "matched_state", "check_state_value", "label_time_indices"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,21 @@ def tau_alpha_bb(store: CampaignStore, species: int = 0) -> float:
     labels never get there."""
     cb = store.labels("bond_breaking")[:, :, store.types == species].mean(axis=(0, 2))
     return relaxation_time(store.times, cb, 0.5)
+
+
+def label_time_indices(store: CampaignStore, label: str, species: int, n_times: int | None = None) -> list:
+    """Time indices of a store at which the labels of ``species`` vary over particles in every
+    configuration (t > 0; the loss divides by their variance), ``n_times`` of them evenly spread in
+    index (log-spaced for glassdyn's log-spaced times; default all)."""
+    if n_times is not None and int(n_times) < 1:
+        raise ValueError(f"n_times must be at least 1, got {n_times}")
+    y = store.labels(label)[:, :, store.types == species]
+    valid = [j for j, t in enumerate(store.times) if t > 0 and y[:, j].var(axis=1).min() > 0]
+    if not valid:
+        raise ValueError(f"{store.path}: the {label} labels never vary over particles (no relaxation yet)")
+    if n_times is None or len(valid) <= n_times:
+        return valid
+    return [valid[k] for k in np.unique(np.round(np.linspace(0, len(valid) - 1, int(n_times))).astype(int))]
 
 
 def split_configurations(n: int, fractions=(1 / 3, 1 / 3), seed: int = 0) -> dict:
@@ -131,15 +146,14 @@ def train_models(store_path, out, label: str = "bond_breaking", species: int = 0
         raise ValueError(f"the split has an empty training or validation set ({ {k: len(v) for k, v in split.items()} })")
     skipped = []
     if times is None:
-        used = split["train"] + split["validation"]
-        varies = [bool(np.all(y_all[used][:, t][:, types == species].var(axis=1) > 0)) for t in range(T)]
-        times = [t for t in range(T) if varies[t]]
-        skipped = [t for t in range(T) if not varies[t]]
+        try:
+            times = label_time_indices(store, label, species)
+        except ValueError:
+            raise ValueError("the labels are constant at every time in some configuration: nothing to train") from None
+        skipped = [t for t in range(T) if t not in times]
         if skipped:
             log.info(f"skipped {len(skipped)} label times where some configuration's labels are constant (no "
                      f"particle has moved yet): t = {', '.join(f'{store.times[t]:.3g}' for t in skipped)}")
-        if not times:
-            raise ValueError("the labels are constant at every time in some configuration: nothing to train")
     X_all, definition = (describe_store(store, cutoff=cutoff, progress=progress, descriptor=descriptor)
                          if descriptors is None else descriptors)
     if len(X_all) != S:
@@ -566,8 +580,6 @@ def evaluate_store(folder, store_path, out, configurations=None):
     configurations = unseen_configurations(meta, store, configurations)
     t_idx, times, state = meta.get("time_indices"), meta.get("times"), None
     if models.transferable:  # at this store's temperature and label times
-        from .transferable import label_time_indices
-
         t_idx = label_time_indices(store, meta["label"], meta["species"], meta.get("n_times"))
         times = store.times[t_idx].tolist()
         state = dict(temperature=store.temperature, times=times)

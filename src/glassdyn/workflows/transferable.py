@@ -22,29 +22,15 @@ from .. import __version__
 from ..dynamics.propensity import LABELS
 from ..io.models import TRANSFERABLE_FILE
 from ..io.provenance import save_json
-from ..io.stores import CampaignStore, read_store
+from ..io.stores import read_store
 from ..structure.coarse_grain import REFERENCE_CUTOFF
-from .learning import check_model_output, describe_store, model_folder_output, split_configurations, tau_alpha_bb
+from .learning import (check_model_output, describe_store, label_time_indices, model_folder_output,
+                       split_configurations, tau_alpha_bb)
 
 __all__ = ["train_transferable", "label_time_indices", "tau_alpha_bb", "resolve_state", "matched_time_ridge",
            "matched_time_model"]
 
 log = logging.getLogger(__name__)
-
-
-def label_time_indices(store: CampaignStore, label: str, species: int, n_times: int | None = None) -> list:
-    """Time indices of a store at which the labels of ``species`` vary over particles in every
-    configuration (t > 0; the loss divides by their variance), ``n_times`` of them evenly spread in
-    index (log-spaced for glassdyn's log-spaced times; default all)."""
-    if n_times is not None and int(n_times) < 1:
-        raise ValueError(f"n_times must be at least 1, got {n_times}")
-    y = store.labels(label)[:, :, store.types == species]
-    valid = [j for j, t in enumerate(store.times) if t > 0 and y[:, j].var(axis=1).min() > 0]
-    if not valid:
-        raise ValueError(f"{store.path}: the {label} labels never vary over particles (no relaxation yet)")
-    if n_times is None or len(valid) <= n_times:
-        return valid
-    return [valid[k] for k in np.unique(np.round(np.linspace(0, len(valid) - 1, int(n_times))).astype(int))]
 
 
 def matched_time_model(stores, features, splits, taus, t_over_tau: float, definition: dict, kind: str = "ridge",
@@ -68,11 +54,8 @@ def matched_time_model(stores, features, splits, taus, t_over_tau: float, defini
             raise ValueError(f"{store.path}: tau_alpha^BB is not measured (labels never reach C_B = 0.5)")
         mask = store.types == species
         y = store.labels(label)
-        varies = [j for j in range(1, len(store.times)) if np.all(y[:, j][:, mask].var(axis=1) > 0)]
-        if not varies:
-            raise ValueError(f"{store.path}: the {label} labels never vary over particles")
         # the nearest stored time (in log t) at which the labels vary in every configuration
-        j = min(varies, key=lambda j: abs(np.log(store.times[j] / (t_over_tau * tau))))
+        j = min(label_time_indices(store, label, species), key=lambda j: abs(np.log(store.times[j] / (t_over_tau * tau))))
         for k, (xs, ys, ps) in parts.items():
             for c in split[k]:
                 xs.append(X[c][mask])
